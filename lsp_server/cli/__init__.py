@@ -1,0 +1,1 @@
+"""The `ubiq` command line: the same settings and engine the editor uses."""

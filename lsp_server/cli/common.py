@@ -1,0 +1,62 @@
+"""What every subcommand shares: global flags → Settings, the model loader with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from lsp_server.config import Settings, find_project_root, load_settings
+from lsp_server.engine import load_backend
+from lsp_server.engine.backend import Backend
+
+# stdout carries results (and, for `serve`, the protocol); everything else goes to stderr.
+err = Console(stderr=True, highlight=False)
+log = logging.getLogger("lsp_server")
+
+
+def add_model_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model")
+    group.add_argument("--model", metavar="PATH|PACK", help="GGUF file or model pack (see `ubiq models`)")
+    group.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: measured at load)")
+    group.add_argument("--context-size", type=int, metavar="N", help="context window in tokens")
+    group.add_argument("--gpu-layers", type=int, metavar="N", help="layers to offload to a GPU (-1: all)")
+
+
+def settings_from_args(args: argparse.Namespace, start: Path | None = None) -> Settings:
+    """Merge CLI flags over `UBIQ_*` and `[tool.ubiq]`; report bad values and carry on with defaults."""
+    model: dict[str, Any] = {}
+    for flag, key in (("model", "path"), ("threads", "threads"), ("context_size", "contextSize"),
+                      ("gpu_layers", "gpuLayers")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            model[key] = value
+    root = find_project_root((start or Path.cwd()).resolve())
+    loaded = load_settings({"model": model} if model else {}, project_root=root)
+    for problem in loaded.errors:
+        err.print(f"warning: {problem}; using the default", style="yellow", markup=False)
+    return loaded.settings
+
+
+def load_model(settings: Settings) -> Backend:
+    """Load the configured model, showing a progress bar if a model pack must be assembled first."""
+    with Progress(
+        TextColumn("assembling model pack"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+        console=err, transient=True,
+    ) as progress:
+        task = progress.add_task("assemble", total=None)
+        backend = load_backend(settings, lambda n: progress.update(task, advance=n))
+    return backend
+
+
+def setup_logging(verbose: bool, log_file: str | None) -> None:
+    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)

@@ -1,0 +1,102 @@
+"""`ubiq doctor`: load the configured model, measure it, and say what to fix."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from lsp_server.cli.common import add_model_flags, load_model, settings_from_args
+from lsp_server.engine.backend import CompletionRequest
+
+# A realistic completion prompt: ~200 tokens of Python, then a short generation.
+_PROBE = '''import json
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Invoice:
+    """A customer invoice with line items."""
+
+    number: str
+    customer: str
+    items: list[tuple[str, int, float]] = field(default_factory=list)
+
+    def add(self, name: str, quantity: int, price: float) -> None:
+        if quantity <= 0:
+            raise ValueError("quantity must be positive")
+        self.items.append((name, quantity, price))
+
+    def total(self) -> float:
+        return sum(quantity * price for _, quantity, price in self.items)
+
+    def to_json(self) -> str:
+        return json.dumps({"number": self.number, "customer": self.customer, "total": self.total()})
+
+
+def load_invoices(path: str) -> list[Invoice]:
+'''
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("doctor", help="load the model, measure its speed, report what to fix")
+    add_model_flags(parser)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    start = time.monotonic()
+    backend = load_model(settings)
+    load_s = time.monotonic() - start
+    with backend:
+        info = backend.info()
+        result = backend.complete(CompletionRequest(prompt=_PROBE, max_tokens=32))
+    s = result.stats
+    prompt_tps = s.evaluated_tokens / (s.prompt_ms / 1000) if s.prompt_ms else 0.0
+    gen_tps = s.generated_tokens / (s.generation_ms / 1000) if s.generation_ms else 0.0
+    advice = []
+    if not info.fim:
+        advice.append("this model has no fill-in-the-middle tokens: completions ignore the text after "
+                      "the cursor; install the default pack: pip install 'ubiq[default]'")
+    if gen_tps and gen_tps < 8:
+        advice.append("generation is slow (< 8 tok/s): try a smaller model, fewer threads if the "
+                      "machine is busy, or model.gpuLayers if you have a GPU")
+    report = {
+        "model": info.to_dict(),
+        "load_seconds": round(load_s, 2),
+        "prompt_tokens_per_second": round(prompt_tps, 1),
+        "generation_tokens_per_second": round(gen_tps, 1),
+        "probe": s.to_dict(),
+        "advice": advice,
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    table = Table(title="ubiq doctor", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    rows = [
+        ("model", f"{info.name} ({info.architecture})"),
+        ("file", info.path),
+        ("chosen by", info.source),
+        ("fill-in-the-middle", "yes" if info.fim else "no (prefix-only completion)"),
+        ("context", f"{info.context_size} tokens (trained: {info.trained_context or '?'})"),
+        ("threads", str(info.threads) + (
+            "  (measured: " + ", ".join(f"{n}: {v:.0f} tok/s" for n, v in info.thread_timings.items()) + ")"
+            if info.thread_timings else "")),
+        ("load time", f"{load_s:.1f} s"),
+        ("prompt speed", f"{prompt_tps:.0f} tok/s ({s.evaluated_tokens} tokens)"),
+        ("generation speed", f"{gen_tps:.0f} tok/s ({s.generated_tokens} tokens)"),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    console = Console()
+    console.print(table)
+    for line in advice or ["all good"]:
+        console.print(f"- {line}", markup=False)
+    return 0

@@ -1,0 +1,59 @@
+"""Shape raw model output into what an editor should show at the cursor.
+
+A small model rambles: it runs past the end of the block, repeats the line after the cursor,
+or continues a one-line edit onto new lines. These rules cut that back so the ghost text is
+something a user would accept as is.
+"""
+
+from __future__ import annotations
+
+MAX_LINES = 12
+
+
+def indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def shape(completion: str, line_before: str, line_after: str, suffix: str) -> str:
+    """Return the part of `completion` worth showing, given the cursor's line and what follows."""
+    text = completion.replace("\r\n", "\n")
+    if line_after.strip():
+        # Text right of the cursor: the completion must fit inside this line.
+        text = text.split("\n", 1)[0]
+        if line_after.strip() and text.endswith(line_after.strip()):
+            text = text[: len(text) - len(line_after.strip())]
+        return text.rstrip()
+    lines = text.split("\n")
+    base = indent_of(line_before) if line_before.strip() else len(line_before)
+    kept = [lines[0]]
+    for line in lines[1:]:
+        if line.strip() and indent_of(line) < base:
+            break  # left the enclosing block
+        kept.append(line)
+        if len(kept) >= MAX_LINES:
+            break
+    kept = _drop_repeats(kept)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    result = "\n".join(line.rstrip() for line in kept) if len(kept) > 1 else "\n".join(kept)
+    return _trim_suffix_overlap(result, suffix)
+
+
+def _drop_repeats(lines: list[str]) -> list[str]:
+    """Cut at the first non-blank line that repeats an earlier one (a looping model)."""
+    seen: set[str] = set()
+    for i, line in enumerate(lines):
+        key = line.strip()
+        if key and key in seen and len(key) > 3:
+            return lines[:i]
+        seen.add(key)
+    return lines
+
+
+def _trim_suffix_overlap(text: str, suffix: str) -> str:
+    """Drop trailing completion lines that the document already has right after the cursor."""
+    following = [line.strip() for line in suffix.split("\n") if line.strip()][:3]
+    lines = text.split("\n")
+    while len(lines) > 1 and following and lines[-1].strip() in following:
+        lines.pop()
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""What the model sees: documents, positions, syntax and the token-budgeted prompt."""

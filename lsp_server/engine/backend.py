@@ -1,0 +1,169 @@
+"""The one interface every feature uses to reach a model, and the values that cross it.
+
+The in-process llama.cpp engine and (later) remote servers implement `Backend`; features,
+the CLI and benchmarks only ever see this module's types.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from lsp_server.errors import Cancelled
+
+
+class Priority(IntEnum):
+    """Lower runs first: a keystroke's completion must not wait behind test generation."""
+
+    INTERACTIVE = 0
+    BATCH = 10
+
+
+class CancelToken:
+    """Set by whoever no longer wants the result; checked by the engine between batches and tokens."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of another file given to the model as extra context."""
+
+    path: str
+    text: str
+
+
+@dataclass
+class CompletionRequest:
+    """Either a raw `prompt`, or `prefix`/`suffix` around the cursor for fill-in-the-middle.
+
+    `middle` is text placed after the FIM middle token: the part of the current line the model
+    should continue. Keeping it out of `prefix` lets consecutive keystrokes share a prompt prefix.
+    """
+
+    prompt: str | None = None
+    prefix: str = ""
+    suffix: str = ""
+    middle: str = ""
+    extra: Sequence[Chunk] = ()
+    path: str = ""
+    max_tokens: int = 64
+    stop: Sequence[str] = ()
+    temperature: float = 0.0
+    deadline: float | None = None  # time.monotonic() value after which generation stops
+    priority: Priority = Priority.INTERACTIVE
+    json_schema: dict[str, Any] | None = None
+
+
+@dataclass
+class ChatMessage:
+    role: str
+    content: str
+
+
+@dataclass
+class GenerationStats:
+    """What one request cost. `evaluated_tokens` are prompt tokens actually run through the model;
+    `cached_tokens` were reused from the KV cache of the previous request."""
+
+    prompt_tokens: int = 0
+    evaluated_tokens: int = 0
+    cached_tokens: int = 0
+    generated_tokens: int = 0
+    queue_ms: float = 0.0
+    prompt_ms: float = 0.0
+    generation_ms: float = 0.0
+
+    @property
+    def total_ms(self) -> float:
+        return self.queue_ms + self.prompt_ms + self.generation_ms
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "total_ms": self.total_ms}
+
+
+@dataclass
+class Completion:
+    text: str
+    stop_reason: str  # "eos" | "stop" | "length" | "deadline" | "cancelled"
+    stats: GenerationStats = field(default_factory=GenerationStats)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    path: str
+    backend: str
+    architecture: str
+    context_size: int  # the context Ubiq runs with
+    trained_context: int | None
+    fim: bool
+    threads: int
+    source: str = ""
+    thread_timings: dict[int, float] = field(default_factory=dict)  # threads → prompt tok/s measured
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+OnText = Callable[[str], None]
+
+
+class Backend(ABC):
+    """A loaded model. Calls block the caller; implementations serialise work internally."""
+
+    @abstractmethod
+    def info(self) -> ModelInfo: ...
+
+    @abstractmethod
+    def complete(
+        self, request: CompletionRequest, cancel: CancelToken | None = None, on_text: OnText | None = None
+    ) -> Completion:
+        """Continue a raw prompt or fill in the middle; stops at EOS, a stop string, max_tokens,
+        the deadline or cancellation — returning what was generated so far in the last two cases."""
+
+    @abstractmethod
+    def chat(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        priority: Priority = Priority.BATCH,
+        cancel: CancelToken | None = None,
+    ) -> Completion:
+        """Answer a conversation in the model's chat format; with a schema, the text is valid JSON."""
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def deadline_in(ms: float) -> float:
+    return time.monotonic() + ms / 1000.0

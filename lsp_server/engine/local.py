@@ -1,0 +1,331 @@
+"""The in-process llama.cpp backend: one `Llama`, owned by one worker thread.
+
+We drive evaluation and sampling ourselves instead of calling `Llama.generate`/`create_completion`
+because they cannot stop between prompt batches and hide what was reused from the KV cache; here a
+superseded request stops within one batch, and every request reports the tokens it really evaluated.
+All use of llama-cpp-python internals (`_ctx`, `_init_sampler`) is confined to this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from lsp_server.config import ModelSettings
+from lsp_server.engine.backend import (
+    Backend,
+    CancelToken,
+    ChatMessage,
+    Completion,
+    CompletionRequest,
+    GenerationStats,
+    ModelInfo,
+    OnText,
+    Priority,
+)
+from lsp_server.engine.fim import FimTokens, build_prompt, read_fim_tokens
+from lsp_server.engine.resolve import ResolvedModel
+from lsp_server.engine.worker import ModelWorker
+from lsp_server.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+# Code-like text for measuring thread counts: what the engine spends its time on.
+_CALIBRATION_TEXT = (
+    "def fibonacci(n: int) -> int:\n    if n < 2:\n        return n\n"
+    "    return fibonacci(n - 1) + fibonacci(n - 2)\n\n\nclass Cache:\n"
+    "    def __init__(self):\n        self.items = {}\n"
+)
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def _thread_candidates() -> list[int]:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return sorted({1, max(1, cores // 2), cores})
+
+
+class _Utf8Stream:
+    """Turns token bytes into text without splitting multi-byte characters across tokens."""
+
+    def __init__(self) -> None:
+        self.pending = b""
+
+    def feed(self, data: bytes) -> str:
+        self.pending += data
+        for cut in range(len(self.pending), max(len(self.pending) - 4, -1), -1):
+            try:
+                text = self.pending[:cut].decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            self.pending = self.pending[cut:]
+            return text
+        text = self.pending.decode("utf-8", errors="replace")
+        self.pending = b""
+        return text
+
+
+class LocalBackend(Backend):
+    """A GGUF model loaded in this process."""
+
+    def __init__(self, model: ResolvedModel, settings: ModelSettings) -> None:
+        trained = model.gguf.context_length
+        if trained is not None and settings.context_size > trained:
+            raise ModelError(
+                f"context size {settings.context_size} is larger than {model.gguf.name}'s "
+                f"trained context of {trained} tokens",
+                f"set model.contextSize to at most {trained}",
+            )
+        self._model = model
+        self._settings = settings
+        self._worker = ModelWorker()
+        self._timings: dict[int, float] = {}
+        try:
+            self._worker.run(lambda cancel, queued: self._load())
+        except BaseException:
+            self._worker.close()
+            raise
+
+    # -- loading (runs on the worker thread) ---------------------------------------------------
+
+    def _load(self) -> None:
+        import llama_cpp
+
+        self._lib = llama_cpp
+        settings = self._settings
+        threads = settings.threads or 1
+        start = time.monotonic()
+        try:
+            self._llm = llama_cpp.Llama(
+                model_path=str(self._model.path),
+                n_ctx=settings.context_size,
+                n_batch=settings.batch_size,
+                n_ubatch=settings.batch_size,
+                n_threads=threads,
+                n_threads_batch=threads,
+                n_gpu_layers=settings.gpu_layers,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(f"llama.cpp could not load {self._model.path}: {exc}") from None
+        self.load_seconds = time.monotonic() - start
+        llm = self._llm
+        self._vocab = llama_cpp.llama_model_get_vocab(llm.model)
+        self._fim: FimTokens | None = read_fim_tokens(llama_cpp, llm.model)
+        self._bos = [llm.token_bos()] if llama_cpp.llama_vocab_get_add_bos(self._vocab) else []
+        self._control = {t for t in vars(self._fim).values() if t >= 0} if self._fim else set()
+        self._threads = settings.threads or self._calibrate()
+        self._chat_formatter = self._make_chat_formatter()
+        log.info(
+            "loaded %s (%s) in %.1fs: ctx %d, threads %d, FIM %s",
+            self._model.gguf.name, self._model.path, self.load_seconds, llm.n_ctx(), self._threads,
+            "yes" if self._fim else "no (prefix-only)",
+        )
+
+    def _set_threads(self, n: int) -> None:
+        self._lib.llama_set_n_threads(self._llm.ctx, n, n)
+
+    def _calibrate(self) -> int:
+        """Measure prompt evaluation with each candidate thread count; keep the fastest.
+
+        On a busy 2-core machine 2 threads were 5x slower than 1, so cpu_count() is no guide."""
+        candidates = _thread_candidates()
+        tokens = self._tokenize(_CALIBRATION_TEXT)
+        if len(candidates) == 1:
+            self._set_threads(candidates[0])
+            return candidates[0]
+        self._eval_fresh(tokens)  # warm-up: page in the weights
+        for n in candidates:
+            self._set_threads(n)
+            start = time.perf_counter()
+            self._eval_fresh(tokens)
+            self._timings[n] = len(tokens) / (time.perf_counter() - start)
+        best = max(self._timings, key=self._timings.__getitem__)
+        self._set_threads(best)
+        log.info("thread calibration (prompt tok/s): %s → %d", self._timings, best)
+        return best
+
+    def _eval_fresh(self, tokens: list[int]) -> None:
+        self._llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        self._llm.n_tokens = 0
+        self._llm.eval(tokens)
+
+    def _make_chat_formatter(self) -> Any:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = self._model.gguf.chat_template or (
+            "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+            "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+        )
+        special = lambda tok: self._llm.detokenize([tok], special=True).decode("utf-8", "replace")  # noqa: E731
+        return Jinja2ChatFormatter(
+            template=template, eos_token=special(self._llm.token_eos()), bos_token=special(self._llm.token_bos())
+        )
+
+    # -- the Backend interface -----------------------------------------------------------------
+
+    def info(self) -> ModelInfo:
+        return ModelInfo(
+            name=self._model.gguf.name,
+            path=str(self._model.path),
+            backend="local",
+            architecture=self._model.gguf.architecture,
+            context_size=self._llm.n_ctx(),
+            trained_context=self._model.gguf.context_length,
+            fim=self._fim is not None,
+            threads=self._threads,
+            source=self._model.source,
+            thread_timings=dict(self._timings),
+        )
+
+    def _tokenize(self, text: str, special: bool = False) -> list[int]:
+        if not text:
+            return []
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=special)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenize(text))
+
+    def tokenize_prompt(self, request: CompletionRequest) -> list[int]:
+        return build_prompt(request, self._fim, self._tokenize, self._bos)
+
+    def complete(
+        self, request: CompletionRequest, cancel: CancelToken | None = None, on_text: OnText | None = None
+    ) -> Completion:
+        tokens = self.tokenize_prompt(request)
+        return self._worker.run(
+            lambda token, queued: self._generate(tokens, request, token, queued, on_text),
+            request.priority,
+            cancel,
+        )
+
+    def chat(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        priority: Priority = Priority.BATCH,
+        cancel: CancelToken | None = None,
+    ) -> Completion:
+        rendered = self._chat_formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
+        prompt = rendered.prompt
+        bos_text = self._chat_formatter.bos_token
+        tokens = self._tokenize(prompt, special=True)
+        if self._bos and not (bos_text and prompt.startswith(bos_text)):
+            tokens = self._bos + tokens
+        request = CompletionRequest(
+            prompt=prompt, max_tokens=max_tokens, temperature=temperature, priority=priority,
+            json_schema=json_schema, stop=tuple(s for s in rendered.stop if s),
+        )
+        return self._worker.run(
+            lambda token, queued: self._generate(tokens, request, token, queued, None), priority, cancel
+        )
+
+    def close(self) -> None:
+        worker = getattr(self, "_worker", None)
+        if worker is not None:
+            worker.close()
+        llm = getattr(self, "_llm", None)
+        if llm is not None:
+            with contextlib.suppress(Exception):
+                llm.close()
+            self._llm = None
+
+    # -- generation (runs on the worker thread) -------------------------------------------------
+
+    def _generate(
+        self,
+        tokens: list[int],
+        request: CompletionRequest,
+        cancel: CancelToken,
+        queued_at: float,
+        on_text: OnText | None,
+    ) -> Completion:
+        llm = self._llm
+        n_ctx = llm.n_ctx()
+        stats = GenerationStats(prompt_tokens=len(tokens), queue_ms=(time.monotonic() - queued_at) * 1000)
+        if len(tokens) >= n_ctx:
+            raise ModelError(
+                f"the prompt has {len(tokens)} tokens but the model runs with a context of {n_ctx}",
+                "raise model.contextSize or send less text",
+            )
+        max_tokens = min(request.max_tokens, n_ctx - len(tokens))
+
+        def stopped() -> str | None:
+            if cancel.cancelled:
+                return "cancelled"
+            if request.deadline is not None and time.monotonic() >= request.deadline:
+                return "deadline"
+            return None
+
+        # Reuse the KV cache for the longest common prefix with what was evaluated before; at
+        # least one token must be evaluated to get fresh logits.
+        reuse = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        reuse = min(reuse, len(tokens) - 1)
+        if not llm._ctx.kv_cache_seq_rm(-1, reuse, -1):
+            reuse = 0
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        llm.n_tokens = reuse
+        stats.cached_tokens = reuse
+        start = time.monotonic()
+        step = llm.n_batch
+        todo = tokens[reuse:]
+        try:
+            for i in range(0, len(todo), step):
+                reason = stopped()
+                if reason:
+                    return Completion("", reason, stats)
+                llm.eval(todo[i : i + step])
+                stats.evaluated_tokens += len(todo[i : i + step])
+        finally:
+            stats.prompt_ms = (time.monotonic() - start) * 1000
+        return self._sample(request, max_tokens, stats, stopped, on_text)
+
+    def _sample(self, request, max_tokens, stats, stopped, on_text) -> Completion:  # noqa: ANN001
+        llm, lib = self._llm, self._lib
+        grammar = None
+        if request.json_schema is not None:
+            grammar = lib.LlamaGrammar.from_json_schema(json.dumps(request.json_schema), verbose=False)
+        llm._sampler = llm._init_sampler(temp=request.temperature, repeat_penalty=1.0, grammar=grammar)
+        stream, text, reason = _Utf8Stream(), "", "length"
+        start = time.monotonic()
+        try:
+            for _ in range(max_tokens):
+                halted = stopped()
+                if halted:
+                    reason = halted
+                    break
+                token = llm.sample()
+                if lib.llama_vocab_is_eog(self._vocab, token) or token in self._control:
+                    reason = "eos"
+                    break
+                stats.generated_tokens += 1
+                piece = stream.feed(llm.detokenize([token]))
+                text += piece
+                hit = min((i for s in request.stop if (i := text.find(s)) >= 0), default=-1)
+                if hit >= 0:
+                    text, reason = text[:hit], "stop"
+                    break
+                if on_text and piece:
+                    on_text(piece)
+                llm.eval([token])
+        finally:
+            llm._sampler = None
+            stats.generation_ms = (time.monotonic() - start) * 1000
+        return Completion(text + (stream.pending.decode("utf-8", "replace") if reason != "stop" else ""), reason, stats)
