@@ -31,8 +31,12 @@ def add_model_flags(parser: argparse.ArgumentParser) -> None:
 def settings_from_args(args: argparse.Namespace, start: Path | None = None) -> Settings:
     """Merge CLI flags over `UBIQ_*` and `[tool.ubiq]`; report bad values and carry on with defaults."""
     model: dict[str, Any] = {}
-    for flag, key in (("model", "path"), ("threads", "threads"), ("context_size", "contextSize"),
-                      ("gpu_layers", "gpuLayers")):
+    for flag, key in (
+        ("model", "path"),
+        ("threads", "threads"),
+        ("context_size", "contextSize"),
+        ("gpu_layers", "gpuLayers"),
+    ):
         value = getattr(args, flag, None)
         if value is not None:
             model[key] = value
@@ -43,19 +47,45 @@ def settings_from_args(args: argparse.Namespace, start: Path | None = None) -> S
     return loaded.settings
 
 
+class ByteProgress:
+    """A progress bar on stderr that appears only once there is progress to show."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Progress | None = None
+
+    def update(self, advance: int = 0, completed: int | None = None, total: int | None = None) -> None:
+        if self.bar is None:
+            self.bar = Progress(
+                TextColumn(self.label),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
+            self.bar.start()
+            self.bar.add_task(self.label, total=None)
+        self.bar.update(self.bar.task_ids[0], advance=advance, completed=completed, total=total)
+
+    def __enter__(self) -> ByteProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
 def load_model(settings: Settings) -> Backend:
-    """Load the configured model, showing a progress bar if a model pack must be assembled first."""
-    with Progress(
-        TextColumn("assembling model pack"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-        console=err, transient=True,
-    ) as progress:
-        task = progress.add_task("assemble", total=None)
-        backend = load_backend(settings, lambda n: progress.update(task, advance=n))
-    return backend
+    """Load the configured model, with a progress bar only if a model pack must be assembled first."""
+    with ByteProgress("assembling and verifying the model pack") as progress:
+        return load_backend(settings, lambda n: progress.update(advance=n))
 
 
 def setup_logging(verbose: bool, log_file: str | None) -> None:
-    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    handler: logging.Handler = (
+        logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -46,14 +46,20 @@ def run(args: argparse.Namespace) -> int:
         result = complete_at(backend, text, offset, settings.completion, path=path.name)
         info = backend.info()
     if args.json:
-        print(json.dumps({
-            "text": result.text,
-            "raw": result.raw.text,
-            "stop_reason": result.raw.stop_reason,
-            "stats": result.raw.stats.to_dict(),
-            "model": info.name,
-            "fim": info.fim,
-        }, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "text": result.text,
+                    "raw": result.raw.text,
+                    "stop_reason": result.raw.stop_reason,
+                    "stats": result.raw.stats.to_dict(),
+                    "model": info.name,
+                    "fim": info.fim,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         print(result.text)
     return 0

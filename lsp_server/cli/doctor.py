@@ -61,11 +61,15 @@ def run(args: argparse.Namespace) -> int:
     gen_tps = s.generated_tokens / (s.generation_ms / 1000) if s.generation_ms else 0.0
     advice = []
     if not info.fim:
-        advice.append("this model has no fill-in-the-middle tokens: completions ignore the text after "
-                      "the cursor; install the default pack: pip install 'ubiq[default]'")
+        advice.append(
+            "this model has no fill-in-the-middle tokens: completions ignore the text after "
+            "the cursor; install the default pack: pip install 'ubiq[default]'"
+        )
     if gen_tps and gen_tps < 8:
-        advice.append("generation is slow (< 8 tok/s): try a smaller model, fewer threads if the "
-                      "machine is busy, or model.gpuLayers if you have a GPU")
+        advice.append(
+            "generation is slow (< 8 tok/s): try a smaller model, fewer threads if the "
+            "machine is busy, or model.gpuLayers if you have a GPU"
+        )
     report = {
         "model": info.to_dict(),
         "load_seconds": round(load_s, 2),
@@ -86,9 +90,17 @@ def run(args: argparse.Namespace) -> int:
         ("chosen by", info.source),
         ("fill-in-the-middle", "yes" if info.fim else "no (prefix-only completion)"),
         ("context", f"{info.context_size} tokens (trained: {info.trained_context or '?'})"),
-        ("threads", str(info.threads) + (
-            "  (measured: " + ", ".join(f"{n}: {v:.0f} tok/s" for n, v in info.thread_timings.items()) + ")"
-            if info.thread_timings else "")),
+        (
+            "threads",
+            str(info.threads)
+            + (
+                "  (measured: "
+                + ", ".join(f"{n}: {v:.0f} tok/s" for n, v in info.thread_timings.items())
+                + ")"
+                if info.thread_timings
+                else ""
+            ),
+        ),
         ("load time", f"{load_s:.1f} s"),
         ("prompt speed", f"{prompt_tps:.0f} tok/s ({s.evaluated_tokens} tokens)"),
         ("generation speed", f"{gen_tps:.0f} tok/s ({s.generated_tokens} tokens)"),

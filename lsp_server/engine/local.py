@@ -132,7 +132,11 @@ class LocalBackend(Backend):
         self._chat_formatter = self._make_chat_formatter()
         log.info(
             "loaded %s (%s) in %.1fs: ctx %d, threads %d, FIM %s",
-            self._model.gguf.name, self._model.path, self.load_seconds, llm.n_ctx(), self._threads,
+            self._model.gguf.name,
+            self._model.path,
+            self.load_seconds,
+            llm.n_ctx(),
+            self._threads,
             "yes" if self._fim else "no (prefix-only)",
         )
 
@@ -173,7 +177,9 @@ class LocalBackend(Backend):
         )
         special = lambda tok: self._llm.detokenize([tok], special=True).decode("utf-8", "replace")  # noqa: E731
         return Jinja2ChatFormatter(
-            template=template, eos_token=special(self._llm.token_eos()), bos_token=special(self._llm.token_bos())
+            template=template,
+            eos_token=special(self._llm.token_eos()),
+            bos_token=special(self._llm.token_bos()),
         )
 
     # -- the Backend interface -----------------------------------------------------------------
@@ -191,6 +197,10 @@ class LocalBackend(Backend):
             source=self._model.source,
             thread_timings=dict(self._timings),
         )
+
+    @property
+    def fim_tokens(self) -> FimTokens | None:
+        return self._fim
 
     def _tokenize(self, text: str, special: bool = False) -> list[int]:
         if not text:
@@ -230,8 +240,12 @@ class LocalBackend(Backend):
         if self._bos and not (bos_text and prompt.startswith(bos_text)):
             tokens = self._bos + tokens
         request = CompletionRequest(
-            prompt=prompt, max_tokens=max_tokens, temperature=temperature, priority=priority,
-            json_schema=json_schema, stop=tuple(s for s in rendered.stop if s),
+            prompt=prompt,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            priority=priority,
+            json_schema=json_schema,
+            stop=tuple(s for s in rendered.stop if s),
         )
         return self._worker.run(
             lambda token, queued: self._generate(tokens, request, token, queued, None), priority, cancel
@@ -328,4 +342,6 @@ class LocalBackend(Backend):
         finally:
             llm._sampler = None
             stats.generation_ms = (time.monotonic() - start) * 1000
-        return Completion(text + (stream.pending.decode("utf-8", "replace") if reason != "stop" else ""), reason, stats)
+        return Completion(
+            text + (stream.pending.decode("utf-8", "replace") if reason != "stop" else ""), reason, stats
+        )

@@ -207,7 +207,9 @@ def assemble(pack: Pack, progress: Callable[[int], None] | None = None) -> Path:
             )
         os.replace(tmp, target)
     except OSError as exc:
-        raise ModelError(f"cannot assemble model pack {pack.name!r} in {target.parent}: {exc.strerror or exc}") from None
+        raise ModelError(
+            f"cannot assemble model pack {pack.name!r} in {target.parent}: {exc.strerror or exc}"
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
     _write_stamp(target, pack.sha256)

@@ -101,7 +101,9 @@ def pull_hf(spec: str, progress: Callable[[int, int], None] | None = None) -> Pa
         inspect_gguf(tmp)
         os.replace(tmp, target)
     except urllib.error.HTTPError as exc:
-        raise ModelError(f"downloading {url} failed: HTTP {exc.code} {exc.reason}", "check the repository and file name") from None
+        raise ModelError(
+            f"downloading {url} failed: HTTP {exc.code} {exc.reason}", "check the repository and file name"
+        ) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise ModelError(f"downloading {url} failed: {reason}", "check your network connection") from None

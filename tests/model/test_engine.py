@@ -1,0 +1,233 @@
+"""The in-process engine on real GGUF models: FIM detection, cache reuse, cancellation, JSON."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from lsp_server.engine.backend import (
+    CancelToken,
+    ChatMessage,
+    CompletionRequest,
+    Priority,
+    deadline_in,
+)
+from lsp_server.engine.local import _thread_candidates
+from lsp_server.errors import Cancelled, ModelError
+from tests.conftest import make_backend
+
+CODE = (
+    "def add(a, b):\n    return a + b\n\n\ndef multiply(a, b):\n    return a * b\n\n\n"
+    "class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n"
+)
+
+
+class CancelAfter(CancelToken):
+    """Reports `cancelled` after a fixed number of checks: a deterministic mid-request cancel.
+
+    The worker checks once before it starts a job, then the engine once per prompt batch and
+    once per generated token."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__()
+        self.remaining = checks
+
+    @property
+    def cancelled(self) -> bool:
+        self.remaining -= 1
+        return self.remaining < 0
+
+
+def test_tiny_model_has_no_fim_and_completes_prefix_only(tiny_backend):
+    assert tiny_backend.info().fim is False
+    assert tiny_backend.fim_tokens is None
+    request = CompletionRequest(
+        prefix=CODE, middle="        self.items.", suffix="\n\nSUFFIX_IGNORED = 1\n", max_tokens=8
+    )
+    tokens = tiny_backend.tokenize_prompt(request)
+    assert tokens == tiny_backend.tokenize_prompt(CompletionRequest(prefix=CODE + "        self.items."))
+    result = tiny_backend.complete(request)
+    assert result.text.strip()
+    assert result.stats.prompt_tokens == len(tokens)
+    assert result.stats.generated_tokens <= 8
+
+
+@pytest.mark.default_model
+def test_default_model_fim_tokens_come_from_the_vocabulary(default_backend):
+    fim = default_backend.fim_tokens
+    assert (fim.prefix, fim.suffix, fim.middle) == (151659, 151661, 151660)
+    assert (fim.repo, fim.file_sep, fim.pad) == (151663, 151664, 151662)
+    request = CompletionRequest(
+        prefix="def square(x):\n", middle="    return", suffix="\n\nprint(square(3))\n"
+    )
+    tokens = default_backend.tokenize_prompt(request)
+    assert tokens[0] == fim.prefix and fim.suffix in tokens and fim.middle in tokens
+    result = default_backend.complete(request)
+    assert "x" in result.text
+    assert result.stop_reason in ("eos", "length")
+
+
+def test_cache_reuse_evaluates_only_the_new_tail(tiny_backend):
+    code = "# cache reuse\n" + CODE
+    first = tiny_backend.complete(CompletionRequest(prompt=code, max_tokens=1))
+    assert first.stats.cached_tokens <= 1  # at most the BOS token is shared with earlier tests
+    second = tiny_backend.complete(
+        CompletionRequest(prompt=code + "        self.items.append(item)\n", max_tokens=1)
+    )
+    base = len(tiny_backend.tokenize_prompt(CompletionRequest(prompt=code)))
+    assert second.stats.cached_tokens >= base - 1
+    assert second.stats.evaluated_tokens == second.stats.prompt_tokens - second.stats.cached_tokens
+    assert second.stats.evaluated_tokens < 15
+    again = tiny_backend.complete(
+        CompletionRequest(prompt=code + "        self.items.append(item)\n", max_tokens=1)
+    )
+    assert again.stats.evaluated_tokens == 1  # identical prompt: one token re-run for fresh logits
+
+
+@pytest.mark.default_model
+def test_typing_in_the_middle_part_only_appends_tokens(default_backend):
+    prefix, suffix = CODE, "\n\n    def pop(self):\n        return self.items.pop()\n"
+    line = "        self.items.append(item)"
+    evaluated = []
+    for cut in range(10, len(line), 4):
+        result = default_backend.complete(
+            CompletionRequest(prefix=prefix, middle=line[:cut], suffix=suffix, max_tokens=2)
+        )
+        evaluated.append(result.stats.evaluated_tokens)
+    assert max(evaluated[1:]) <= 4, evaluated
+
+
+def test_cancel_mid_prompt_stops_within_one_batch(tiny_model):
+    backend = make_backend(tiny_model, batch_size=32)
+    try:
+        prompt = CODE * 6
+        n_tokens = len(backend.tokenize_prompt(CompletionRequest(prompt=prompt)))
+        result = backend.complete(CompletionRequest(prompt=prompt, max_tokens=8), cancel=CancelAfter(1 + 2))
+        assert result.stop_reason == "cancelled"
+        assert result.stats.evaluated_tokens == 2 * 32 < n_tokens
+        assert result.stats.generated_tokens == 0
+        # The evaluated batches stay cached: the next request starts from them.
+        after = backend.complete(CompletionRequest(prompt=prompt, max_tokens=1))
+        assert after.stats.cached_tokens == 64
+    finally:
+        backend.close()
+
+
+def test_cancel_mid_generation_keeps_what_was_generated(tiny_backend):
+    prompt = "# A list of fruits\nfruits = ["
+    result = tiny_backend.complete(
+        CompletionRequest(prompt=prompt, max_tokens=50), cancel=CancelAfter(1 + 1 + 5)
+    )
+    assert result.stop_reason == "cancelled"
+    assert result.stats.generated_tokens == 5
+    assert result.text
+
+
+def test_cancel_from_another_thread_during_a_long_prompt(tiny_model):
+    backend = make_backend(tiny_model, batch_size=16)
+    try:
+        prompt = CODE * 12
+        n_tokens = len(backend.tokenize_prompt(CompletionRequest(prompt=prompt)))
+        cancel = CancelToken()
+        timer = threading.Timer(0.3, cancel.cancel)
+        timer.start()
+        result = backend.complete(CompletionRequest(prompt=prompt, max_tokens=8), cancel=cancel)
+        timer.cancel()
+        assert result.stop_reason == "cancelled"
+        assert result.stats.evaluated_tokens < n_tokens
+    finally:
+        backend.close()
+
+
+def test_a_request_cancelled_while_queued_never_runs(tiny_backend):
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        tiny_backend.complete(CompletionRequest(prompt="x = ", max_tokens=4), cancel=cancel)
+
+
+def test_deadline_returns_what_is_ready(tiny_backend):
+    result = tiny_backend.complete(
+        CompletionRequest(prompt=CODE + "# more\n", max_tokens=16, deadline=deadline_in(-1))
+    )
+    assert result.stop_reason == "deadline"
+    assert result.text == ""
+
+
+def test_stop_strings_cut_the_text(tiny_backend):
+    result = tiny_backend.complete(
+        CompletionRequest(prompt="numbers = [1, 2, 3, 4, 5, 6, 7", max_tokens=40, stop=("\n",))
+    )
+    assert "\n" not in result.text
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "english": {"type": "string"},
+        "definition": {"type": "string"},
+        "examples": {"type": "array", "items": {"type": "string"}, "maxItems": 2},
+    },
+    "required": ["english", "definition", "examples"],
+}
+
+
+@pytest.mark.parametrize("which", ["tiny", pytest.param("default", marks=pytest.mark.default_model)])
+def test_json_schema_output_parses(which, request):
+    backend = request.getfixturevalue(f"{which}_backend")
+    result = backend.chat(
+        [
+            ChatMessage("system", "You answer with JSON only."),
+            ChatMessage(
+                "user",
+                "Describe the domain term 'loyalty points' as JSON with english, definition, and examples.",
+            ),
+        ],
+        json_schema=SCHEMA,
+        max_tokens=160,
+    )
+    data = json.loads(result.text)
+    assert set(SCHEMA["required"]) <= set(data)
+    assert isinstance(data["examples"], list)
+
+
+def test_interactive_requests_jump_the_batch_queue(tiny_backend):
+    order = []
+    gate = threading.Event()
+    worker = tiny_backend._worker
+    blocker = worker.submit(lambda c, q: gate.wait(5), Priority.BATCH)
+    batch = worker.submit(lambda c, q: order.append("batch"), Priority.BATCH)
+    interactive = worker.submit(lambda c, q: order.append("interactive"), Priority.INTERACTIVE)
+    gate.set()
+    for future in (blocker, batch, interactive):
+        future.result(timeout=10)
+    assert order == ["interactive", "batch"]
+
+
+def test_measured_thread_count_is_one_of_the_candidates(tiny_model):
+    backend = make_backend(tiny_model, threads=0)
+    try:
+        info = backend.info()
+        assert info.threads in _thread_candidates()
+        if len(_thread_candidates()) > 1:
+            assert set(info.thread_timings) == set(_thread_candidates())
+            assert info.threads == max(info.thread_timings, key=info.thread_timings.get)
+    finally:
+        backend.close()
+
+
+def test_context_larger_than_the_model_is_refused(tiny_model):
+    with pytest.raises(ModelError, match="trained context of 8192"):
+        make_backend(tiny_model, context_size=16384)
+
+
+def test_prompt_larger_than_the_context_is_a_clear_error(tiny_model):
+    backend = make_backend(tiny_model, context_size=256)
+    try:
+        with pytest.raises(ModelError, match="context of 256"):
+            backend.complete(CompletionRequest(prompt=CODE * 10))
+        assert backend.complete(CompletionRequest(prompt="x = ", max_tokens=2)).stop_reason  # still serves
+    finally:
+        backend.close()

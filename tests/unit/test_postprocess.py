@@ -1,0 +1,31 @@
+"""Post-processing rules that turn raw model output into ghost text."""
+
+from __future__ import annotations
+
+from lsp_server.completion.pipeline import heal_blanks
+from lsp_server.completion.postprocess import shape
+
+
+def test_mid_line_completions_stay_on_the_line():
+    assert shape("value)\n    more()", "print(", ")", ")\n") == "value"
+
+
+def test_multi_line_stops_when_the_block_ends():
+    raw = "total = 0\n    for x in xs:\n        total += x\n    return total\n\ndef other():\n    pass"
+    assert shape(raw, "    ", "", "\n") == "total = 0\n    for x in xs:\n        total += x\n    return total"
+
+
+def test_repeated_lines_are_dropped():
+    raw = "a = compute()\n    b = compute()\n    a = compute()\n    c = 1"
+    assert shape(raw, "    ", "", "") == "a = compute()\n    b = compute()"
+
+
+def test_lines_already_after_the_cursor_are_trimmed():
+    raw = "x = 1\n    return x"
+    assert shape(raw, "    ", "", "\n    return x\n") == "x = 1"
+
+
+def test_held_back_blanks_are_removed_from_the_output():
+    assert heal_blanks("        return x", "        ") == "return x"
+    assert heal_blanks(" return x", "        ") == "return x"
+    assert heal_blanks("return x", "") == "return x"
