@@ -90,17 +90,14 @@ def run(args: argparse.Namespace) -> int:
         ("chosen by", info.source),
         ("fill-in-the-middle", "yes" if info.fim else "no (prefix-only completion)"),
         ("context", f"{info.context_size} tokens (trained: {info.trained_context or '?'})"),
-        (
-            "threads",
-            str(info.threads)
-            + (
-                "  (measured: "
-                + ", ".join(f"{n}: {v:.0f} tok/s" for n, v in info.thread_timings.items())
-                + ")"
-                if info.thread_timings
-                else ""
-            ),
-        ),
+        ("threads", f"{info.threads} generating, {info.threads_batch} for prompts"),
+        *[
+            (
+                f"  measured, {n} threads",
+                f"prompt {v['prompt']:.0f} tok/s, generation {v['generation']:.0f} tok/s",
+            )
+            for n, v in info.thread_timings.items()
+        ],
         ("load time", f"{load_s:.1f} s"),
         ("prompt speed", f"{prompt_tps:.0f} tok/s ({s.evaluated_tokens} tokens)"),
         ("generation speed", f"{gen_tps:.0f} tok/s ({s.generated_tokens} tokens)"),

@@ -36,6 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.hint:
             err.print(f"  hint: {exc.hint}", style="dim", markup=False, soft_wrap=True)
         return exc.exit_code
+    except Exception as exc:  # a bug: still one line, with the way to see more
+        if args.verbose:
+            raise
+        err.print(
+            f"error: internal error: {exc!r} (run with -v for the traceback)", style="red", markup=False
+        )
+        return 1
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130

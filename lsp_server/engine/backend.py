@@ -115,9 +115,11 @@ class ModelInfo:
     context_size: int  # the context Ubiq runs with
     trained_context: int | None
     fim: bool
-    threads: int
+    threads: int  # for generation (one token at a time)
+    threads_batch: int  # for prompt evaluation
     source: str = ""
-    thread_timings: dict[int, float] = field(default_factory=dict)  # threads → prompt tok/s measured
+    # threads → {"prompt": tok/s, "generation": tok/s}, when the counts were measured at load
+    thread_timings: dict[int, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -210,10 +210,12 @@ def test_measured_thread_count_is_one_of_the_candidates(tiny_model):
     backend = make_backend(tiny_model, threads=0)
     try:
         info = backend.info()
-        assert info.threads in _thread_candidates()
+        assert info.threads in _thread_candidates() and info.threads_batch in _thread_candidates()
         if len(_thread_candidates()) > 1:
-            assert set(info.thread_timings) == set(_thread_candidates())
-            assert info.threads == max(info.thread_timings, key=info.thread_timings.get)
+            timings = info.thread_timings
+            assert set(timings) == set(_thread_candidates())
+            assert info.threads == max(timings, key=lambda n: timings[n]["generation"])
+            assert info.threads_batch == max(timings, key=lambda n: timings[n]["prompt"])
     finally:
         backend.close()
 

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs into .venv, then lint and run the whole suite.
+# This is the README's second command and exactly what CI runs (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/python -m pip install --progress-bar off -q --upgrade pip
+# llama-cpp-python compiles llama.cpp on first install (about 5-15 minutes on 2 cores; cached after).
+.venv/bin/python -m pip install --progress-bar off -e '.[test]'
+.venv/bin/ruff check lsp_server tests benchmarks
+.venv/bin/python -m pytest "$@"
