@@ -18,6 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("location", metavar="FILE:LINE:COL")
     parser.add_argument("--json", action="store_true", help="print the completion with its stats as JSON")
     parser.add_argument("--max-tokens", type=int, metavar="N", help="longest completion, in tokens")
+    parser.add_argument(
+        "--time-budget-ms",
+        type=int,
+        default=30_000,
+        metavar="MS",
+        help="stop generating after this long (default 30000; editors use completion.timeBudgetMs)",
+    )
     add_model_flags(parser)
     parser.set_defaults(run=run)
 
@@ -42,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
         if args.max_tokens < 1:
             raise InputError("--max-tokens must be at least 1")
         settings.completion.max_tokens = args.max_tokens
+    if args.time_budget_ms < 1:
+        raise InputError("--time-budget-ms must be at least 1")
+    settings.completion.time_budget_ms = args.time_budget_ms
     with load_model(settings) as backend:
         result = complete_at(backend, text, offset, settings.completion, path=path.name)
         info = backend.info()
@@ -50,9 +60,8 @@ def run(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "text": result.text,
-                    "raw": result.raw.text,
-                    "stop_reason": result.raw.stop_reason,
-                    "stats": result.raw.stats.to_dict(),
+                    "stop_reason": result.stop_reason,
+                    "stats": result.stats.to_dict() if result.stats else None,
                     "model": info.name,
                     "fim": info.fim,
                 },

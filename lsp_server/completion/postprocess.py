@@ -57,3 +57,14 @@ def _trim_suffix_overlap(text: str, suffix: str) -> str:
     while len(lines) > 1 and following and lines[-1].strip() in following:
         lines.pop()
     return "\n".join(lines)
+
+
+def heal_blanks(generated: str, held_back: str) -> str:
+    """Remove from the model's output the blanks the user had typed but the prompt left out:
+    tokenizers glue a space to the next word (" return"), so a prompt ending in spaces asks for an
+    unnatural token split; the prompt drops them and the output is aligned here."""
+    if generated.startswith(held_back):
+        return generated[len(held_back) :]
+    stripped = generated.lstrip(" \t")
+    dropped = len(generated) - len(stripped)
+    return generated[min(dropped, len(held_back)) :] if dropped else generated

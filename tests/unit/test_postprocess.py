@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from lsp_server.completion.pipeline import heal_blanks
-from lsp_server.completion.postprocess import shape
+from lsp_server.completion.postprocess import heal_blanks, shape
 
 
 def test_mid_line_completions_stay_on_the_line():

@@ -1,0 +1,242 @@
+"""Completion requests as an editor makes them: newest wins, typed-ahead and repeated contexts are
+served without the model, the prompt layout is kept for KV-cache reuse, and what the model
+returns is shaped and syntax-checked before it is shown.
+
+Protocol-free: the LSP handlers and the benchmarks call `CompletionService.complete`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from lsp_server.completion.postprocess import heal_blanks, shape
+from lsp_server.completion.stats import CompletionStats
+from lsp_server.config import CompletionSettings
+from lsp_server.context.prompt import Budget, Layout, make_layout
+from lsp_server.context.syntax import SyntaxTree, error_count_of
+from lsp_server.engine.backend import (
+    Backend,
+    CancelToken,
+    Chunk,
+    CompletionRequest,
+    GenerationStats,
+    Priority,
+    deadline_in,
+)
+from lsp_server.errors import Cancelled, ModelError
+
+log = logging.getLogger(__name__)
+LRU_SIZE = 256
+PARSE_CHECK_LIMIT = 40_000  # characters around the cursor re-parsed to check a completion
+
+
+@dataclass
+class Shown:
+    """The last completion shown in a document, for typed-ahead reuse."""
+
+    before: str  # document text before the cursor
+    after: str  # document text after the cursor
+    completion: str
+
+
+@dataclass
+class Answer:
+    """What to show, and how it was obtained."""
+
+    text: str
+    source: str  # "model" | "typed_ahead" | "cache"
+    stop_reason: str = ""
+    stats: GenerationStats | None = None
+
+
+@dataclass
+class DocumentState:
+    layout: Layout | None = None
+    cancel: CancelToken | None = None
+    shown: Shown | None = None
+    prefill: CancelToken | None = None
+
+
+@dataclass
+class CompletionInput:
+    key: str  # the document's identity (URI)
+    text: str
+    offset: int
+    path: str = ""  # shown to the model as the file's name
+    syntax: SyntaxTree | None = None
+    extra: Callable[[], Sequence[Chunk]] | None = None  # called only when laying out anew
+
+
+@dataclass
+class CompletionService:
+    settings: CompletionSettings
+    budget: Budget = field(default_factory=Budget)
+    stats: CompletionStats = field(default_factory=CompletionStats)
+    _docs: dict[str, DocumentState] = field(default_factory=dict)
+    _lru: OrderedDict[tuple, str] = field(default_factory=OrderedDict)
+
+    def forget(self, key: str) -> None:
+        state = self._docs.pop(key, None)
+        if state:
+            for token in (state.cancel, state.prefill):
+                if token:
+                    token.cancel()
+
+    async def complete(self, backend: Backend, doc: CompletionInput) -> Answer:
+        """What to show at the cursor (text "" for nothing); raises Cancelled if superseded."""
+        started = time.monotonic()
+        self.stats.requests += 1
+        state = self._docs.setdefault(doc.key, DocumentState())
+        for token in (state.cancel, state.prefill):
+            if token:
+                token.cancel()  # newest request wins
+        cancel = state.cancel = CancelToken()
+
+        ahead = self._typed_ahead(state, doc)
+        if ahead is not None:
+            self.stats.typed_ahead_hits += 1
+            self.stats.record((time.monotonic() - started) * 1000, None)
+            return Answer(ahead, "typed_ahead")
+
+        request = self._request(backend, state, doc)
+        key = (request.prefix, request.suffix, request.middle, request.extra, request.path)
+        if key in self._lru:
+            self._lru.move_to_end(key)
+            self.stats.cache_hits += 1
+            self.stats.record((time.monotonic() - started) * 1000, None)
+            return Answer(self._remember(state, doc, self._lru[key]), "cache")
+
+        if self.settings.debounce_ms:
+            await asyncio.sleep(self.settings.debounce_ms / 1000)
+            if cancel.cancelled:
+                self.stats.cancelled += 1
+                raise Cancelled()
+        self.stats.model_calls += 1
+        try:
+            raw = await asyncio.to_thread(backend.complete, request, cancel)
+        except asyncio.CancelledError:
+            cancel.cancel()
+            self.stats.cancelled += 1
+            raise
+        except Cancelled:
+            self.stats.cancelled += 1
+            raise
+        if raw.stop_reason == "cancelled":
+            self.stats.cancelled += 1
+            raise Cancelled()
+        if raw.stop_reason == "deadline" and raw.stats.generated_tokens == 0:
+            self._prefill(backend, state, request)
+        shown = self._shape(raw.text, raw.stop_reason, request, doc)
+        self.stats.record((time.monotonic() - started) * 1000, raw.stats)
+        if raw.stop_reason != "deadline":
+            self._lru[key] = shown
+            while len(self._lru) > LRU_SIZE:
+                self._lru.popitem(last=False)
+        if not shown:
+            self.stats.empty += 1
+        return Answer(self._remember(state, doc, shown), "model", raw.stop_reason, raw.stats)
+
+    # -- steps -----------------------------------------------------------------------------------
+
+    def _typed_ahead(self, state: DocumentState, doc: CompletionInput) -> str | None:
+        """If the user typed the start of what was shown, the rest is still the answer."""
+        shown = state.shown
+        if shown is None or not shown.completion:
+            return None
+        before, after = doc.text[: doc.offset], doc.text[doc.offset :]
+        if after != shown.after or not before.startswith(shown.before):
+            return None
+        typed = before[len(shown.before) :]
+        if not typed or not shown.completion.startswith(typed) or typed == shown.completion:
+            return None
+        rest = shown.completion[len(typed) :]
+        state.shown = Shown(before, after, rest)
+        return rest
+
+    def _request(self, backend: Backend, state: DocumentState, doc: CompletionInput) -> CompletionRequest:
+        layout = state.layout
+        if layout is None or not layout.fits(doc.text, doc.offset):
+            previous = layout
+            layout = make_layout(doc.text, doc.offset, backend.count_tokens, doc.syntax, (), self.budget)
+            if previous is not None and previous.window_start == layout.window_start:
+                extra = previous.extra  # the prompt's start stays put: keep its cached tokens
+            else:
+                extra = tuple(doc.extra()) if doc.extra else ()
+            layout = make_layout(doc.text, doc.offset, backend.count_tokens, doc.syntax, extra, self.budget)
+            state.layout = layout
+        line_after_end = doc.text.find("\n", doc.offset)
+        line_after = doc.text[doc.offset : len(doc.text) if line_after_end < 0 else line_after_end]
+        return CompletionRequest(
+            prefix=layout.prefix,
+            suffix=layout.suffix,
+            middle=doc.text[layout.anchor : doc.offset].rstrip(" \t"),
+            extra=layout.extra,
+            path=doc.path,
+            max_tokens=self.settings.max_tokens,
+            stop=("\n",) if line_after.strip() else ("\n\n\n",),
+            deadline=deadline_in(self.settings.time_budget_ms),
+        )
+
+    def _prefill(self, backend: Backend, state: DocumentState, request: CompletionRequest) -> None:
+        """The prompt did not fit the time budget: keep evaluating it in the background (until the
+        next request) so that the next keystroke finds it in the KV cache."""
+        token = state.prefill = CancelToken()
+        prefill = CompletionRequest(
+            prefix=request.prefix,
+            suffix=request.suffix,
+            middle=request.middle,
+            extra=request.extra,
+            path=request.path,
+            max_tokens=0,
+            priority=Priority.BATCH,
+        )
+
+        def run() -> None:
+            try:
+                backend.complete(prefill, token)
+            except (Cancelled, ModelError) as exc:
+                log.debug("prefill stopped: %r", exc)
+
+        asyncio.get_running_loop().run_in_executor(None, run)
+
+    def _shape(
+        self, generated: str, stop_reason: str, request: CompletionRequest, doc: CompletionInput
+    ) -> str:
+        text, offset = doc.text, doc.offset
+        line_start = text.rfind("\n", 0, offset) + 1
+        line_end = text.find("\n", offset)
+        line_end = len(text) if line_end < 0 else line_end
+        line_before = text[line_start:offset]
+        generated = heal_blanks(generated, line_before[len(line_before.rstrip(" \t")) :])
+        shown = shape(generated, line_before, text[offset:line_end], text[offset:])
+        if stop_reason == "deadline" and "\n" in shown:
+            shown = shown.rsplit("\n", 1)[0]  # what was ready at the deadline, cut at a line end
+        return keep_parsing(text, offset, shown)
+
+    def _remember(self, state: DocumentState, doc: CompletionInput, shown: str) -> str:
+        state.shown = Shown(doc.text[: doc.offset], doc.text[doc.offset :], shown)
+        return shown
+
+
+def keep_parsing(text: str, offset: int, completion: str) -> str:
+    """Trim `completion` line by line from its end until inserting it adds no syntax errors
+    around the cursor; "" if even its first line does."""
+    if not completion:
+        return completion
+    start = max(0, text.rfind("\n", 0, max(0, offset - PARSE_CHECK_LIMIT // 2)) + 1)
+    end = text.find("\n", min(len(text), offset + PARSE_CHECK_LIMIT // 2))
+    end = len(text) if end < 0 else end
+    before, after = text[start:offset], text[offset:end]
+    baseline = error_count_of(before + after)
+    lines = completion.split("\n")
+    while lines:
+        candidate = "\n".join(lines)
+        if error_count_of(before + candidate + after) <= baseline:
+            return candidate
+        lines.pop()
+    return ""

@@ -1,0 +1,78 @@
+"""Completion statistics since start (or the last reset): what `ubiq.stats` reports.
+
+Token counts are the honest measure of speed on a noisy 2-core machine: they do not wobble.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from lsp_server.engine.backend import GenerationStats
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50": 0.0, "p95": 0.0}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
+
+    return {"p50": at(0.5), "p95": at(0.95)}
+
+
+@dataclass
+class CompletionStats:
+    requests: int = 0
+    model_calls: int = 0
+    typed_ahead_hits: int = 0
+    cache_hits: int = 0
+    cancelled: int = 0
+    empty: int = 0
+    latency_ms: list[float] = field(default_factory=list)
+    prompt_tokens: list[int] = field(default_factory=list)
+    evaluated_tokens: list[int] = field(default_factory=list)
+    cached_tokens: list[int] = field(default_factory=list)
+    generated_tokens: list[int] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def record(self, latency_ms: float, model: GenerationStats | None) -> None:
+        """One answered request; `model` is None when it was served without a model call."""
+        with self._lock:
+            self.latency_ms.append(latency_ms)
+            self.evaluated_tokens.append(model.evaluated_tokens if model else 0)
+            if model is not None:
+                self.prompt_tokens.append(model.prompt_tokens)
+                self.cached_tokens.append(model.cached_tokens)
+                self.generated_tokens.append(model.generated_tokens)
+
+    def snapshot(self, reset: bool = False) -> dict[str, Any]:
+        with self._lock:
+            data = {
+                "requests": self.requests,
+                "model_calls": self.model_calls,
+                "typed_ahead_hits": self.typed_ahead_hits,
+                "cache_hits": self.cache_hits,
+                "cancelled": self.cancelled,
+                "empty": self.empty,
+                "served_without_model": self.typed_ahead_hits + self.cache_hits,
+                "latency_ms": percentiles(self.latency_ms),
+                "prompt_tokens": percentiles(self.prompt_tokens),
+                "evaluated_tokens": percentiles(self.evaluated_tokens),
+                "cached_tokens": percentiles(self.cached_tokens),
+                "generated_tokens": percentiles(self.generated_tokens),
+            }
+            if reset:
+                self.requests = self.model_calls = self.typed_ahead_hits = 0
+                self.cache_hits = self.cancelled = self.empty = 0
+                for values in (
+                    self.latency_ms,
+                    self.prompt_tokens,
+                    self.evaluated_tokens,
+                    self.cached_tokens,
+                    self.generated_tokens,
+                ):
+                    values.clear()
+        return data
