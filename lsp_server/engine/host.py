@@ -1,0 +1,94 @@
+"""Keeps the configured model loaded for a long-running process (the language server).
+
+Loading takes seconds, so it happens on a background thread; callers ask `backend()` and get
+None until the model is ready — an editor request before then is answered empty at once.
+A settings change that affects the model loads the new one and then releases the old.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+
+from lsp_server.config import Settings
+from lsp_server.engine import load_backend
+from lsp_server.engine.backend import Backend, ModelInfo
+from lsp_server.errors import UbiqError
+
+log = logging.getLogger(__name__)
+
+OnEvent = Callable[[str, str], None]  # (state, message): "loading" | "ready" | "error"
+
+
+class ModelHost:
+    def __init__(self, on_event: OnEvent | None = None) -> None:
+        self.on_event = on_event or (lambda state, message: None)
+        self.state = "idle"
+        self.message = ""
+        self._backend: Backend | None = None
+        self._key: dict | None = None
+        self._lock = threading.Lock()
+        self._generation = 0
+
+    def backend(self) -> Backend | None:
+        return self._backend if self.state == "ready" else None
+
+    def info(self) -> ModelInfo | None:
+        backend = self.backend()
+        return backend.info() if backend else None
+
+    def ensure(self, settings: Settings) -> threading.Thread | None:
+        """Start loading the model the settings name, unless it is already loaded or loading."""
+        key = asdict(settings.model)
+        with self._lock:
+            if key == self._key and self.state in ("loading", "ready"):
+                return None
+            self._key = key
+            self._generation += 1
+            generation = self._generation
+            self.state = "loading"
+        self.on_event("loading", "loading the model")
+        thread = threading.Thread(
+            target=self._load, args=(settings, generation), name="ubiq-load", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _load(self, settings: Settings, generation: int) -> None:
+        def progress(n: int) -> None:
+            self.on_event("loading", "assembling and verifying the model pack")
+
+        try:
+            backend = load_backend(settings, progress)
+        except UbiqError as exc:
+            self._finish(generation, None, "error", str(exc))
+            return
+        except Exception as exc:  # a bug must not kill the server: report it
+            log.exception("loading the model failed")
+            self._finish(generation, None, "error", f"loading the model failed: {exc!r}")
+            return
+        info = backend.info()
+        message = f"{info.name}: {'FIM' if info.fim else 'prefix-only'}, {info.threads} threads"
+        self._finish(generation, backend, "ready", message)
+
+    def _finish(self, generation: int, backend: Backend | None, state: str, message: str) -> None:
+        with self._lock:
+            if generation != self._generation:  # superseded by a newer load
+                if backend:
+                    backend.close()
+                return
+            old, self._backend = self._backend, backend
+            self.state, self.message = state, message
+        if old is not None and old is not backend:
+            old.close()
+        self.on_event(state, message)
+
+    def close(self) -> None:
+        with self._lock:
+            self._generation += 1
+            backend, self._backend = self._backend, None
+            self.state = "idle"
+        if backend:
+            backend.close()

@@ -1,0 +1,74 @@
+"""textDocument/inlineCompletion: ghost text from the model at the cursor."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types
+
+from lsp_server.completion.service import CompletionInput
+from lsp_server.context.positions import offset_at
+from lsp_server.errors import Cancelled, InputError, UbiqError
+from lsp_server.features.documents import relative_path, usable
+from lsp_server.server import UbiqServer
+
+log = logging.getLogger(__name__)
+
+
+def locate(ls: UbiqServer, uri: str, position: types.Position) -> tuple[str, int] | None:
+    """The document's text and the cursor's offset in it; None (logged) if unusable."""
+    document = ls.workspace.text_documents.get(uri)
+    if document is None:
+        log.info("completion for a document that is not open: %s", uri)
+        return None
+    text = document.source
+    if not usable(text):
+        log.info("no completion in %s: binary-looking or larger than the limit", uri)
+        return None
+    utf16 = ls.workspace.position_encoding in (None, types.PositionEncodingKind.Utf16)
+    try:
+        return text, offset_at(text, position.line, position.character, utf16=utf16)
+    except InputError as exc:
+        log.info("no completion at %s:%s: %s", uri, position, exc)
+        return None
+
+
+async def suggest(ls: UbiqServer, uri: str, position: types.Position) -> str:
+    """What the model would write at `position` ("" when there is nothing to offer)."""
+    backend = ls.model.backend()
+    if not ls.settings.completion.enabled or backend is None:
+        return ""
+    located = locate(ls, uri, position)
+    if located is None:
+        return ""
+    text, offset = located
+    path = relative_path(ls, uri)
+    syntax = ls.syntax.get(uri)
+
+    def extra() -> list:
+        chunks = ls.ring.chunks(exclude_path=path)
+        if syntax is not None and ls.definitions is not None:
+            chunks += ls.definitions.chunks(syntax, offset, ls.workspace.get_text_document(uri).path)
+        return chunks
+
+    doc = CompletionInput(key=uri, text=text, offset=offset, path=path, syntax=syntax, extra=extra)
+    try:
+        answer = await ls.completions.complete(backend, doc)
+    except Cancelled:
+        return ""
+    except UbiqError as exc:
+        log.warning("completion failed: %s", exc)
+        return ""
+    return answer.text
+
+
+def register(server: UbiqServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
+    async def inline_completion(
+        ls: UbiqServer, params: types.InlineCompletionParams
+    ) -> types.InlineCompletionList:
+        text = await suggest(ls, params.text_document.uri, params.position)
+        if not text:
+            return types.InlineCompletionList(items=[])
+        where = types.Range(start=params.position, end=params.position)
+        return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=text, range=where)])

@@ -1,0 +1,101 @@
+"""initialize / initialized / didChangeConfiguration / shutdown: settings in, model loaded with
+work-done progress, model reloaded when its settings change."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from lsp_server.config import find_project_root, load_settings
+from lsp_server.context.definitions import DefinitionFinder
+from lsp_server.server import UbiqServer
+
+log = logging.getLogger(__name__)
+
+
+def _section(options: Any) -> dict:
+    """Editors send either the `ubiq` section itself or an object holding it."""
+    if not isinstance(options, dict):
+        return {}
+    inner = options.get("ubiq")
+    return inner if isinstance(inner, dict) else options
+
+
+def _root(params: types.InitializeParams) -> Path | None:
+    uri = params.workspace_folders[0].uri if params.workspace_folders else params.root_uri
+    path = to_fs_path(uri) if uri else params.root_path
+    return find_project_root(Path(path)) if path else None
+
+
+async def _load_model(ls: UbiqServer) -> None:
+    """(Re)load the model the settings name, with progress in the editor when it supports it."""
+    window = ls.client_capabilities.window
+    if ls.progress_token is None and window is not None and window.work_done_progress:
+        token = f"ubiq-model-{uuid.uuid4()}"
+        try:
+            await ls.work_done_progress.create_async(token)
+            ls.work_done_progress.begin(
+                token,
+                types.WorkDoneProgressBegin(title="Ubiq", message="loading the model", cancellable=False),
+            )
+            ls.progress_token = token
+        except Exception as exc:  # the client refused the token: load without progress
+            log.info("no work-done progress: %s", exc)
+    if ls.model.ensure(ls.settings) is None and ls.progress_token is not None:
+        token, ls.progress_token = ls.progress_token, None  # nothing to load: close the progress
+        ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=ls.model.message))
+
+
+async def _pull_configuration(ls: UbiqServer) -> dict | None:
+    workspace = ls.client_capabilities.workspace
+    if workspace is None or not workspace.configuration:
+        return None
+    try:
+        items = await ls.workspace_configuration_async(
+            types.ConfigurationParams(items=[types.ConfigurationItem(section="ubiq")])
+        )
+    except Exception as exc:
+        log.info("workspace/configuration failed: %s", exc)
+        return None
+    return _section(items[0]) if items and isinstance(items[0], dict) else None
+
+
+def _adopt(ls: UbiqServer, options: dict) -> None:
+    loaded = load_settings(options, project_root=ls.project_root)
+    ls.apply_settings(loaded.settings, loaded.errors)
+
+
+def register(server: UbiqServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: UbiqServer, params: types.InitializeParams) -> None:
+        ls.project_root = _root(params)
+        _adopt(ls, _section(params.initialization_options))
+        ls.definitions = DefinitionFinder(ls.project_root)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: UbiqServer, params: types.InitializedParams) -> None:
+        import asyncio
+
+        ls.loop = asyncio.get_running_loop()
+        await _load_model(ls)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: UbiqServer, params: types.DidChangeConfigurationParams) -> None:
+        options = _section(params.settings) if params.settings else None
+        if not options:
+            options = await _pull_configuration(ls)
+        if options is None:
+            return
+        _adopt(ls, options)
+        await _load_model(ls)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: UbiqServer, params: None) -> None:
+        ls.model.close()
+        if ls.definitions:
+            ls.definitions.close()

@@ -1,0 +1,113 @@
+"""The Ubiq language server: typed state shared by the feature handlers, and error reporting.
+
+No feature logic lives here (see `features/`). One protocol gap of pygls is closed here: a
+request whose parameters fail to deserialize is answered with a JSON-RPC error (pygls would
+leave the client waiting forever). Model events arrive on a loader thread and are moved onto
+the event loop before anything is sent, so messages never interleave on stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from lsp_server import __version__
+from lsp_server.completion.service import CompletionService
+from lsp_server.config import Settings
+from lsp_server.context.chunks import ChunkRing
+from lsp_server.context.definitions import DefinitionFinder
+from lsp_server.context.syntax import SyntaxTree
+from lsp_server.engine.host import ModelHost
+
+log = logging.getLogger(__name__)
+
+
+class _Rejected:
+    """Stands in for a message that was already answered with an error."""
+
+    jsonrpc = None
+
+
+class UbiqProtocol(LanguageServerProtocol):
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" in data and "method" in data:  # a request: its client waits for an answer
+                method = data.get("method")
+                error = type(exc)(message=f"invalid parameters for {method}: {exc.__cause__ or exc}")
+                self._send_response(data["id"], error=error.to_response_error())
+            return _Rejected()
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _Rejected):
+            return
+        super().handle_message(message)
+
+
+class UbiqServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            name="ubiq",
+            version=__version__,
+            protocol_cls=UbiqProtocol,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
+        self.settings = Settings()
+        self.project_root: Path | None = None
+        self.model = ModelHost(self._model_event)
+        self.completions = CompletionService(self.settings.completion)
+        self.syntax: dict[str, SyntaxTree] = {}
+        self.ring = ChunkRing()
+        self.definitions: DefinitionFinder | None = None
+        self.progress_token: str | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def in_loop(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the server's event loop (from any thread)."""
+        if self.loop is None or self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(fn)
+
+    # -- settings --------------------------------------------------------------------------------
+
+    def apply_settings(self, settings: Settings, errors: list[str]) -> None:
+        """Adopt new settings; bad values were already replaced by defaults and are reported."""
+        for problem in errors:
+            self.warn(f"Ubiq settings: {problem}; using the default")
+        self.settings = settings
+        self.completions.settings = settings.completion
+
+    # -- reporting -------------------------------------------------------------------------------
+
+    def warn(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
+        """Something the user must act on: shown in the editor and logged."""
+        log.warning("%s", message)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def _model_event(self, state: str, message: str) -> None:
+        self.in_loop(lambda: self._on_model_event(state, message))
+
+    def _on_model_event(self, state: str, message: str) -> None:
+        log.info("model %s: %s", state, message)
+        token = self.progress_token
+        if state == "error":
+            self.warn(f"Ubiq could not load its model: {message}", types.MessageType.Error)
+        if token is None:
+            return
+        if state == "loading":
+            self.work_done_progress.report(token, types.WorkDoneProgressReport(message=message))
+        else:
+            self.progress_token = None
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        log.error("%s: %s", getattr(source, "__name__", source), error)
