@@ -59,12 +59,13 @@ def _trim_suffix_overlap(text: str, suffix: str) -> str:
     return "\n".join(lines)
 
 
-def heal_blanks(generated: str, held_back: str) -> str:
-    """Remove from the model's output the blanks the user had typed but the prompt left out:
-    tokenizers glue a space to the next word (" return"), so a prompt ending in spaces asks for an
-    unnatural token split; the prompt drops them and the output is aligned here."""
-    if generated.startswith(held_back):
-        return generated[len(held_back) :]
-    stripped = generated.lstrip(" \t")
-    dropped = len(generated) - len(stripped)
-    return generated[min(dropped, len(held_back)) :] if dropped else generated
+def held_back(line_before: str) -> str:
+    """The blank that the prompt leaves out before the cursor: BPE tokenizers glue one space to
+    the following word (\"       \" + \" return\"), so a prompt ending in that space would ask
+    the model for an unnatural token split. Indentation itself stays in the prompt."""
+    return " " if line_before.endswith(" ") else ""
+
+
+def heal_blanks(generated: str, held: str) -> str:
+    """Remove from the model's output the blank the user had typed but the prompt left out."""
+    return generated[len(held) :] if held and generated.startswith(held) else generated

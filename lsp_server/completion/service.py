@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from lsp_server.completion.postprocess import heal_blanks, shape
+from lsp_server.completion.postprocess import heal_blanks, held_back, shape
 from lsp_server.completion.stats import CompletionStats
 from lsp_server.config import CompletionSettings
 from lsp_server.context.prompt import Budget, Layout, make_layout
@@ -174,7 +174,9 @@ class CompletionService:
         return CompletionRequest(
             prefix=layout.prefix,
             suffix=layout.suffix,
-            middle=doc.text[layout.anchor : doc.offset].rstrip(" \t"),
+            middle=doc.text[
+                layout.anchor : doc.offset - len(held_back(doc.text[doc.offset - 1 : doc.offset]))
+            ],
             extra=layout.extra,
             path=doc.path,
             max_tokens=self.settings.max_tokens,
@@ -212,7 +214,7 @@ class CompletionService:
         line_end = text.find("\n", offset)
         line_end = len(text) if line_end < 0 else line_end
         line_before = text[line_start:offset]
-        generated = heal_blanks(generated, line_before[len(line_before.rstrip(" \t")) :])
+        generated = heal_blanks(generated, held_back(line_before))
         shown = shape(generated, line_before, text[offset:line_end], text[offset:])
         if stop_reason == "deadline" and "\n" in shown:
             shown = shown.rsplit("\n", 1)[0]  # what was ready at the deadline, cut at a line end

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lsp_server.completion.postprocess import heal_blanks, shape
+from lsp_server.completion.postprocess import heal_blanks, held_back, shape
 
 
 def test_mid_line_completions_stay_on_the_line():
@@ -24,7 +24,8 @@ def test_lines_already_after_the_cursor_are_trimmed():
     assert shape(raw, "    ", "", "\n    return x\n") == "x = 1"
 
 
-def test_held_back_blanks_are_removed_from_the_output():
-    assert heal_blanks("        return x", "        ") == "return x"
-    assert heal_blanks(" return x", "        ") == "return x"
-    assert heal_blanks("return x", "") == "return x"
+def test_one_trailing_space_is_held_back_and_healed():
+    assert held_back("        ") == " " and held_back("x = ") == " " and held_back("\t") == ""
+    assert heal_blanks(" return x", " ") == "return x"
+    assert heal_blanks("return x", " ") == "return x"
+    assert heal_blanks(" x", "") == " x"
