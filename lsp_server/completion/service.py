@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from lsp_server.completion.postprocess import heal_blanks, held_back, shape
+from lsp_server.completion.postprocess import BlockEnd, heal_blanks, held_back, shape, single_line
 from lsp_server.completion.stats import CompletionStats
 from lsp_server.config import CompletionSettings
 from lsp_server.context.prompt import Budget, Layout, make_layout
@@ -118,7 +118,8 @@ class CompletionService:
                 raise Cancelled()
         self.stats.model_calls += 1
         try:
-            raw = await asyncio.to_thread(backend.complete, request, cancel)
+            watcher = BlockEnd(self._line_before(doc), self._line_after(doc))
+            raw = await asyncio.to_thread(backend.complete, request, cancel, watcher)
         except asyncio.CancelledError:
             cancel.cancel()
             self.stats.cancelled += 1
@@ -128,6 +129,7 @@ class CompletionService:
             raise
         if raw.stop_reason == "cancelled":
             self.stats.cancelled += 1
+            self.stats.record_unanswered(raw.stats)
             raise Cancelled()
         if raw.stop_reason == "deadline" and raw.stats.generated_tokens == 0:
             self._prefill(backend, state, request)
@@ -169,8 +171,6 @@ class CompletionService:
                 extra = tuple(doc.extra()) if doc.extra else ()
             layout = make_layout(doc.text, doc.offset, backend.count_tokens, doc.syntax, extra, self.budget)
             state.layout = layout
-        line_after_end = doc.text.find("\n", doc.offset)
-        line_after = doc.text[doc.offset : len(doc.text) if line_after_end < 0 else line_after_end]
         return CompletionRequest(
             prefix=layout.prefix,
             suffix=layout.suffix,
@@ -180,9 +180,18 @@ class CompletionService:
             extra=layout.extra,
             path=doc.path,
             max_tokens=self.settings.max_tokens,
-            stop=("\n",) if line_after.strip() else ("\n\n\n",),
+            stop=("\n",) if single_line(self._line_before(doc), self._line_after(doc)) else ("\n\n\n",),
             deadline=deadline_in(self.settings.time_budget_ms),
         )
+
+    @staticmethod
+    def _line_before(doc: CompletionInput) -> str:
+        return doc.text[doc.text.rfind("\n", 0, doc.offset) + 1 : doc.offset]
+
+    @staticmethod
+    def _line_after(doc: CompletionInput) -> str:
+        end = doc.text.find("\n", doc.offset)
+        return doc.text[doc.offset : len(doc.text) if end < 0 else end]
 
     def _prefill(self, backend: Backend, state: DocumentState, request: CompletionRequest) -> None:
         """The prompt did not fit the time budget: keep evaluating it in the background (until the

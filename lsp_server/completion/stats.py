@@ -48,6 +48,13 @@ class CompletionStats:
                 self.cached_tokens.append(model.cached_tokens)
                 self.generated_tokens.append(model.generated_tokens)
 
+    def record_unanswered(self, model: GenerationStats) -> None:
+        """A model call that was cancelled or superseded: it still cost the tokens it evaluated."""
+        with self._lock:
+            self.evaluated_tokens.append(model.evaluated_tokens)
+            self.prompt_tokens.append(model.prompt_tokens)
+            self.cached_tokens.append(model.cached_tokens)
+
     def snapshot(self, reset: bool = False) -> dict[str, Any]:
         with self._lock:
             data = {

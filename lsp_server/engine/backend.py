@@ -125,7 +125,7 @@ class ModelInfo:
         return asdict(self)
 
 
-OnText = Callable[[str], None]
+OnText = Callable[[str], "bool | None"]  # gets each new piece of text; returns True to stop
 
 
 class Backend(ABC):
@@ -139,7 +139,8 @@ class Backend(ABC):
         self, request: CompletionRequest, cancel: CancelToken | None = None, on_text: OnText | None = None
     ) -> Completion:
         """Continue a raw prompt or fill in the middle; stops at EOS, a stop string, max_tokens,
-        the deadline or cancellation — returning what was generated so far in the last two cases."""
+        the deadline, cancellation, or when `on_text` returns True — returning what was generated
+        so far."""
 
     @abstractmethod
     def chat(

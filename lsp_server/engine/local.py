@@ -94,6 +94,8 @@ class LocalBackend(Backend):
         self._settings = settings
         self._worker = ModelWorker()
         self._timings: dict[int, dict[str, float]] = {}
+        # Debugging and benchmarks only: every prompt's token ids and outcome, one JSON line each.
+        self._prompt_log = os.environ.get("UBIQ_PROMPT_LOG") or None
         try:
             self._worker.run(lambda cancel, queued: self._load())
         except BaseException:
@@ -321,7 +323,21 @@ class LocalBackend(Backend):
                 stats.evaluated_tokens += len(todo[i : i + step])
         finally:
             stats.prompt_ms = (time.monotonic() - start) * 1000
-        return self._sample(request, max_tokens, stats, stopped, on_text)
+        result = self._sample(request, max_tokens, stats, stopped, on_text)
+        if self._prompt_log:
+            self._log_prompt(tokens, request, result)
+        return result
+
+    def _log_prompt(self, tokens: list[int], request: CompletionRequest, result: Completion) -> None:
+        entry = {
+            "tokens": tokens,
+            "max_tokens": request.max_tokens,
+            "stop_reason": result.stop_reason,
+            "stats": result.stats.to_dict(),
+            "grammar": request.json_schema is not None,
+        }
+        with open(self._prompt_log, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry) + "\n")
 
     def _sample(self, request, max_tokens, stats, stopped, on_text) -> Completion:  # noqa: ANN001
         llm, lib = self._llm, self._lib
@@ -348,8 +364,9 @@ class LocalBackend(Backend):
                 if hit >= 0:
                     text, reason = text[:hit], "stop"
                     break
-                if on_text and piece:
-                    on_text(piece)
+                if on_text and piece and on_text(piece):
+                    reason = "stop"  # the caller has what it needs
+                    break
                 llm.eval([token])
         finally:
             llm._sampler = None

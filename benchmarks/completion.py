@@ -1,0 +1,285 @@
+"""Completion benchmarks through the real language server over stdio.
+
+1. Typing replay: a real Python file we did not write is "typed" from a starting line onwards,
+   one character at a time (didChange + inlineCompletion per keystroke, realistic pauses, requests
+   overlapping as in an editor). Reports latency p50/p95, prompt tokens evaluated per request
+   p50/p95, context tokens in the prompt, and the share of requests served without a model call.
+2. Overhead: a shorter sequential replay whose model calls are logged (token ids); the same token
+   sequences are then run through a direct llama-cpp-python `Llama.generate` (which also reuses its
+   KV cache for the common prefix) generating the same number of tokens. Ratio = Ubiq end-to-end
+   latency ÷ raw latency, over the same prompts, measured in the same run.
+
+    python benchmarks/completion.py [--model PACK] [--file PATH] [--start-line N] [--lines N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def default_file() -> Path:
+    import textwrap
+
+    return Path(inspect.getsourcefile(textwrap))
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Session:
+    """A real server process and a pygls client talking to it."""
+
+    def __init__(self, model: str, threads: int, prompt_log: str | None = None) -> None:
+        self.env = {**os.environ, "UBIQ_MODEL": model, "UBIQ_THREADS": str(threads)}
+        if prompt_log:
+            self.env["UBIQ_PROMPT_LOG"] = prompt_log
+        self.client = LanguageClient("ubiq-bench", "1")
+        self.version = 1
+
+    async def __aenter__(self) -> Session:
+        await self.client.start_io(sys.executable, "-m", "lsp_server", "serve", env=self.env)
+        await self.client.initialize_async(
+            types.InitializeParams(
+                capabilities=types.ClientCapabilities(),
+                root_uri=REPO.as_uri(),
+                initialization_options={"completion": {"timeBudgetMs": 5000}},
+            )
+        )
+        self.client.initialized(types.InitializedParams())
+        while "name" not in (await self.stats())["model"]:
+            await asyncio.sleep(0.1)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.shutdown_async(None)
+        self.client.exit(None)
+        await asyncio.sleep(0.5)
+        await self.client.stop()
+
+    async def stats(self, reset: bool = False) -> dict:
+        return await self.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="ubiq.stats", arguments=[{"reset": reset}])
+        )
+
+    def open(self, uri: str, text: str) -> None:
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+            )
+        )
+
+    def type_char(self, uri: str, line: int, col: int, ch: str) -> None:
+        self.version += 1
+        at = types.Position(line=line, character=col)
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(range=types.Range(start=at, end=at), text=ch)
+                ],
+            )
+        )
+
+    async def inline(self, uri: str, line: int, col: int) -> tuple[float, str]:
+        start = time.perf_counter()
+        result = await self.client.text_document_inline_completion_async(
+            types.InlineCompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=line, character=col),
+                context=types.InlineCompletionContext(
+                    trigger_kind=types.InlineCompletionTriggerKind.Automatic
+                ),
+            )
+        )
+        items = list(result.items) if result else []
+        return (time.perf_counter() - start) * 1000, items[0].insert_text if items else ""
+
+
+def keystrokes(lines: list[str], start: int, count: int) -> list[tuple[int, int, str]]:
+    """(line, column, character) for typing lines[start:start+count], newline included."""
+    strokes = []
+    for i, line in enumerate(lines[start : start + count]):
+        indent = len(line) - len(line.lstrip(" "))
+        if not line.strip():
+            strokes.append((start + i, 0, "\n"))
+            continue
+        # Editors auto-indent: the indentation arrives with the newline, the user types the rest.
+        strokes.append((start + i, 0, " " * indent))
+        for col, ch in enumerate(line[indent:], start=indent):
+            strokes.append((start + i, col, ch))
+        strokes.append((start + i, len(line), "\n"))
+    return strokes
+
+
+async def typing_replay(args: argparse.Namespace, lines: list[str]) -> dict:
+    uri = (REPO / "bench_typing.py").as_uri()
+    async with Session(args.model, args.threads) as session:
+        session.open(uri, "".join(line + "\n" for line in lines[: args.start_line]))
+        await session.stats(reset=True)
+        pending: list[asyncio.Task] = []
+        for line, col, text in keystrokes(lines, args.start_line, args.lines):
+            session.type_char(uri, line, col, text)
+            cursor = (line + 1, 0) if text == "\n" else (line, col + len(text))
+            pending.append(asyncio.ensure_future(session.inline(uri, *cursor)))
+            await asyncio.sleep((args.pause_ms * (4 if text == "\n" else 1)) / 1000)
+        results = await asyncio.gather(*pending)
+        data = await session.stats()
+        info = data["model"]
+    latencies = [ms for ms, _ in results]
+    return {
+        "model": info["name"],
+        "threads": info["threads"],
+        "requests": data["requests"],
+        "model_calls": data["model_calls"],
+        "typed_ahead_hits": data["typed_ahead_hits"],
+        "cache_hits": data["cache_hits"],
+        "cancelled": data["cancelled"],
+        "served_without_model": data["served_without_model"] / max(data["requests"], 1),
+        "server_latency_ms": data["latency_ms"],
+        "client_latency_ms": {"p50": pct(latencies, 0.5), "p95": pct(latencies, 0.95)},
+        "evaluated_tokens": data["evaluated_tokens"],
+        "prompt_tokens": data["prompt_tokens"],
+        "cached_tokens": data["cached_tokens"],
+        "shown": sum(1 for _, text in results if text),
+    }
+
+
+async def sequential(args: argparse.Namespace, lines: list[str], log: str) -> list[float]:
+    """Keystrokes awaited one by one; returns the end-to-end latency of each model call."""
+    uri = (REPO / "bench_overhead.py").as_uri()
+    latencies = []
+    async with Session(args.model, args.threads, prompt_log=log) as session:
+        session.open(uri, "".join(line + "\n" for line in lines[: args.start_line]))
+        for line, col, text in keystrokes(lines, args.start_line, args.overhead_lines):
+            session.type_char(uri, line, col, text)
+            cursor = (line + 1, 0) if text == "\n" else (line, col + len(text))
+            before = (await session.stats())["model_calls"]
+            ms, _ = await session.inline(uri, *cursor)
+            if (await session.stats())["model_calls"] > before:
+                latencies.append(ms)
+    return latencies
+
+
+def raw_replay(args: argparse.Namespace, log: str) -> list[float]:
+    """The same token sequences through llama-cpp-python directly: reuse the KV cache for the
+    common prefix (as any engine must), evaluate the rest, sample greedily the same number of
+    tokens. The minimum work for these prompts, with no Ubiq code in the loop."""
+    import llama_cpp
+
+    from lsp_server.engine.resolve import resolve_model
+
+    entries = [json.loads(line) for line in Path(log).read_text().splitlines()]
+    model = resolve_model(args.model)
+    llm = llama_cpp.Llama(
+        model_path=str(model.path),
+        n_ctx=4096,
+        n_batch=128,
+        n_ubatch=128,
+        n_threads=args.threads,
+        n_threads_batch=args.threads,
+        verbose=False,
+    )
+    latencies = []
+    for entry in entries:
+        tokens, wanted = entry["tokens"], entry["stats"]["generated_tokens"]
+        start = time.perf_counter()
+        have = llm.input_ids[: llm.n_tokens].tolist()
+        common = 0
+        while common < min(len(have), len(tokens) - 1) and have[common] == tokens[common]:
+            common += 1
+        llm._ctx.kv_cache_seq_rm(-1, common, -1)
+        llm.n_tokens = common
+        llm.eval(tokens[common:])
+        llm._sampler = llm._init_sampler(temp=0.0)
+        for _ in range(wanted):
+            llm.eval([llm.sample()])
+        llm._sampler = None
+        latencies.append((time.perf_counter() - start) * 1000)
+    llm.close()
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model", default="qwen2.5-coder-0.5b")
+    parser.add_argument("--threads", type=int, default=1, help="same for Ubiq and the raw baseline")
+    parser.add_argument(
+        "--file", type=Path, default=None, help="a real Python file (default: stdlib textwrap)"
+    )
+    parser.add_argument("--start-line", type=int, default=200)
+    parser.add_argument("--lines", type=int, default=12, help="lines typed in the replay")
+    parser.add_argument("--overhead-lines", type=int, default=2, help="lines typed in the overhead run")
+    parser.add_argument("--pause-ms", type=int, default=120, help="pause between keystrokes")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    path = args.file or default_file()
+    lines = path.read_text().splitlines()
+
+    replay = asyncio.run(typing_replay(args, lines))
+    with tempfile.TemporaryDirectory() as tmp:
+        log = str(Path(tmp) / "prompts.jsonl")
+        ubiq_ms = asyncio.run(sequential(args, lines, log))
+        raw_ms = raw_replay(args, log)
+    overhead = {
+        "model_calls": len(ubiq_ms),
+        "ubiq_total_ms": sum(ubiq_ms),
+        "raw_total_ms": sum(raw_ms),
+        "ratio": sum(ubiq_ms) / sum(raw_ms) if raw_ms else 0.0,
+        "ubiq_p50_ms": statistics.median(ubiq_ms) if ubiq_ms else 0.0,
+        "raw_p50_ms": statistics.median(raw_ms) if raw_ms else 0.0,
+    }
+    report = {"file": str(path), "start_line": args.start_line, "typing_replay": replay, "overhead": overhead}
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    r = replay
+    print(
+        f"file {path} from line {args.start_line}, {args.lines} lines typed; model {r['model']}, "
+        f"{r['threads']} thread(s)"
+    )
+    print(
+        f"requests {r['requests']}, model calls {r['model_calls']}, typed-ahead {r['typed_ahead_hits']}, "
+        f"LRU {r['cache_hits']}, cancelled {r['cancelled']}, suggestions shown {r['shown']}"
+    )
+    print(f"served without a model call: {r['served_without_model']:.1%}")
+    print(
+        f"prompt tokens (context) p50/p95: {r['prompt_tokens']['p50']:.0f} / {r['prompt_tokens']['p95']:.0f}"
+    )
+    print(
+        f"tokens evaluated per request p50/p95: {r['evaluated_tokens']['p50']:.0f} / "
+        f"{r['evaluated_tokens']['p95']:.0f}"
+    )
+    print(
+        f"server latency ms p50/p95: {r['server_latency_ms']['p50']:.0f} / "
+        f"{r['server_latency_ms']['p95']:.0f};"
+        f" client-side p50/p95: {r['client_latency_ms']['p50']:.0f} / {r['client_latency_ms']['p95']:.0f}"
+    )
+    o = overhead
+    print(
+        f"overhead over {o['model_calls']} model calls: Ubiq end-to-end {o['ubiq_total_ms']:.0f} ms vs raw "
+        f"llama-cpp-python {o['raw_total_ms']:.0f} ms on the same prompts: ratio {o['ratio']:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""A generated test case as data (what the model fills in) and as pytest code (what we build).
+
+A small model is reliable at "call this, expect that" and unreliable at writing whole test
+files, so it only supplies setup statements, one call and the expected value — through a JSON
+schema that llama.cpp turns into a grammar — and the code around them is built here.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+MAX_TESTS_PER_REQUEST = 6
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "tests": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_TESTS_PER_REQUEST,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{2,40}$"},
+                    "setup": {"type": "array", "items": {"type": "string", "maxLength": 160}, "maxItems": 4},
+                    "call": {"type": "string", "maxLength": 200},
+                    "expected": {"type": "string", "maxLength": 200},
+                },
+                "required": ["name", "setup", "call", "expected"],
+            },
+        }
+    },
+    "required": ["tests"],
+}
+
+ONE_TEST_SCHEMA = {
+    "type": "object",
+    "properties": SCHEMA["properties"]["tests"]["items"]["properties"],
+    "required": SCHEMA["properties"]["tests"]["items"]["required"],
+}
+
+_RAISES = re.compile(r"^\s*(?:raises\s+|pytest\.raises\()\s*([A-Za-z_][\w.]*)\)?\s*$")
+
+
+@dataclass
+class TestCase:
+    target: str
+    name: str
+    setup: list[str]
+    call: str
+    expected: str
+    observed: bool = False  # expected value replaced by the value the code returned
+    repaired: bool = False
+    function: str = ""  # the pytest function name, unique in the file
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def raises(self) -> str | None:
+        match = _RAISES.match(self.expected)
+        return match.group(1) if match else None
+
+    def problems(self) -> str | None:
+        """Why this case cannot become a test (None if it can)."""
+        for statement in self.setup:
+            try:
+                ast.parse(statement)
+            except SyntaxError:
+                return f"setup does not parse: {statement!r}"
+        try:
+            ast.parse(self.call, mode="eval")
+        except SyntaxError:
+            return f"call is not an expression: {self.call!r}"
+        if self.raises is None:
+            try:
+                ast.parse(self.expected, mode="eval")
+            except SyntaxError:
+                return f"expected value is not an expression: {self.expected!r}"
+        return None
+
+    def code(self, observe: bool = False) -> str:
+        """The pytest function. With `observe`, the call's value is also recorded for repair."""
+        lines = [f"def {self.function}():"]
+        lines += [f"    {statement}" for statement in self.setup]
+        if self.raises:
+            lines += [f"    with pytest.raises({self.raises}):", f"        {self.call}"]
+            return "\n".join(lines) + "\n"
+        lines.append(f"    result = {self.call}")
+        if observe:
+            lines.append(f"    _ubiq_observe({self.function!r}, result)")
+        if self.observed:
+            lines.append("    # expected value observed from the code as it is (regression oracle)")
+        lines.append(f"    assert result == {self.expected}")
+        return "\n".join(lines) + "\n"
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "case"
+
+
+def from_json(target: str, data: dict) -> list[TestCase]:
+    cases = []
+    for item in data.get("tests", []) if "tests" in data else [data]:
+        if not isinstance(item, dict):
+            continue
+        setup = item.get("setup") or []
+        cases.append(
+            TestCase(
+                target=target,
+                name=slug(str(item.get("name", "case"))),
+                setup=[str(s) for s in setup if str(s).strip()] if isinstance(setup, list) else [],
+                call=str(item.get("call", "")).strip(),
+                expected=str(item.get("expected", "")).strip(),
+            )
+        )
+    return cases
+
+
+def literal(text: str) -> bool:
+    """Whether `text` is a Python literal that evaluates to itself (usable as an expected value)."""
+    try:
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True

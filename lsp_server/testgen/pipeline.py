@@ -1,0 +1,346 @@
+"""The gen-tests pipeline: ask the model per target, run, repair or discard, check stability,
+measure coverage, aim further rounds at uncovered lines, keep only tests that add coverage.
+
+Protocol-free and UI-free: the CLI and the editor command pass an `on_progress` callback and a
+cancel token, and get back a `Report` (tests to write, and what happened to every candidate).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsp_server.engine.backend import Backend, CancelToken, ChatMessage, Priority
+from lsp_server.errors import Cancelled, InputError, UbiqError
+from lsp_server.prompts import render
+from lsp_server.testgen import runner
+from lsp_server.testgen.cases import ONE_TEST_SCHEMA, SCHEMA, TestCase, from_json, literal
+from lsp_server.testgen.targets import ModuleInfo, Target
+
+log = logging.getLogger(__name__)
+STABILITY_RUNS = 3
+
+OnProgress = Callable[[str, float], None]  # (message, fraction done 0..1)
+
+
+@dataclass
+class TargetStats:
+    generated: int = 0
+    kept: int = 0
+    repaired: int = 0
+    discarded: dict[str, int] = field(default_factory=dict)  # reason → count
+
+
+@dataclass
+class Options:
+    budget_s: float = 300.0
+    rounds: int = 2
+    tests_per_target: int = 4
+    prompts_dir: str = ""
+    project_root: Path | None = None
+
+
+@dataclass
+class Report:
+    module: ModuleInfo
+    kept: list[TestCase]
+    targets: dict[str, TargetStats]
+    discarded: list[tuple[TestCase, str]]
+    coverage_before: tuple[float, float]  # (lines, branches)
+    coverage_after: tuple[float, float]
+    seconds: float
+    isolation: str
+
+    def to_dict(self) -> dict:
+        return {
+            "module": self.module.module,
+            "path": str(self.module.path),
+            "tests_kept": len(self.kept),
+            "coverage_before": {"lines": self.coverage_before[0], "branches": self.coverage_before[1]},
+            "coverage_after": {"lines": self.coverage_after[0], "branches": self.coverage_after[1]},
+            "seconds": round(self.seconds, 1),
+            "isolation": self.isolation,
+            "targets": {
+                name: {
+                    "generated": s.generated,
+                    "kept": s.kept,
+                    "repaired": s.repaired,
+                    "discarded": s.discarded,
+                }
+                for name, s in self.targets.items()
+            },
+            "discarded": [{"test": c.function, "target": c.target, "reason": r} for c, r in self.discarded],
+        }
+
+
+class Generator:
+    def __init__(
+        self,
+        backend: Backend,
+        module: ModuleInfo,
+        options: Options,
+        on_progress: OnProgress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
+        self.backend, self.module, self.options = backend, module, options
+        self.on_progress = on_progress or (lambda message, fraction: None)
+        self.cancel = cancel or CancelToken()
+        self.stats = {t.name: TargetStats() for t in module.targets}
+        self.discarded: list[tuple[TestCase, str]] = []
+        self.names: set[str] = set()
+        self.started = time.monotonic()
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _time_left(self) -> float:
+        return self.options.budget_s - (time.monotonic() - self.started)
+
+    def _discard(self, case: TestCase, reason: str) -> None:
+        key = reason.split(":")[0]
+        stats = self.stats[case.target].discarded
+        stats[key] = stats.get(key, 0) + 1
+        self.discarded.append((case, reason))
+
+    def _name(self, case: TestCase) -> None:
+        base = f"test_{case.target.replace('.', '_').lower()}_{case.name}"[:70]
+        name, n = base, 2
+        while name in self.names:
+            name, n = f"{base}_{n}", n + 1
+        self.names.add(name)
+        case.function = name
+
+    def _ask(self, prompt: str, schema: dict, max_tokens: int) -> dict:
+        self.cancel.check()
+        system = render("gen_tests.system.txt", {}, self.options.prompts_dir, self.options.project_root)
+        result = self.backend.chat(
+            [ChatMessage("system", system), ChatMessage("user", prompt)],
+            json_schema=schema,
+            max_tokens=max_tokens,
+            priority=Priority.BATCH,
+            cancel=self.cancel,
+        )
+        if result.stop_reason == "cancelled":
+            raise Cancelled()
+        try:
+            return json.loads(result.text)
+        except ValueError:
+            log.info("model output is not complete JSON (%s): %.200s", result.stop_reason, result.text)
+            return {}
+
+    def _variables(self, target: Target, uncovered: str = "") -> dict[str, object]:
+        names = sorted(runner.imported_names(self.module))
+        return {
+            "module": self.module.module,
+            "target": target.name,
+            "kind": target.kind,
+            "source": target.source,
+            "context": "",
+            "uncovered": uncovered,
+            "count": self.options.tests_per_target,
+            "names": ", ".join(names),
+        }
+
+    def _propose(self, target: Target, uncovered: str = "") -> list[TestCase]:
+        prompt = render(
+            "gen_tests.txt",
+            self._variables(target, uncovered),
+            self.options.prompts_dir,
+            self.options.project_root,
+        )
+        cases = from_json(target.name, self._ask(prompt, SCHEMA, 180 * self.options.tests_per_target))
+        valid = []
+        for case in cases:
+            self._name(case)
+            self.stats[target.name].generated += 1
+            problem = case.problems()
+            if problem:
+                self._discard(case, f"invalid: {problem}")
+            else:
+                valid.append(case)
+        return valid
+
+    def _repair_error(self, case: TestCase, error: str) -> TestCase | None:
+        target = next(t for t in self.module.targets if t.name == case.target)
+        prompt = render(
+            "gen_tests.repair.txt",
+            {**self._variables(target), "test": case.code(), "error": error.strip()[-1200:]},
+            self.options.prompts_dir,
+            self.options.project_root,
+        )
+        fixed = from_json(case.target, self._ask(prompt, ONE_TEST_SCHEMA, 200))
+        if not fixed or fixed[0].problems():
+            return None
+        new = fixed[0]
+        new.function, new.repaired = case.function, True
+        return new
+
+    # -- the pipeline ----------------------------------------------------------------------------
+
+    def _settle(self, cases: list[TestCase]) -> list[TestCase]:
+        """Run candidates; keep passes, turn wrong expectations into observed values, give erroring
+        tests one repair round with the error, discard the rest with their reason."""
+        if not cases:
+            return []
+        report = runner.run_cases(self.module, cases, coverage=False, timeout=self._run_timeout(cases))
+        kept, retry = [], []
+        for case in cases:
+            outcome = report.outcomes[case.function]
+            if outcome.status == "passed":
+                kept.append(case)
+            elif outcome.status == "failed" and outcome.observed is not None and not case.raises:
+                if literal(outcome.observed) and len(outcome.observed) <= 300:
+                    case.expected, case.observed = outcome.observed, True
+                    retry.append(case)
+                else:
+                    self._discard(case, "failed: the returned value has no literal form to compare with")
+            elif outcome.status == "failed" and case.raises:
+                self._discard(case, f"failed: did not raise {case.raises}")
+            elif outcome.status == "missing" and report.timed_out:
+                self._discard(case, "timeout: the test run did not finish")
+            else:
+                first_line = outcome.message.strip().split("\n")[0][:160]
+                fixed = self._repair_error(case, outcome.message) if self._time_left() > 0 else None
+                if fixed is None:
+                    self._discard(case, f"error: {first_line}")
+                else:
+                    retry.append(fixed)
+        if retry:
+            second = runner.run_cases(self.module, retry, coverage=False, timeout=self._run_timeout(retry))
+            for case in retry:
+                outcome = second.outcomes[case.function]
+                if outcome.status == "passed":
+                    kept.append(case)
+                else:
+                    first_line = outcome.message.strip().split("\n")[0][:160]
+                    self._discard(
+                        case,
+                        f"{'error' if outcome.status == 'error' else 'failed'} after repair: {first_line}",
+                    )
+        return kept
+
+    def _run_timeout(self, cases: list[TestCase]) -> float:
+        return 30.0 + runner.PER_TEST_SECONDS * len(cases)
+
+    def _stable(self, cases: list[TestCase]) -> list[TestCase]:
+        """Re-run the kept tests, in changing orders; drop any that ever fail."""
+        flaky: set[str] = set()
+        rng = random.Random(0)
+        for run in range(STABILITY_RUNS):
+            order = list(cases)
+            if run:
+                rng.shuffle(order)
+            report = runner.run_cases(self.module, order, coverage=False, timeout=self._run_timeout(order))
+            flaky |= {name for name, outcome in report.outcomes.items() if outcome.status != "passed"}
+        for case in cases:
+            if case.function in flaky:
+                self._discard(case, "flaky: failed in one of the repeated runs")
+        return [c for c in cases if c.function not in flaky]
+
+    def _useful(self, cases: list[TestCase]) -> tuple[list[TestCase], runner.RunReport]:
+        """Keep, greedily, only tests that cover a line no kept test covers."""
+        report = runner.run_cases(self.module, cases, timeout=self._run_timeout(cases))
+        covered: set[int] = set()
+        kept = []
+        ranked = sorted(cases, key=lambda c: -len(report.lines_by_test.get(c.function, set())))
+        for case in ranked:
+            lines = report.lines_by_test.get(case.function, set())
+            if lines - covered:
+                covered |= lines
+                kept.append(case)
+            else:
+                self._discard(case, "redundant: adds no coverage")
+        order = {c.function: i for i, c in enumerate(cases)}
+        return sorted(kept, key=lambda c: order[c.function]), report
+
+    def _uncovered(self, target: Target, missing: set[int]) -> str:
+        lines = self.module.source.splitlines()
+        shown = [f"{n}: {lines[n - 1]}" for n in sorted(missing) if target.start_line <= n <= target.end_line]
+        if not shown:
+            return ""
+        return (
+            "These lines of it are not run by any test yet; write tests that reach them:\n"
+            + "\n".join(shown[:20])
+            + "\n"
+        )
+
+    def run(self) -> Report:
+        empty = runner.run_cases(self.module, [], timeout=60)
+        baseline = (empty.line_rate, empty.branch_rate)
+        kept: list[TestCase] = []
+        report: runner.RunReport | None = None
+        targets = self.module.targets
+        for round_no in range(self.options.rounds):
+            missing = report.missing_lines if report else None
+            todo = [t for t in targets if missing is None or self._uncovered(t, missing)]
+            if not todo:
+                break
+            new: list[TestCase] = []
+            for i, target in enumerate(todo):
+                if self._time_left() <= 0:
+                    break
+                self.on_progress(
+                    f"round {round_no + 1}: asking for tests of {target.name}",
+                    (round_no + i / len(todo)) / self.options.rounds,
+                )
+                uncovered = self._uncovered(target, missing) if missing else ""
+                new += self._propose(target, uncovered)
+            self.on_progress(
+                f"round {round_no + 1}: running {len(new)} candidate tests",
+                (round_no + 0.9) / self.options.rounds,
+            )
+            settled = self._settle(new)
+            if not settled:
+                if self._time_left() <= 0:
+                    break
+                continue
+            before = set(report.covered_lines) if report else set()
+            kept, report = self._useful(kept + settled)
+            if report.covered_lines <= before:
+                break  # no gain
+            if self._time_left() <= 0:
+                break
+        self.on_progress("checking that the kept tests are stable", 0.95)
+        kept = self._stable(kept)
+        final = runner.run_cases(self.module, kept, timeout=self._run_timeout(kept)) if kept else empty
+        for case in kept:
+            self.stats[case.target].kept += 1
+            self.stats[case.target].repaired += case.observed or case.repaired
+        return Report(
+            self.module,
+            kept,
+            self.stats,
+            self.discarded,
+            baseline,
+            (final.line_rate, final.branch_rate),
+            time.monotonic() - self.started,
+            runner.sandbox.isolation(),
+        )
+
+
+def check_importable(module: ModuleInfo) -> None:
+    """Fail early, with the module's own error, if it cannot be imported in the sandbox."""
+    from lsp_server.testgen import sandbox
+
+    workdir = sandbox.make_workdir()
+    try:
+        result = sandbox.run(
+            [__import__("sys").executable, "-c", f"import {module.module}"],
+            workdir,
+            [module.root],
+            timeout=60,
+        )
+    finally:
+        __import__("shutil").rmtree(workdir, ignore_errors=True)
+    if result.timed_out:
+        raise InputError(f"importing {module.module} did not finish within 60 s")
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["(no error output)"])[-1]
+        raise InputError(f"{module.path} cannot be imported as {module.module}: {last}")
+
+
+__all__ = ["Generator", "Options", "Report", "check_importable", "UbiqError"]

@@ -1,0 +1,205 @@
+"""Run a set of test cases with real pytest and coverage.py, in the sandbox, and read back what
+happened to each: passed, failed (with the value the call actually returned), or errored.
+
+Each test gets a per-test alarm (a test that sleeps forever fails alone instead of stalling
+the run), the whole run has a timeout, and coverage is recorded per test (dynamic contexts),
+so tests that add no coverage can be dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsp_server.testgen import sandbox
+from lsp_server.testgen.cases import TestCase
+from lsp_server.testgen.targets import ModuleInfo
+
+PER_TEST_SECONDS = 5
+CANDIDATES = "test_ubiq_candidates.py"
+
+_HARNESS = """
+import json as _ubiq_json
+import os as _ubiq_os
+import signal as _ubiq_signal
+
+import pytest
+
+
+def _ubiq_observe(test, value):
+    try:
+        text = repr(value)
+    except Exception:
+        text = None
+    path = _ubiq_os.path.join(_ubiq_os.path.dirname(__file__), "observed.jsonl")
+    with open(path, "a") as handle:
+        handle.write(_ubiq_json.dumps({"test": test, "repr": text}) + "\\n")
+
+
+def _ubiq_alarm(signum, frame):
+    raise TimeoutError("test took longer than SECONDS seconds")
+
+
+@pytest.fixture(autouse=True)
+def _ubiq_time_limit():
+    _ubiq_signal.signal(_ubiq_signal.SIGALRM, _ubiq_alarm)
+    _ubiq_signal.alarm(SECONDS)
+    yield
+    _ubiq_signal.alarm(0)
+""".replace("SECONDS", str(PER_TEST_SECONDS))
+
+
+@dataclass
+class Outcome:
+    status: str  # "passed" | "failed" | "error" | "missing"
+    message: str = ""
+    observed: str | None = None  # repr of the value the call returned
+
+
+@dataclass
+class RunReport:
+    outcomes: dict[str, Outcome]
+    lines_by_test: dict[str, set[int]] = field(default_factory=dict)
+    covered_lines: set[int] = field(default_factory=set)
+    missing_lines: set[int] = field(default_factory=set)
+    branches: tuple[int, int] = (0, 0)  # (covered, total)
+    timed_out: bool = False
+    output: str = ""
+
+    @property
+    def line_rate(self) -> float:
+        total = len(self.covered_lines) + len(self.missing_lines)
+        return len(self.covered_lines) / total if total else 0.0
+
+    @property
+    def branch_rate(self) -> float:
+        return self.branches[0] / self.branches[1] if self.branches[1] else 0.0
+
+
+def header(module: ModuleInfo, cases: list[TestCase]) -> str:
+    names = sorted({t.name.split(".")[0] for t in module.targets} | imported_names(module))
+    return (
+        f"import pytest\n\nfrom {module.module} import {', '.join(names)}\n" if names else "import pytest\n"
+    )
+
+
+def imported_names(module: ModuleInfo) -> set[str]:
+    """Every top-level function and class of the module (tests may need helpers too)."""
+    from lsp_server.context.syntax import SyntaxTree
+    from lsp_server.testgen.targets import find_targets
+
+    return {
+        t.name for t in find_targets(SyntaxTree(module.source), include_private=True) if "." not in t.name
+    }
+
+
+def test_file(module: ModuleInfo, cases: list[TestCase], observe: bool) -> str:
+    body = "\n\n".join(case.code(observe=observe) for case in cases)
+    harness = _HARNESS if observe else ""
+    return f"{header(module, cases)}{harness}\n\n{body}"
+
+
+def run_cases(
+    module: ModuleInfo, cases: list[TestCase], timeout: float = 120.0, coverage: bool = True
+) -> RunReport:
+    workdir = sandbox.make_workdir()
+    try:
+        (workdir / CANDIDATES).write_text(test_file(module, cases, observe=True), encoding="utf-8")
+        (workdir / ".coveragerc").write_text(
+            "[run]\nbranch = True\ndynamic_context = test_function\n"
+            f"data_file = {workdir / '.coverage'}\ninclude = {module.path}\n",
+            encoding="utf-8",
+        )
+        pytest_args = [
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            f"--junitxml={workdir / 'report.xml'}",
+            "--rootdir",
+            str(workdir),
+            CANDIDATES,
+        ]
+        argv = (
+            [sys.executable, "-m", "coverage", "run", f"--rcfile={workdir / '.coveragerc'}", *pytest_args]
+            if coverage
+            else [sys.executable, *pytest_args]
+        )
+        result = sandbox.run(argv, workdir, [module.root], timeout)
+        report = RunReport(
+            outcomes=_outcomes(workdir, cases),
+            timed_out=result.timed_out,
+            output=(result.stdout + result.stderr)[-4000:],
+        )
+        if coverage and (workdir / ".coverage").exists():
+            _read_coverage(workdir, module, report)
+        return report
+    finally:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _outcomes(workdir: Path, cases: list[TestCase]) -> dict[str, Outcome]:
+    outcomes = {case.function: Outcome("missing", "the test run did not report this test") for case in cases}
+    report = workdir / "report.xml"
+    if report.exists():
+        try:
+            root = ET.parse(report).getroot()
+        except ET.ParseError:
+            root = None
+        for testcase in root.iter("testcase") if root is not None else []:
+            name = testcase.get("name", "")
+            if name not in outcomes:
+                continue
+            failure, error = testcase.find("failure"), testcase.find("error")
+            if failure is not None:
+                outcomes[name] = Outcome(
+                    "failed", (failure.get("message") or "") + "\n" + (failure.text or "")
+                )
+            elif error is not None:
+                outcomes[name] = Outcome("error", (error.get("message") or "") + "\n" + (error.text or ""))
+            elif testcase.find("skipped") is not None:
+                outcomes[name] = Outcome("error", "skipped")
+            else:
+                outcomes[name] = Outcome("passed")
+    observed = workdir / "observed.jsonl"
+    if observed.exists():
+        for line in observed.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("test") in outcomes:
+                outcomes[entry["test"]].observed = entry.get("repr")
+    return outcomes
+
+
+def _read_coverage(workdir: Path, module: ModuleInfo, report: RunReport) -> None:
+    import coverage
+
+    cov = coverage.Coverage(data_file=str(workdir / ".coverage"), config_file=str(workdir / ".coveragerc"))
+    cov.load()
+    out = workdir / "coverage.json"
+    try:
+        cov.json_report(morfs=[str(module.path)], outfile=str(out), show_contexts=True)
+    except coverage.exceptions.CoverageException:  # the module never ran (e.g. failed to import)
+        return
+    files = json.loads(out.read_text(encoding="utf-8"))["files"]
+    entry = next(iter(files.values()), None)
+    if entry is None:
+        return
+    report.covered_lines = set(entry["executed_lines"])
+    report.missing_lines = set(entry["missing_lines"])
+    summary = entry["summary"]
+    report.branches = (summary.get("covered_branches", 0), summary.get("num_branches", 0))
+    for line, contexts in entry.get("contexts", {}).items():
+        for context in contexts:
+            if context:
+                report.lines_by_test.setdefault(context.rsplit(".", 1)[-1], set()).add(int(line))

@@ -1,0 +1,151 @@
+"""Run generated (untrusted) tests: a subprocess in a temporary folder, with a timeout, resource
+limits, a scrubbed environment, no network, and a read-only view of the rest of the machine.
+
+Layers, each used where the machine allows it:
+- always: a new session killed as a group on timeout; limits on CPU time, memory, file size, open
+  files and processes (a fork bomb stops at the process limit); an environment with nothing but
+  PATH, PYTHONPATH and a temporary HOME;
+- when running as root: the test runs as `nobody`, so the process limit applies and it cannot
+  write where root could;
+- when bubblewrap works: no network, a read-only root file system, a private /tmp and PID space.
+What was available is reported (`isolation()`), so users see how contained their run was.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+NOBODY = 65534
+MEMORY_BYTES = 2 << 30
+MAX_PROCESSES = 64
+MAX_FILE_BYTES = 64 << 20
+
+
+@dataclass
+class RunResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool
+
+
+def _limits(cpu_seconds: int) -> None:
+    """In the child, before exec: new session, resource limits, drop root."""
+    os.setsid()
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+    resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
+
+
+def _bwrap_args(workdir: Path) -> list[str]:
+    return [
+        "bwrap",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--tmpfs",
+        "/tmp",
+        "--bind",
+        str(workdir),
+        str(workdir),
+        "--unshare-net",
+        "--unshare-pid",
+        "--die-with-parent",
+        "--chdir",
+        str(workdir),
+        "--",
+    ]
+
+
+@functools.lru_cache(maxsize=1)
+def _bwrap_works() -> bool:
+    if shutil.which("bwrap") is None:
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)
+        try:
+            probe = subprocess.run(
+                [*_bwrap_args(Path(tmp)), sys.executable, "-c", "pass"],
+                preexec_fn=lambda: _limits(10),
+                capture_output=True,
+                timeout=20,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return False
+    return probe.returncode == 0
+
+
+def isolation() -> str:
+    """A one-line description of how generated code is contained on this machine."""
+    parts = ["timeout", "resource limits", "scrubbed environment"]
+    if os.geteuid() == 0:
+        parts.append("runs as nobody")
+    if _bwrap_works():
+        parts.append("no network, read-only file system (bubblewrap)")
+    else:
+        parts.append("NOT network-isolated: install bubblewrap (apt install bubblewrap)")
+    return ", ".join(parts)
+
+
+def make_workdir() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="ubiq-tests-"))
+    os.chmod(path, 0o777)  # the test may run as nobody
+    return path
+
+
+def run(argv: list[str], workdir: Path, pythonpath: list[Path], timeout: float) -> RunResult:
+    """Run `argv` (a Python command) in `workdir` under every containment layer available."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(workdir),
+        "PYTHONPATH": os.pathsep.join(str(p) for p in pythonpath),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "LANG": "C.UTF-8",
+    }
+    command = [*_bwrap_args(workdir), *argv] if _bwrap_works() else argv
+    process = subprocess.Popen(
+        command,
+        cwd=workdir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        preexec_fn=lambda: _limits(int(timeout) + 1),
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+        return RunResult(process.returncode, stdout, stderr, False)
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        stdout, stderr = process.communicate()
+        return RunResult(-9, stdout, stderr, True)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
