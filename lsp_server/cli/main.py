@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from lsp_server import __version__
-from lsp_server.cli import complete, doctor, models, serve
+from lsp_server.cli import complete, doctor, gen_tests, models, serve
 from lsp_server.cli.common import err, setup_logging
 from lsp_server.errors import UbiqError
 
@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging and full tracebacks")
     parser.add_argument("--log-file", metavar="PATH", help="write the log here instead of stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, models, doctor, complete):
+    for module in (serve, models, doctor, complete, gen_tests):
         module.register(sub)
     return parser
 
@@ -46,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
+
+
+def gen_tests_main() -> int:
+    return gen_tests.gen_tests_main()
 
 
 if __name__ == "__main__":

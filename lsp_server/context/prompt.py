@@ -29,7 +29,7 @@ MAX_MIDDLE_CHARS = 400
 
 @dataclass(frozen=True)
 class Budget:
-    prefix_tokens: int = 1536
+    prefix_tokens: int = 1792
     suffix_tokens: int = 384
     extra_tokens: int = 512
 

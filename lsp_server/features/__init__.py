@@ -6,9 +6,16 @@ from lsp_server.server import UbiqServer
 
 
 def create_server() -> UbiqServer:
-    from lsp_server.features import commands, completion, documents, inline_completion, lifecycle
+    from lsp_server.features import (
+        code_actions,
+        commands,
+        completion,
+        documents,
+        inline_completion,
+        lifecycle,
+    )
 
     server = UbiqServer()
-    for module in (lifecycle, documents, inline_completion, completion, commands):
+    for module in (lifecycle, documents, inline_completion, completion, code_actions, commands):
         module.register(server)
     return server

@@ -1,12 +1,59 @@
-"""workspace/executeCommand: `ubiq.stats` (completion statistics since start or last reset)."""
+"""workspace/executeCommand: `ubiq.stats` (completion statistics) and `ubiq.generateTests`
+(a test file for a module or one of its functions, delivered as an undoable WorkspaceEdit)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from pathlib import Path
 from typing import Any
 
-from lsp_server.server import UbiqServer
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
 
+from lsp_server.config import find_project_root
+from lsp_server.context.positions import utf16_len
+from lsp_server.errors import Cancelled, UbiqError
+from lsp_server.features.code_actions import GENERATE_TESTS
+from lsp_server.features.progress import JobProgress
+from lsp_server.server import UbiqServer
+from lsp_server.testgen import writer
+from lsp_server.testgen.pipeline import Generator, Options, check_importable
+from lsp_server.testgen.targets import load_module
+
+log = logging.getLogger(__name__)
 STATS = "ubiq.stats"
+
+
+def _edit(planned: writer.Planned) -> types.WorkspaceEdit:
+    uri = from_fs_path(str(planned.path))
+    if planned.mode == "appended":
+        existing = planned.path.read_text(encoding="utf-8")
+        lines = existing.split("\n")
+        end = types.Position(line=len(lines) - 1, character=utf16_len(lines[-1]))
+        change = types.TextEdit(
+            range=types.Range(start=end, end=end), new_text=planned.content[len(existing) :]
+        )
+        return types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                    edits=[change],
+                )
+            ]
+        )
+    start = types.Position(line=0, character=0)
+    return types.WorkspaceEdit(
+        document_changes=[
+            types.CreateFile(
+                uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False)
+            ),
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                edits=[types.TextEdit(range=types.Range(start=start, end=start), new_text=planned.content)],
+            ),
+        ]
+    )
 
 
 def register(server: UbiqServer) -> None:
@@ -17,3 +64,51 @@ def register(server: UbiqServer) -> None:
         info = ls.model.info()
         data["model"] = info.to_dict() if info else {"state": ls.model.state, "message": ls.model.message}
         return data
+
+    @server.command(GENERATE_TESTS)
+    async def generate_tests(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+        uri = args[0] if args and isinstance(args[0], str) else None
+        name = args[1] if len(args) > 1 and isinstance(args[1], str) else None
+        backend = ls.model.backend()
+        if uri is None or backend is None:
+            message = "Ubiq: open a Python file first" if uri is None else "Ubiq: the model is not loaded yet"
+            ls.warn(message)
+            return {"error": message}
+        path = Path(to_fs_path(uri))
+        progress = await JobProgress(ls, "Ubiq: generating tests").begin(
+            f"{path.name}{f'::{name}' if name else ''}"
+        )
+        try:
+            module = await asyncio.to_thread(load_module, path, name)
+            await asyncio.to_thread(check_importable, module)
+            root = ls.project_root or find_project_root(path)
+            options = Options(prompts_dir=ls.settings.prompts_dir, project_root=root)
+            generator = Generator(
+                backend, module, options, on_progress=progress.report, cancel=progress.cancel
+            )
+            report = await asyncio.to_thread(generator.run)
+            target = writer.default_path(report, root)
+            planned = writer.plan(report, target, append=target.exists(), model=backend.info().name)
+            await asyncio.to_thread(writer.verify, planned, report, root)
+            applied = await ls.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=_edit(planned), label="Ubiq: generated tests")
+            )
+            if not applied.applied:
+                raise UbiqError(
+                    f"the editor did not apply the test file edit: {applied.failure_reason or 'refused'}"
+                )
+            after = report.coverage_after
+            summary = (
+                f"Ubiq: {len(report.kept)} tests for {module.module} {planned.mode} in {planned.path.name} "
+                f"(lines {report.coverage_before[0]:.0%} → {after[0]:.0%}, {len(report.discarded)} discarded)"
+            )
+            ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=summary))
+            progress.end(summary)
+            return {**report.to_dict(), "written": str(planned.path), "mode": planned.mode}
+        except Cancelled:
+            progress.end("cancelled")
+            return {"cancelled": True}
+        except UbiqError as exc:
+            progress.end("failed")
+            ls.warn(f"Ubiq could not generate tests: {exc}", types.MessageType.Error)
+            return {"error": str(exc)}
