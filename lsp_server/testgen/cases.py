@@ -45,7 +45,7 @@ _RAISES = re.compile(r"^\s*(?:raises\s+|pytest\.raises\()\s*([A-Za-z_][\w.]*)\)?
 
 
 @dataclass
-class TestCase:
+class Case:
     target: str
     name: str
     setup: list[str]
@@ -99,14 +99,14 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "case"
 
 
-def from_json(target: str, data: dict) -> list[TestCase]:
+def from_json(target: str, data: dict) -> list[Case]:
     cases = []
     for item in data.get("tests", []) if "tests" in data else [data]:
         if not isinstance(item, dict):
             continue
         setup = item.get("setup") or []
         cases.append(
-            TestCase(
+            Case(
                 target=target,
                 name=slug(str(item.get("name", "case"))),
                 setup=[str(s) for s in setup if str(s).strip()] if isinstance(setup, list) else [],

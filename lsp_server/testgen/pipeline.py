@@ -19,7 +19,7 @@ from lsp_server.engine.backend import Backend, CancelToken, ChatMessage, Priorit
 from lsp_server.errors import Cancelled, InputError, UbiqError
 from lsp_server.prompts import render
 from lsp_server.testgen import runner
-from lsp_server.testgen.cases import ONE_TEST_SCHEMA, SCHEMA, TestCase, from_json, literal
+from lsp_server.testgen.cases import ONE_TEST_SCHEMA, SCHEMA, Case, from_json, literal
 from lsp_server.testgen.targets import ModuleInfo, Target
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,9 @@ class Options:
 @dataclass
 class Report:
     module: ModuleInfo
-    kept: list[TestCase]
+    kept: list[Case]
     targets: dict[str, TargetStats]
-    discarded: list[tuple[TestCase, str]]
+    discarded: list[tuple[Case, str]]
     coverage_before: tuple[float, float]  # (lines, branches)
     coverage_after: tuple[float, float]
     seconds: float
@@ -91,7 +91,7 @@ class Generator:
         self.on_progress = on_progress or (lambda message, fraction: None)
         self.cancel = cancel or CancelToken()
         self.stats = {t.name: TargetStats() for t in module.targets}
-        self.discarded: list[tuple[TestCase, str]] = []
+        self.discarded: list[tuple[Case, str]] = []
         self.names: set[str] = set()
         self.started = time.monotonic()
 
@@ -100,13 +100,13 @@ class Generator:
     def _time_left(self) -> float:
         return self.options.budget_s - (time.monotonic() - self.started)
 
-    def _discard(self, case: TestCase, reason: str) -> None:
+    def _discard(self, case: Case, reason: str) -> None:
         key = reason.split(":")[0]
         stats = self.stats[case.target].discarded
         stats[key] = stats.get(key, 0) + 1
         self.discarded.append((case, reason))
 
-    def _name(self, case: TestCase) -> None:
+    def _name(self, case: Case) -> None:
         base = f"test_{case.target.replace('.', '_').lower()}_{case.name}"[:70]
         name, n = base, 2
         while name in self.names:
@@ -145,7 +145,7 @@ class Generator:
             "names": ", ".join(names),
         }
 
-    def _propose(self, target: Target, uncovered: str = "") -> list[TestCase]:
+    def _propose(self, target: Target, uncovered: str = "") -> list[Case]:
         prompt = render(
             "gen_tests.txt",
             self._variables(target, uncovered),
@@ -164,7 +164,7 @@ class Generator:
                 valid.append(case)
         return valid
 
-    def _repair_error(self, case: TestCase, error: str) -> TestCase | None:
+    def _repair_error(self, case: Case, error: str) -> Case | None:
         target = next(t for t in self.module.targets if t.name == case.target)
         prompt = render(
             "gen_tests.repair.txt",
@@ -181,7 +181,7 @@ class Generator:
 
     # -- the pipeline ----------------------------------------------------------------------------
 
-    def _settle(self, cases: list[TestCase]) -> list[TestCase]:
+    def _settle(self, cases: list[Case]) -> list[Case]:
         """Run candidates; keep passes, turn wrong expectations into observed values, give erroring
         tests one repair round with the error, discard the rest with their reason."""
         if not cases:
@@ -223,10 +223,10 @@ class Generator:
                     )
         return kept
 
-    def _run_timeout(self, cases: list[TestCase]) -> float:
+    def _run_timeout(self, cases: list[Case]) -> float:
         return 30.0 + runner.PER_TEST_SECONDS * len(cases)
 
-    def _stable(self, cases: list[TestCase]) -> list[TestCase]:
+    def _stable(self, cases: list[Case]) -> list[Case]:
         """Re-run the kept tests, in changing orders; drop any that ever fail."""
         flaky: set[str] = set()
         rng = random.Random(0)
@@ -241,7 +241,7 @@ class Generator:
                 self._discard(case, "flaky: failed in one of the repeated runs")
         return [c for c in cases if c.function not in flaky]
 
-    def _useful(self, cases: list[TestCase]) -> tuple[list[TestCase], runner.RunReport]:
+    def _useful(self, cases: list[Case]) -> tuple[list[Case], runner.RunReport]:
         """Keep, greedily, only tests that cover a line no kept test covers."""
         report = runner.run_cases(self.module, cases, timeout=self._run_timeout(cases))
         covered: set[int] = set()
@@ -271,7 +271,7 @@ class Generator:
     def run(self) -> Report:
         empty = runner.run_cases(self.module, [], timeout=60)
         baseline = (empty.line_rate, empty.branch_rate)
-        kept: list[TestCase] = []
+        kept: list[Case] = []
         report: runner.RunReport | None = None
         targets = self.module.targets
         for round_no in range(self.options.rounds):
@@ -279,7 +279,7 @@ class Generator:
             todo = [t for t in targets if missing is None or self._uncovered(t, missing)]
             if not todo:
                 break
-            new: list[TestCase] = []
+            new: list[Case] = []
             for i, target in enumerate(todo):
                 if self._time_left() <= 0:
                     break

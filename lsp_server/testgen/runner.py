@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsp_server.testgen import sandbox
-from lsp_server.testgen.cases import TestCase
+from lsp_server.testgen.cases import Case
 from lsp_server.testgen.targets import ModuleInfo
 
 PER_TEST_SECONDS = 5
@@ -79,7 +79,7 @@ class RunReport:
         return self.branches[0] / self.branches[1] if self.branches[1] else 0.0
 
 
-def header(module: ModuleInfo, cases: list[TestCase]) -> str:
+def header(module: ModuleInfo, cases: list[Case]) -> str:
     names = sorted({t.name.split(".")[0] for t in module.targets} | imported_names(module))
     return (
         f"import pytest\n\nfrom {module.module} import {', '.join(names)}\n" if names else "import pytest\n"
@@ -96,14 +96,14 @@ def imported_names(module: ModuleInfo) -> set[str]:
     }
 
 
-def test_file(module: ModuleInfo, cases: list[TestCase], observe: bool) -> str:
+def test_file(module: ModuleInfo, cases: list[Case], observe: bool) -> str:
     body = "\n\n".join(case.code(observe=observe) for case in cases)
     harness = _HARNESS if observe else ""
     return f"{header(module, cases)}{harness}\n\n{body}"
 
 
 def run_cases(
-    module: ModuleInfo, cases: list[TestCase], timeout: float = 120.0, coverage: bool = True
+    module: ModuleInfo, cases: list[Case], timeout: float = 120.0, coverage: bool = True
 ) -> RunReport:
     workdir = sandbox.make_workdir()
     try:
@@ -146,7 +146,7 @@ def run_cases(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _outcomes(workdir: Path, cases: list[TestCase]) -> dict[str, Outcome]:
+def _outcomes(workdir: Path, cases: list[Case]) -> dict[str, Outcome]:
     outcomes = {case.function: Outcome("missing", "the test run did not report this test") for case in cases}
     report = workdir / "report.xml"
     if report.exists():

@@ -5,8 +5,9 @@ Layers, each used where the machine allows it:
 - always: a new session killed as a group on timeout; limits on CPU time, memory, file size, open
   files and processes (a fork bomb stops at the process limit); an environment with nothing but
   PATH, PYTHONPATH and a temporary HOME;
-- when running as root: the test runs as `nobody`, so the process limit applies and it cannot
-  write where root could;
+- when running as root: the test runs as `nobody` if this Python is reachable by nobody (the
+  process limit then applies, and it cannot write where root could);
+- always: a conftest guard makes process creation (fork, exec, subprocess) fail inside tests;
 - when bubblewrap works: no network, a read-only root file system, a private /tmp and PID space.
 What was available is reported (`isolation()`), so users see how contained their run was.
 """
@@ -38,7 +39,7 @@ class RunResult:
     timed_out: bool
 
 
-def _limits(cpu_seconds: int) -> None:
+def _limits(cpu_seconds: int, drop_root: bool = False) -> None:
     """In the child, before exec: new session, resource limits, drop root."""
     os.setsid()
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
@@ -46,7 +47,7 @@ def _limits(cpu_seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if os.geteuid() == 0:
+    if drop_root:
         os.setgroups([])
         os.setgid(NOBODY)
         os.setuid(NOBODY)
@@ -78,6 +79,24 @@ def _bwrap_args(workdir: Path) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
+def _can_drop_root() -> bool:
+    """Root can run tests as nobody only if nobody can reach this Python (not under /root)."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-c", "import pytest, coverage"],
+            capture_output=True,
+            timeout=30,
+            cwd="/",
+            preexec_fn=lambda: _limits(20, drop_root=True),
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return probe.returncode == 0
+
+
+@functools.lru_cache(maxsize=1)
 def _bwrap_works() -> bool:
     if shutil.which("bwrap") is None:
         return False
@@ -97,9 +116,13 @@ def _bwrap_works() -> bool:
 
 def isolation() -> str:
     """A one-line description of how generated code is contained on this machine."""
-    parts = ["timeout", "resource limits", "scrubbed environment"]
-    if os.geteuid() == 0:
+    parts = ["timeout", "resource limits", "scrubbed environment", "no new processes"]
+    if _can_drop_root():
         parts.append("runs as nobody")
+    elif os.geteuid() == 0:
+        parts.append(
+            "process cap by cgroup" if _pids_root() else "NO process cap (root without a pids cgroup)"
+        )
     if _bwrap_works():
         parts.append("no network, read-only file system (bubblewrap)")
     else:
@@ -107,9 +130,38 @@ def isolation() -> str:
     return ", ".join(parts)
 
 
+# Loaded by pytest from the work folder before any test: generated tests may not start processes
+# (a fork bomb on a machine where neither the process limit nor a cgroup can stop it).
+GUARD_CONFTEST = '''"""Ubiq sandbox guard: no new processes from generated tests."""
+import os
+import subprocess
+
+
+def _blocked(*args, **kwargs):
+    raise PermissionError("starting processes is not allowed in Ubiq's test sandbox")
+
+
+for _name in ("fork", "forkpty", "system", "popen", "posix_spawn", "posix_spawnp", "spawnv", "spawnve",
+              "spawnvp", "spawnvpe", "execv", "execve", "execvp", "execvpe", "execl", "execle", "execlp"):
+    if hasattr(os, _name):
+        setattr(os, _name, _blocked)
+
+
+class _NoPopen(subprocess.Popen):
+    def __init__(self, *args, **kwargs):
+        _blocked()
+
+
+subprocess.Popen = _NoPopen
+'''
+
+
 def make_workdir() -> Path:
+    """A fresh folder for one run, writable by the (possibly unprivileged) test process, with the
+    process guard in place."""
     path = Path(tempfile.mkdtemp(prefix="ubiq-tests-"))
-    os.chmod(path, 0o777)  # the test may run as nobody
+    os.chmod(path, 0o777)
+    (path / "conftest.py").write_text(GUARD_CONFTEST, encoding="utf-8")
     return path
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lsp_server.errors import InputError, UbiqError
 from lsp_server.testgen import sandbox
-from lsp_server.testgen.cases import TestCase
+from lsp_server.testgen.cases import Case
 from lsp_server.testgen.pipeline import Report
 from lsp_server.testgen.runner import imported_names
 
@@ -29,13 +29,13 @@ def default_path(report: Report, project_root: Path) -> Path:
     return project_root / "tests" / f"test_{report.module.path.stem}.py"
 
 
-def _imports(report: Report, cases: list[TestCase]) -> str:
+def _imports(report: Report, cases: list[Case]) -> str:
     names = sorted(imported_names(report.module))
     pytest_line = "import pytest\n\n" if any(c.raises for c in cases) else ""
     return f"{pytest_line}from {report.module.module} import {', '.join(names)}\n"
 
 
-def _body(cases: list[TestCase]) -> str:
+def _body(cases: list[Case]) -> str:
     return "\n\n".join(case.code() for case in cases)
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from lsp_server.testgen import runner, sandbox
-from lsp_server.testgen.cases import TestCase
+from lsp_server.testgen.cases import Case
 from lsp_server.testgen.targets import load_module
 
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile" / "hostile.py"
 
 
-def case(name: str, call: str, expected: str = "None") -> TestCase:
-    return TestCase(target=name, name=name, setup=[], call=call, expected=expected, function=f"test_{name}")
+def case(name: str, call: str, expected: str = "None") -> Case:
+    return Case(target=name, name=name, setup=[], call=call, expected=expected, function=f"test_{name}")
 
 
 def test_hostile_tests_are_contained():
