@@ -120,9 +120,7 @@ def isolation() -> str:
     if _can_drop_root():
         parts.append("runs as nobody")
     elif os.geteuid() == 0:
-        parts.append(
-            "process cap by cgroup" if _pids_root() else "NO process cap (root without a pids cgroup)"
-        )
+        parts.append("no process-count limit (root, and nobody cannot reach this Python)")
     if _bwrap_works():
         parts.append("no network, read-only file system (bubblewrap)")
     else:
