@@ -12,11 +12,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lsp_server.cli.common import add_model_flags, err, load_model, settings_from_args
-from lsp_server.config import find_project_root
 from lsp_server.errors import InputError
 from lsp_server.testgen import writer
 from lsp_server.testgen.pipeline import Generator, Options, check_importable
-from lsp_server.testgen.targets import load_module
+from lsp_server.testgen.targets import load_module, project_root_for
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     module = load_module(path, only=name or None, include_private=args.private)
     check_importable(module)
     settings = settings_from_args(args, path.resolve().parent)
-    root = find_project_root(path.resolve())
+    root = project_root_for(module)
     options = Options(
         budget_s=args.budget,
         rounds=args.rounds,

@@ -11,7 +11,6 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from lsp_server.config import find_project_root
 from lsp_server.context.positions import utf16_len
 from lsp_server.errors import Cancelled, UbiqError
 from lsp_server.features.code_actions import GENERATE_TESTS
@@ -19,7 +18,7 @@ from lsp_server.features.progress import JobProgress
 from lsp_server.server import UbiqServer
 from lsp_server.testgen import writer
 from lsp_server.testgen.pipeline import Generator, Options, check_importable
-from lsp_server.testgen.targets import load_module
+from lsp_server.testgen.targets import load_module, project_root_for
 
 log = logging.getLogger(__name__)
 STATS = "ubiq.stats"
@@ -81,7 +80,7 @@ def register(server: UbiqServer) -> None:
         try:
             module = await asyncio.to_thread(load_module, path, name)
             await asyncio.to_thread(check_importable, module)
-            root = ls.project_root or find_project_root(path)
+            root = project_root_for(module)
             options = Options(prompts_dir=ls.settings.prompts_dir, project_root=root)
             generator = Generator(
                 backend, module, options, on_progress=progress.report, cancel=progress.cancel

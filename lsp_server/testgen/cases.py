@@ -26,9 +26,11 @@ SCHEMA = {
                     "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{2,40}$"},
                     "setup": {"type": "array", "items": {"type": "string", "maxLength": 160}, "maxItems": 4},
                     "call": {"type": "string", "maxLength": 200},
-                    "expected": {"type": "string", "maxLength": 200},
+                    # Any JSON value: the grammar guarantees a literal, never prose like "should be 0".
+                    "expected": {},
+                    "raises": {"type": "string", "maxLength": 40},
                 },
-                "required": ["name", "setup", "call", "expected"],
+                "required": ["name", "setup", "call", "expected", "raises"],
             },
         }
     },
@@ -91,12 +93,28 @@ class Case:
             lines.append(f"    _ubiq_observe({self.function!r}, result)")
         if self.observed:
             lines.append("    # expected value observed from the code as it is (regression oracle)")
-        lines.append(f"    assert result == {self.expected}")
+        compare = "is" if self.expected in ("None", "True", "False") else "=="
+        lines.append(f"    assert result {compare} {self.expected}")
         return "\n".join(lines) + "\n"
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "case"
+    name = re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_")
+    return re.sub(r"^(test_)+", "", name) or "case"
+
+
+def _expected(item: dict) -> str:
+    raises = str(item.get("raises") or "").strip()
+    if re.fullmatch(r"[A-Za-z_][\w.]*", raises) and raises.lower() not in ("none", "null", "no", "false"):
+        return f"raises {raises}"
+    value = item.get("expected")
+    if isinstance(value, str):
+        text = value.strip()
+        if _RAISES.match(text):
+            return text
+        # A string the model meant as Python ("[1, 2]", "0.15") is taken as code if it is a literal.
+        return text if text and literal(text) else repr(value)
+    return repr(value)
 
 
 def from_json(target: str, data: dict) -> list[Case]:

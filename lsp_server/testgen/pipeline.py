@@ -134,15 +134,29 @@ class Generator:
 
     def _variables(self, target: Target, uncovered: str = "") -> dict[str, object]:
         names = sorted(runner.imported_names(self.module))
+        context = ""
+        example = {
+            "name": "typical_case",
+            "setup": [],
+            "call": f"{target.name}(...)",
+            "expected": "...",
+            "raises": "",
+        }
+        if target.kind == "method":
+            cls, method = target.name.split(".", 1)
+            init = _constructor(self.module.source, cls)
+            context = f"The class is created like this:\n```python\n{init}\n```\n" if init else ""
+            example = {**example, "setup": [f"obj = {cls}(...)"], "call": f"obj.{method}(...)"}
         return {
             "module": self.module.module,
             "target": target.name,
             "kind": target.kind,
             "source": target.source,
-            "context": "",
+            "context": context,
             "uncovered": uncovered,
             "count": self.options.tests_per_target,
             "names": ", ".join(names),
+            "example": json.dumps(example),
         }
 
     def _propose(self, target: Target, uncovered: str = "") -> list[Case]:
@@ -155,6 +169,7 @@ class Generator:
         cases = from_json(target.name, self._ask(prompt, SCHEMA, 180 * self.options.tests_per_target))
         valid = []
         for case in cases:
+            _scaffold(case, target)
             self._name(case)
             self.stats[target.name].generated += 1
             problem = case.problems()
@@ -320,6 +335,36 @@ class Generator:
             time.monotonic() - self.started,
             runner.sandbox.isolation(),
         )
+
+
+def _scaffold(case: Case, target: Target) -> None:
+    """Methods are called on `obj`: build it when the model forgot to (a no-argument constructor)."""
+    if target.kind != "method" or "obj" not in case.call:
+        return
+    if not any(line.replace(" ", "").startswith("obj=") for line in case.setup):
+        case.setup.insert(0, f"obj = {target.name.split('.')[0]}()")
+
+
+def _constructor(source: str, class_name: str) -> str:
+    """The class line and its __init__ (or dataclass fields): how a test builds an object."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ""
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            lines = source.splitlines()
+            init = next(
+                (n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None
+            )
+            head = lines[node.lineno - 1]
+            if init is not None:
+                return "\n".join([head, *lines[init.lineno - 1 : init.end_lineno]])
+            fields = [lines[n.lineno - 1] for n in node.body if isinstance(n, ast.AnnAssign)]
+            return "\n".join([*(lines[d.lineno - 1] for d in node.decorator_list), head, *fields])
+    return ""
 
 
 def check_importable(module: ModuleInfo) -> None:

@@ -54,18 +54,15 @@ def _limits(cpu_seconds: int, drop_root: bool = False) -> None:
     resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
 
 
-def _bwrap_args(workdir: Path) -> list[str]:
+def _bwrap_args(workdir: Path, readable: list[Path] = ()) -> list[str]:
+    """Read-only root, private /tmp (re-exposing the work folder, and read-only the code's folders
+    that live under /tmp), no network, own PID space."""
+    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for path in readable:
+        if str(path).startswith("/tmp/") and path.exists():
+            args += ["--ro-bind", str(path), str(path)]
     return [
-        "bwrap",
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--proc",
-        "/proc",
-        "--tmpfs",
-        "/tmp",
+        *args,
         "--bind",
         str(workdir),
         str(workdir),
@@ -173,7 +170,7 @@ def run(argv: list[str], workdir: Path, pythonpath: list[Path], timeout: float) 
         "PYTHONHASHSEED": "0",
         "LANG": "C.UTF-8",
     }
-    command = [*_bwrap_args(workdir), *argv] if _bwrap_works() else argv
+    command = [*_bwrap_args(workdir, pythonpath), *argv] if _bwrap_works() else argv
     process = subprocess.Popen(
         command,
         cwd=workdir,

@@ -120,3 +120,11 @@ def load_module(path: Path, only: str | None = None, include_private: bool = Fal
         )
     root, module = import_location(path)
     return ModuleInfo(path=path.resolve(), root=root, module=module, source=source, targets=targets)
+
+
+def project_root_for(module: ModuleInfo) -> Path:
+    """Where `tests/` goes: the project (pyproject.toml or .git above the file), else the import root."""
+    from lsp_server.config import find_project_root
+
+    root = find_project_root(module.path)
+    return root if (root / "pyproject.toml").is_file() or (root / ".git").exists() else module.root
