@@ -9,10 +9,7 @@ class Circle:
     radius: float
 
     def area(self) -> float:
-        return math.pi * self.radius ** 2
-
-    def circumference(self) -> float:
-        
+        return math.pi * self.radius**2
 
 
 @dataclass
@@ -22,6 +19,9 @@ class Rectangle:
 
     def area(self) -> float:
         return self.width * self.height
+
+    def perimeter(self) -> float:
+        
 
 
 def total_area(shapes: list) -> float:

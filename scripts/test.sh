@@ -3,6 +3,11 @@
 # This is the README's second command and exactly what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# bubblewrap isolates generated tests (no network, read-only file system); without it they still
+# run with limits, and the sandbox says so.
+if ! command -v bwrap >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null; } || true
+fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --progress-bar off -q --upgrade pip
 # llama-cpp-python compiles llama.cpp on first install (about 5-15 minutes on 2 cores; cached after).

@@ -39,7 +39,7 @@ def test_models_lists_the_packs():
 
 
 def test_complete_prints_the_completion():
-    result = ubiq("complete", f"{EXAMPLE}:15:9", "--json")
+    result = ubiq("complete", f"{EXAMPLE}:24:9", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["text"].strip()
@@ -49,7 +49,7 @@ def test_complete_prints_the_completion():
 
 @pytest.mark.default_model
 def test_complete_with_the_default_fim_model():
-    result = ubiq("complete", f"{EXAMPLE}:15:9", UBIQ_MODEL="qwen2.5-coder-0.5b")
+    result = ubiq("complete", f"{EXAMPLE}:24:9", UBIQ_MODEL="qwen2.5-coder-0.5b")
     assert result.returncode == 0, result.stderr
     assert "radius" in result.stdout or "pi" in result.stdout
 
@@ -99,7 +99,7 @@ def test_corrupt_model(tmp_path):
     bad = tmp_path / "bad.gguf"
     bad.write_bytes(b"PK\x03\x04 not a model")
     assert_one_line_error(
-        ubiq("complete", f"{EXAMPLE}:15:9", "--model", str(bad)), 3, "not a GGUF model file"
+        ubiq("complete", f"{EXAMPLE}:24:9", "--model", str(bad)), 3, "not a GGUF model file"
     )
 
 
@@ -110,7 +110,7 @@ def test_verbose_shows_the_traceback(tmp_path):
 
 
 def test_invalid_environment_value_warns_and_carries_on():
-    result = ubiq("complete", f"{EXAMPLE}:15:9", UBIQ_THREADS="lots")
+    result = ubiq("complete", f"{EXAMPLE}:24:9", UBIQ_THREADS="lots")
     assert result.returncode == 0, result.stderr
     assert "model.threads must be an integer" in result.stderr
 
