@@ -51,7 +51,7 @@ def test_complete_prints_the_completion():
 def test_complete_with_the_default_fim_model():
     result = ubiq("complete", f"{EXAMPLE}:24:9", UBIQ_MODEL="qwen2.5-coder-0.5b")
     assert result.returncode == 0, result.stderr
-    assert "radius" in result.stdout or "pi" in result.stdout
+    assert "self.width" in result.stdout and "self.height" in result.stdout
 
 
 def test_doctor_reports_the_model():
