@@ -28,13 +28,28 @@ def _line_end(text: str, start: int) -> int:
     return end - 1 if end > start and text[end - 1] == "\r" else end
 
 
-def offset_at(text: str, line: int, column: int, utf16: bool = False) -> int:
-    """String offset of a 0-based (line, column); `utf16` columns count UTF-16 code units."""
+def width(text: str, encoding: str = "utf-32") -> int:
+    """Length of `text` in the units of a position encoding: utf-32 (code points), utf-16, utf-8."""
+    if encoding == "utf-8":
+        return len(text.encode("utf-8"))
+    if encoding == "utf-16":
+        return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text)
+
+
+def utf16_len(text: str) -> int:
+    return width(text, "utf-16")
+
+
+def offset_at(text: str, line: int, column: int, utf16: bool = False, encoding: str | None = None) -> int:
+    """String offset of a 0-based (line, column). Columns count code points, or the units of
+    `encoding` ("utf-16" — LSP's default — or "utf-8"); `utf16=True` is short for "utf-16"."""
+    encoding = encoding or ("utf-16" if utf16 else "utf-32")
     start = _line_start(text, line)
     end = _line_end(text, start)
     if column < 0:
         raise InputError(f"column {column} is negative")
-    if not utf16:
+    if encoding == "utf-32":
         if start + column > end:
             raise InputError(f"column {column} is past the end of line {line} ({end - start} characters)")
         return start + column
@@ -43,12 +58,8 @@ def offset_at(text: str, line: int, column: int, utf16: bool = False) -> int:
     while units < column:
         if offset >= end:
             raise InputError(f"column {column} is past the end of line {line}")
-        units += 2 if ord(text[offset]) > 0xFFFF else 1
+        units += width(text[offset], encoding)
         offset += 1
     if units != column:
         raise InputError(f"column {column} splits a character on line {line}")
     return offset
-
-
-def utf16_len(text: str) -> int:
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)

@@ -11,9 +11,10 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from lsp_server.context.positions import utf16_len
+from lsp_server.context.positions import width
 from lsp_server.errors import Cancelled, UbiqError
 from lsp_server.features.code_actions import GENERATE_TESTS
+from lsp_server.features.inline_completion import encoding_of
 from lsp_server.features.progress import JobProgress
 from lsp_server.server import UbiqServer
 from lsp_server.testgen import writer
@@ -24,12 +25,12 @@ log = logging.getLogger(__name__)
 STATS = "ubiq.stats"
 
 
-def _edit(planned: writer.Planned) -> types.WorkspaceEdit:
+def _edit(planned: writer.Planned, encoding: str) -> types.WorkspaceEdit:
     uri = from_fs_path(str(planned.path))
     if planned.mode == "appended":
         existing = planned.path.read_text(encoding="utf-8")
         lines = existing.split("\n")
-        end = types.Position(line=len(lines) - 1, character=utf16_len(lines[-1]))
+        end = types.Position(line=len(lines) - 1, character=width(lines[-1], encoding))
         change = types.TextEdit(
             range=types.Range(start=end, end=end), new_text=planned.content[len(existing) :]
         )
@@ -90,7 +91,9 @@ def register(server: UbiqServer) -> None:
             planned = writer.plan(report, target, append=target.exists(), model=backend.info().name)
             await asyncio.to_thread(writer.verify, planned, report, root)
             applied = await ls.workspace_apply_edit_async(
-                types.ApplyWorkspaceEditParams(edit=_edit(planned), label="Ubiq: generated tests")
+                types.ApplyWorkspaceEditParams(
+                    edit=_edit(planned, encoding_of(ls)), label="Ubiq: generated tests"
+                )
             )
             if not applied.applied:
                 raise UbiqError(

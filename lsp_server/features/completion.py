@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from lsp_server.features.inline_completion import locate, suggest
+from lsp_server.context.positions import width
+from lsp_server.features.inline_completion import encoding_of, locate, suggest
 from lsp_server.server import UbiqServer
 
 EMPTY = types.CompletionList(is_incomplete=False, items=[])
@@ -30,9 +31,8 @@ def register(server: UbiqServer) -> None:
             return EMPTY
         # Editors filter items by the word before the cursor: replace that word so ours survives.
         word = _word_before(*located)
-        start = types.Position(line=params.position.line, character=params.position.character - len(word))
-        if ls.workspace.position_encoding in (None, types.PositionEncodingKind.Utf16):
-            start.character = params.position.character - len(word.encode("utf-16-le")) // 2
+        units = width(word, encoding_of(ls))
+        start = types.Position(line=params.position.line, character=params.position.character - units)
         first_line = (word + text).split("\n", 1)[0].strip() or text.strip().split("\n", 1)[0]
         item = types.CompletionItem(
             label=first_line[:80],

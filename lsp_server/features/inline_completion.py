@@ -15,6 +15,11 @@ from lsp_server.server import UbiqServer
 log = logging.getLogger(__name__)
 
 
+def encoding_of(ls: UbiqServer) -> str:
+    """The position encoding negotiated at initialize (UTF-16 unless the client offered another)."""
+    return str(ls.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+
+
 def locate(ls: UbiqServer, uri: str, position: types.Position) -> tuple[str, int] | None:
     """The document's text and the cursor's offset in it; None (logged) if unusable."""
     document = ls.workspace.text_documents.get(uri)
@@ -25,9 +30,8 @@ def locate(ls: UbiqServer, uri: str, position: types.Position) -> tuple[str, int
     if not usable(text):
         log.info("no completion in %s: binary-looking or larger than the limit", uri)
         return None
-    utf16 = ls.workspace.position_encoding in (None, types.PositionEncodingKind.Utf16)
     try:
-        return text, offset_at(text, position.line, position.character, utf16=utf16)
+        return text, offset_at(text, position.line, position.character, encoding=encoding_of(ls))
     except InputError as exc:
         log.info("no completion at %s:%s: %s", uri, position, exc)
         return None

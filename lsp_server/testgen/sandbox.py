@@ -8,7 +8,7 @@ Layers, each used where the machine allows it:
 - when running as root: the test runs as `nobody` if this Python is reachable by nobody (the
   process limit then applies, and it cannot write where root could);
 - always: a conftest guard makes process creation (fork, exec, subprocess) fail inside tests;
-- when bubblewrap works: no network, a read-only root file system, a private /tmp and PID space.
+- when bubblewrap works: no network, everything read-only but the work folder, own PID space.
 What was available is reported (`isolation()`), so users see how contained their run was.
 """
 
@@ -54,15 +54,18 @@ def _limits(cpu_seconds: int, drop_root: bool = False) -> None:
     resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
 
 
-def _bwrap_args(workdir: Path, readable: list[Path] = ()) -> list[str]:
-    """Read-only root, private /tmp (re-exposing the work folder, and read-only the code's folders
-    that live under /tmp), no network, own PID space."""
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for path in readable:
-        if str(path).startswith("/tmp/") and path.exists():
-            args += ["--ro-bind", str(path), str(path)]
+def _bwrap_args(workdir: Path) -> list[str]:
+    """Everything read-only but the work folder (also TMPDIR), no network, own PID space. /tmp is
+    not replaced by a tmpfs: the Python in use or the code under test may live there."""
     return [
-        *args,
+        "bwrap",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
         "--bind",
         str(workdir),
         str(workdir),
@@ -119,7 +122,7 @@ def isolation() -> str:
     elif os.geteuid() == 0:
         parts.append("no process-count limit (root, and nobody cannot reach this Python)")
     if _bwrap_works():
-        parts.append("no network, read-only file system (bubblewrap)")
+        parts.append("no network, read-only file system but its folder (bubblewrap)")
     else:
         parts.append("NOT network-isolated: install bubblewrap (apt install bubblewrap)")
     return ", ".join(parts)
@@ -165,12 +168,13 @@ def run(argv: list[str], workdir: Path, pythonpath: list[Path], timeout: float) 
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(workdir),
+        "TMPDIR": str(workdir),
         "PYTHONPATH": os.pathsep.join(str(p) for p in pythonpath),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
         "LANG": "C.UTF-8",
     }
-    command = [*_bwrap_args(workdir, pythonpath), *argv] if _bwrap_works() else argv
+    command = [*_bwrap_args(workdir), *argv] if _bwrap_works() else argv
     process = subprocess.Popen(
         command,
         cwd=workdir,

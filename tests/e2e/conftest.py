@@ -28,7 +28,8 @@ async def start(client: LanguageClient, profile: str, options: dict[str, Any] | 
         root_uri=REPO.as_uri(),
         initialization_options=options if options is not None else {"completion": {"timeBudgetMs": 60_000}},
     )
-    await client.initialize_session(params)
+    result = await client.initialize_session(params)
+    client.position_encoding = result.capabilities.position_encoding or "utf-16"  # type: ignore[attr-defined]
 
 
 async def stats(client: LanguageClient, reset: bool = False) -> dict[str, Any]:

@@ -180,3 +180,15 @@ async def test_stats_reset(client: LanguageClient):
     for key in ("latency_ms", "prompt_tokens", "evaluated_tokens", "cached_tokens"):
         assert set(data[key]) == {"p50", "p95"}
     assert (await stats(client))["requests"] == 0
+
+
+async def test_positions_use_the_negotiated_encoding(client: LanguageClient):
+    from lsp_server.context.positions import width
+
+    line = "label = '会员积分 😀' + "
+    uri = open_doc(client, "encoding.py", f"{line}\n")
+    before = await stats(client)
+    await inline(client, uri, 0, width(line, client.position_encoding))
+    after = await stats(client)
+    # the position was understood (a model call or a cache hit), not rejected as splitting a character
+    assert after["model_calls"] + after["cache_hits"] > before["model_calls"] + before["cache_hits"]

@@ -23,7 +23,10 @@ DATA = REPO / "tests" / "data"
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    shutil.copytree(DATA / "sample_pkg", tmp_path / "sample_pkg")
+    package = tmp_path / "sample_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    shutil.copy(REPO / "examples" / "pricing.py", package / "pricing.py")
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'sample'\nversion = '0'\n")
     return tmp_path
 
@@ -35,22 +38,36 @@ def gen_tests(*args: str, cwd: Path, model: str = TINY) -> subprocess.CompletedP
 
 @pytest.mark.default_model
 def test_writes_a_test_file_that_passes_on_its_own(project: Path):
-    result = gen_tests("sample_pkg/pricing.py::slugify", "--rounds", "1", "--tests", "3", "--json",
-                       cwd=project, model=DEFAULT)
+    result = gen_tests(
+        "sample_pkg/pricing.py::slugify",
+        "--rounds",
+        "1",
+        "--tests",
+        "3",
+        "--json",
+        cwd=project,
+        model=DEFAULT,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)
     written = Path(report["written"])
     assert written == project / "tests" / "test_pricing.py"
     assert report["tests_kept"] >= 1
     assert report["coverage_after"]["lines"] > report["coverage_before"]["lines"]
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(written)],
-                         cwd=project, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(written)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout[-2000:]
 
 
 def test_tiny_model_runs_the_whole_pipeline_and_reports_every_candidate(project: Path):
-    result = gen_tests("sample_pkg/pricing.py::discount_rate", "--rounds", "1", "--tests", "2", "--json",
-                       cwd=project)
+    result = gen_tests(
+        "sample_pkg/pricing.py::discount_rate", "--rounds", "1", "--tests", "2", "--json", cwd=project
+    )
     assert result.returncode in (0, 1), result.stderr[-2000:]
     report = json.loads(result.stdout)
     stats = report["targets"]["discount_rate"]
@@ -95,8 +112,14 @@ def test_import_locations(project: Path):
 
 def _report(project: Path) -> Report:
     module = load_module(project / "sample_pkg" / "pricing.py")
-    case = Case(target="slugify", name="simple", setup=[], call="slugify('A b')", expected="'a-b'",
-                function="test_slugify_simple")
+    case = Case(
+        target="slugify",
+        name="simple",
+        setup=[],
+        call="slugify('A b')",
+        expected="'a-b'",
+        function="test_slugify_simple",
+    )
     return Report(module, [case], {"slugify": TargetStats(1, 1)}, [], (0.3, 0.0), (0.5, 0.1), 1.0, "test")
 
 

@@ -3,6 +3,7 @@ no endless sleep — each fails alone and is reported, and the run finishes."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from lsp_server.testgen import runner, sandbox
@@ -14,6 +15,11 @@ HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile" / "hostile
 
 def case(name: str, call: str, expected: str = "None") -> Case:
     return Case(target=name, name=name, setup=[], call=call, expected=expected, function=f"test_{name}")
+
+
+def test_bubblewrap_is_used_where_installed():
+    if shutil.which("bwrap"):
+        assert sandbox._bwrap_works(), "bwrap is installed but its probe failed"
 
 
 def test_hostile_tests_are_contained():

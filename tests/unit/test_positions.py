@@ -28,3 +28,10 @@ def test_utf16_columns_count_surrogate_pairs():
 def test_out_of_range(line, col):
     with pytest.raises(InputError):
         offset_at(TEXT, line, col)
+
+
+def test_utf8_columns_count_bytes():
+    # "# " is 2 bytes, each of 会员积分 3 bytes
+    assert TEXT[offset_at(TEXT, 0, 2 + 3, encoding="utf-8") :].startswith("员")
+    with pytest.raises(InputError, match="splits a character"):
+        offset_at(TEXT, 0, 3, encoding="utf-8")
