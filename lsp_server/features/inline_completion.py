@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 def encoding_of(ls: UbiqServer) -> str:
     """The position encoding negotiated at initialize (UTF-16 unless the client offered another)."""
-    return str(ls.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+    encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
+    return str(getattr(encoding, "value", encoding))
 
 
 def locate(ls: UbiqServer, uri: str, position: types.Position) -> tuple[str, int] | None:
