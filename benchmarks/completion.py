@@ -226,7 +226,7 @@ def main() -> None:
     parser.add_argument(
         "--file", type=Path, default=None, help="a real Python file (default: stdlib textwrap)"
     )
-    parser.add_argument("--start-line", type=int, default=200)
+    parser.add_argument("--start-line", type=int, default=300)
     parser.add_argument("--lines", type=int, default=12, help="lines typed in the replay")
     parser.add_argument("--overhead-lines", type=int, default=2, help="lines typed in the overhead run")
     parser.add_argument("--pause-ms", type=int, default=120, help="pause between keystrokes")
