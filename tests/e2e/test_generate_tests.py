@@ -13,7 +13,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.conftest import DEFAULT, REPO
-from tests.e2e.conftest import server_config, start, wait_for_model
+from tests.e2e.conftest import send_raw, server_config, start, wait_for_model
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.default_model]
 
@@ -48,21 +48,22 @@ async def test_code_action_generates_a_test_file(client: LanguageClient, tmp_pat
         )
     )
     line = source.splitlines().index("def slugify(title: str) -> str:")
-    actions = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=types.Range(
-                start=types.Position(line=line + 2, character=4),
-                end=types.Position(line=line + 2, character=4),
-            ),
-            context=types.CodeActionContext(diagnostics=[]),
-        )
+    point = {"line": line + 2, "character": 4}
+    # Raw JSON: pygls' client reads a CodeAction with a command back as a Command (a client quirk).
+    actions = await send_raw(
+        client,
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        {
+            "textDocument": {"uri": uri},
+            "range": {"start": point, "end": point},
+            "context": {"diagnostics": []},
+        },
     )
-    titles = [a.title for a in actions]
+    titles = [a["title"] for a in actions]
     assert "Generate tests for slugify" in titles and "Generate tests for this module" in titles
-    action = next(a for a in actions if a.title == "Generate tests for slugify")
+    command = next(a for a in actions if a["title"] == "Generate tests for slugify")["command"]
     result = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command=action.command.command, arguments=action.command.arguments)
+        types.ExecuteCommandParams(command=command["command"], arguments=command["arguments"])
     )
     assert result.get("tests_kept", 0) >= 1, result
     edit = client.applied[-1].edit  # type: ignore[attr-defined]
