@@ -7,6 +7,7 @@ Protocol-free: the LSP handlers and the benchmarks call `CompletionService.compl
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import logging
 import time
@@ -33,6 +34,7 @@ from lsp_server.errors import Cancelled, ModelError
 log = logging.getLogger(__name__)
 LRU_SIZE = 256
 PARSE_CHECK_LIMIT = 40_000  # characters around the cursor re-parsed to check a completion
+STRICT_LIMIT = 200_000  # files up to this size are also checked with Python's own parser
 
 
 @dataclass
@@ -234,9 +236,19 @@ class CompletionService:
         return shown
 
 
+def _compiles(source: str) -> bool:
+    try:
+        compile(source, "<completion>", "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return True
+
+
 def keep_parsing(text: str, offset: int, completion: str) -> str:
     """Trim `completion` line by line from its end until inserting it adds no syntax errors
-    around the cursor; "" if even its first line does."""
+    around the cursor; "" if even its first line does. tree-sitter judges the neighbourhood; for
+    files that compile, Python's own parser also judges (it catches bad indentation, which
+    tree-sitter tolerates)."""
     if not completion:
         return completion
     start = max(0, text.rfind("\n", 0, max(0, offset - PARSE_CHECK_LIMIT // 2)) + 1)
@@ -244,10 +256,13 @@ def keep_parsing(text: str, offset: int, completion: str) -> str:
     end = len(text) if end < 0 else end
     before, after = text[start:offset], text[offset:end]
     baseline = error_count_of(before + after)
+    strict = len(text) <= STRICT_LIMIT and _compiles(text)
     lines = completion.split("\n")
     while lines:
         candidate = "\n".join(lines)
-        if error_count_of(before + candidate + after) <= baseline:
+        if error_count_of(before + candidate + after) <= baseline and (
+            not strict or _compiles(text[:offset] + candidate + text[offset:])
+        ):
             return candidate
         lines.pop()
     return ""

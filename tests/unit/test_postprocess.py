@@ -29,3 +29,14 @@ def test_one_trailing_space_is_held_back_and_healed():
     assert heal_blanks(" return x", " ") == "return x"
     assert heal_blanks("return x", " ") == "return x"
     assert heal_blanks(" x", "") == " x"
+
+
+def test_completions_that_break_parsing_are_trimmed_or_dropped():
+    from lsp_server.completion.service import keep_parsing
+
+    text = "def f(x):\n    y = 1\n    \n    return y\n"
+    cursor = text.index("    \n") + 4
+    assert keep_parsing(text, cursor, "y += x") == "y += x"
+    assert keep_parsing(text, cursor, "y += x\n        z = (") == "y += x"  # the broken line goes
+    assert keep_parsing(text, cursor, "y += x\n  bad_indent = 2") == "y += x"  # Python's parser catches it
+    assert keep_parsing(text, cursor, "y = [") == ""
