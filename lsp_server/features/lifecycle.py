@@ -3,6 +3,7 @@ work-done progress, model reloaded when its settings change."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from pathlib import Path
@@ -79,8 +80,6 @@ def register(server: UbiqServer) -> None:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: UbiqServer, params: types.InitializedParams) -> None:
-        import asyncio
-
         ls.loop = asyncio.get_running_loop()
         await _load_model(ls)
 

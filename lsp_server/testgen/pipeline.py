@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsp_server.engine.backend import Backend, CancelToken, ChatMessage, Priority
-from lsp_server.errors import Cancelled, InputError, UbiqError
+from lsp_server.errors import Cancelled, InputError
 from lsp_server.prompts import render
-from lsp_server.testgen import runner
+from lsp_server.testgen import runner, sandbox
 from lsp_server.testgen.cases import ONE_TEST_SCHEMA, SCHEMA, Case, from_json, literal
 from lsp_server.testgen.targets import ModuleInfo, Target
 
@@ -333,7 +333,7 @@ class Generator:
             baseline,
             (final.line_rate, final.branch_rate),
             time.monotonic() - self.started,
-            runner.sandbox.isolation(),
+            sandbox.isolation(),
         )
 
 
@@ -369,23 +369,15 @@ def _constructor(source: str, class_name: str) -> str:
 
 def check_importable(module: ModuleInfo) -> None:
     """Fail early, with the module's own error, if it cannot be imported in the sandbox."""
-    from lsp_server.testgen import sandbox
-
     workdir = sandbox.make_workdir()
     try:
         result = sandbox.run(
-            [__import__("sys").executable, "-c", f"import {module.module}"],
-            workdir,
-            [module.root],
-            timeout=60,
+            [sys.executable, "-c", f"import {module.module}"], workdir, [module.root], timeout=60
         )
     finally:
-        __import__("shutil").rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
     if result.timed_out:
         raise InputError(f"importing {module.module} did not finish within 60 s")
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["(no error output)"])[-1]
         raise InputError(f"{module.path} cannot be imported as {module.module}: {last}")
-
-
-__all__ = ["Generator", "Options", "Report", "check_importable", "UbiqError"]
