@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import random
+import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
