@@ -166,12 +166,15 @@ class CompletionService:
         layout = state.layout
         if layout is None or not layout.fits(doc.text, doc.offset):
             previous = layout
-            layout = make_layout(doc.text, doc.offset, backend.count_tokens, doc.syntax, (), self.budget)
-            if previous is not None and previous.window_start == layout.window_start:
-                extra = previous.extra  # the prompt's start stays put: keep its cached tokens
-            else:
-                extra = tuple(doc.extra()) if doc.extra else ()
-            layout = make_layout(doc.text, doc.offset, backend.count_tokens, doc.syntax, extra, self.budget)
+
+            def extra_for(window_start: int) -> Sequence[Chunk]:
+                if previous is not None and previous.window_start == window_start:
+                    return previous.extra  # the prompt's start stays put: keep its cached tokens
+                return tuple(doc.extra()) if doc.extra else ()
+
+            layout = make_layout(
+                doc.text, doc.offset, backend.count_tokens, doc.syntax, extra_for, self.budget
+            )
             state.layout = layout
         return CompletionRequest(
             prefix=layout.prefix,

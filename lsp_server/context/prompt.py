@@ -114,11 +114,14 @@ def make_layout(
     offset: int,
     count: CountTokens,
     syntax: SyntaxTree | None = None,
-    extra: Sequence[Chunk] = (),
+    extra_for: Callable[[int], Sequence[Chunk]] | None = None,
     budget: Budget = Budget(),
 ) -> Layout:
+    """`extra_for(window_start)` supplies the other files' chunks once the window is known, so a
+    caller can keep the previous layout's chunks (and their cached tokens) when the window stays."""
     anchor = text.rfind("\n", 0, offset) + 1
     window_start = _lines_back(text, anchor, budget.prefix_tokens, count)
+    extra = extra_for(window_start) if extra_for else ()
     return Layout(
         anchor=anchor,
         window_start=window_start,
