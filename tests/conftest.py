@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,3 +47,14 @@ def default_backend(default_model: ResolvedModel) -> Iterator[LocalBackend]:
     backend = make_backend(default_model)
     yield backend
     backend.close()
+
+
+def run_pytest_on(test_file: Path, cwd: Path) -> subprocess.CompletedProcess:
+    """Run a written test file on its own with real pytest, as its user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.conftest import DEFAULT, REPO
+from tests.conftest import DEFAULT, REPO, run_pytest_on
 from tests.e2e.conftest import send_raw, server_config, start, wait_for_model
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.default_model]
@@ -72,13 +70,7 @@ async def test_code_action_generates_a_test_file(client: LanguageClient, tmp_pat
     written = tmp_path / "tests" / "test_pricing.py"
     written.parent.mkdir()
     written.write_text(change.edits[0].new_text)  # what the editor does with the edit
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(written)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = run_pytest_on(written, tmp_path)
     assert run.returncode == 0, run.stdout[-2000:]
     reports = [r for values in client.progress_reports.values() for r in values]
     assert any(

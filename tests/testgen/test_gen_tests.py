@@ -15,7 +15,7 @@ from lsp_server.testgen import writer
 from lsp_server.testgen.cases import Case
 from lsp_server.testgen.pipeline import Report, TargetStats
 from lsp_server.testgen.targets import import_location, load_module
-from tests.conftest import DEFAULT, REPO, TINY
+from tests.conftest import DEFAULT, REPO, TINY, run_pytest_on
 
 GEN_TESTS = str(Path(sys.executable).parent / "gen-tests")
 DATA = REPO / "tests" / "data"
@@ -54,13 +54,7 @@ def test_writes_a_test_file_that_passes_on_its_own(project: Path):
     assert written == project / "tests" / "test_pricing.py"
     assert report["tests_kept"] >= 1
     assert report["coverage_after"]["lines"] > report["coverage_before"]["lines"]
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(written)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = run_pytest_on(written, project)
     assert run.returncode == 0, run.stdout[-2000:]
 
 
