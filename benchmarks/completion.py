@@ -8,8 +8,14 @@
    sequences are then run through a direct llama-cpp-python `Llama.generate` (which also reuses its
    KV cache for the common prefix) generating the same number of tokens. Ratio = Ubiq end-to-end
    latency ÷ raw latency, over the same prompts, measured in the same run.
+3. Peer (with `--peer-url`): the same keystrokes sent to a running llama.cpp `llama-server`'s
+   `/infill` the way llama.vim sends them (256 lines of prefix, 64 of suffix, the current line as
+   `prompt`, `cache_prompt`), one request per keystroke; its own `timings` give the tokens it
+   evaluated. Start it with the same model and threads, e.g.
+   `llama-server -m MODEL.gguf -t 1 -c 4096 --port 8012`.
 
     python benchmarks/completion.py [--model PACK] [--file PATH] [--start-line N] [--lines N]
+                                    [--peer-url http://127.0.0.1:8012]
 """
 
 from __future__ import annotations
@@ -217,6 +223,56 @@ def raw_replay(args: argparse.Namespace, log: str) -> list[float]:
     return latencies
 
 
+def peer_replay(args: argparse.Namespace, lines: list[str]) -> dict:
+    """llama.vim's request shape against llama-server, keystroke by keystroke."""
+    import urllib.request
+
+    doc = lines[: args.start_line] + [""]
+    latencies, evaluated, cached = [], [], []
+    for line, col, text in keystrokes(lines, args.start_line, args.lines):
+        if text == "\n":
+            doc.insert(line + 1, "")
+            cur_line, cur_col = line + 1, 0
+        else:
+            doc[line] = doc[line][:col] + text + doc[line][col:]
+            cur_line, cur_col = line, col + len(text)
+        current = doc[cur_line]
+        body = {
+            "input_prefix": "".join(x + "\n" for x in doc[max(0, cur_line - 256) : cur_line]),
+            "input_suffix": current[cur_col:]
+            + "\n"
+            + "".join(x + "\n" for x in doc[cur_line + 1 : cur_line + 65]),
+            "input_extra": [],
+            "prompt": current[:cur_col],
+            "n_predict": 128,
+            "top_k": 40,
+            "top_p": 0.99,
+            "stream": False,
+            "samplers": ["top_k", "top_p", "infill"],
+            "cache_prompt": True,
+            "t_max_prompt_ms": 500,
+            "t_max_predict_ms": 1000,
+        }
+        request = urllib.request.Request(
+            args.peer_url.rstrip("/") + "/infill",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        start = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=120) as response:
+            answer = json.loads(response.read())
+        latencies.append((time.perf_counter() - start) * 1000)
+        timings = answer.get("timings", {})
+        evaluated.append(timings.get("prompt_n", 0))
+        cached.append(answer.get("tokens_cached", 0))
+    return {
+        "requests": len(latencies),
+        "latency_ms": {"p50": pct(latencies, 0.5), "p95": pct(latencies, 0.95)},
+        "evaluated_tokens": {"p50": pct(evaluated, 0.5), "p95": pct(evaluated, 0.95)},
+        "cached_tokens": {"p50": pct(cached, 0.5), "p95": pct(cached, 0.95)},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -230,6 +286,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=12, help="lines typed in the replay")
     parser.add_argument("--overhead-lines", type=int, default=2, help="lines typed in the overhead run")
     parser.add_argument("--pause-ms", type=int, default=120, help="pause between keystrokes")
+    parser.add_argument("--peer-url", default=None, help="a llama-server to replay against (/infill)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     path = args.file or default_file()
@@ -249,6 +306,10 @@ def main() -> None:
         "raw_p50_ms": statistics.median(raw_ms) if raw_ms else 0.0,
     }
     report = {"file": str(path), "start_line": args.start_line, "typing_replay": replay, "overhead": overhead}
+    if args.peer_url:
+        peer = peer_replay(args, lines)
+        peer["latency_ratio_p50"] = replay["client_latency_ms"]["p50"] / max(peer["latency_ms"]["p50"], 1e-9)
+        report["peer"] = peer
     if args.json:
         print(json.dumps(report, indent=2))
         return
@@ -279,6 +340,14 @@ def main() -> None:
         f"overhead over {o['model_calls']} model calls: Ubiq end-to-end {o['ubiq_total_ms']:.0f} ms vs raw "
         f"llama-cpp-python {o['raw_total_ms']:.0f} ms on the same prompts: ratio {o['ratio']:.3f}"
     )
+    if "peer" in report:
+        p = report["peer"]
+        print(
+            f"peer llama-server /infill ({p['requests']} requests, llama.vim's shape): tokens evaluated "
+            f"p50/p95 {p['evaluated_tokens']['p50']:.0f} / {p['evaluated_tokens']['p95']:.0f}, latency ms "
+            f"p50/p95 {p['latency_ms']['p50']:.0f} / {p['latency_ms']['p95']:.0f}; "
+            f"Ubiq client p50 ÷ peer p50 = {p['latency_ratio_p50']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ Protocol-free: the LSP handlers and the benchmarks call `CompletionService.compl
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import logging
 import time
@@ -17,9 +16,10 @@ from dataclasses import dataclass, field
 
 from lsp_server.completion.postprocess import BlockEnd, heal_blanks, held_back, shape, single_line
 from lsp_server.completion.stats import CompletionStats
+from lsp_server.completion.syntax_check import keep_parsing
 from lsp_server.config import CompletionSettings
 from lsp_server.context.prompt import Budget, Layout, make_layout
-from lsp_server.context.syntax import SyntaxTree, error_count_of
+from lsp_server.context.syntax import SyntaxTree
 from lsp_server.engine.backend import (
     Backend,
     CancelToken,
@@ -33,8 +33,6 @@ from lsp_server.errors import Cancelled, ModelError
 
 log = logging.getLogger(__name__)
 LRU_SIZE = 256
-PARSE_CHECK_LIMIT = 40_000  # characters around the cursor re-parsed to check a completion
-STRICT_LIMIT = 200_000  # files up to this size are also checked with Python's own parser
 
 
 @dataclass
@@ -232,40 +230,8 @@ class CompletionService:
         shown = shape(generated, line_before, text[offset:line_end], text[offset:])
         if stop_reason == "deadline" and "\n" in shown:
             shown = shown.rsplit("\n", 1)[0]  # what was ready at the deadline, cut at a line end
-        return keep_parsing(text, offset, shown)
+        return keep_parsing(text, offset, shown, doc.syntax)
 
     def _remember(self, state: DocumentState, doc: CompletionInput, shown: str) -> str:
         state.shown = Shown(doc.text[: doc.offset], doc.text[doc.offset :], shown)
         return shown
-
-
-def _compiles(source: str) -> bool:
-    try:
-        compile(source, "<completion>", "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
-    return True
-
-
-def keep_parsing(text: str, offset: int, completion: str) -> str:
-    """Trim `completion` line by line from its end until inserting it adds no syntax errors
-    around the cursor; "" if even its first line does. tree-sitter judges the neighbourhood; for
-    files that compile, Python's own parser also judges (it catches bad indentation, which
-    tree-sitter tolerates)."""
-    if not completion:
-        return completion
-    start = max(0, text.rfind("\n", 0, max(0, offset - PARSE_CHECK_LIMIT // 2)) + 1)
-    end = text.find("\n", min(len(text), offset + PARSE_CHECK_LIMIT // 2))
-    end = len(text) if end < 0 else end
-    before, after = text[start:offset], text[offset:end]
-    baseline = error_count_of(before + after)
-    strict = len(text) <= STRICT_LIMIT and _compiles(text)
-    lines = completion.split("\n")
-    while lines:
-        candidate = "\n".join(lines)
-        if error_count_of(before + candidate + after) <= baseline and (
-            not strict or _compiles(text[:offset] + candidate + text[offset:])
-        ):
-            return candidate
-        lines.pop()
-    return ""

@@ -32,7 +32,7 @@ def test_one_trailing_space_is_held_back_and_healed():
 
 
 def test_completions_that_break_parsing_are_trimmed_or_dropped():
-    from lsp_server.completion.service import keep_parsing
+    from lsp_server.completion.syntax_check import keep_parsing
 
     text = "def f(x):\n    y = 1\n    \n    return y\n"
     cursor = text.index("    \n") + 4
