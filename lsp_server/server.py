@@ -26,6 +26,7 @@ from lsp_server.context.chunks import ChunkRing
 from lsp_server.context.definitions import DefinitionFinder
 from lsp_server.context.syntax import SyntaxTree
 from lsp_server.engine.host import ModelHost
+from lsp_server.progress import JobProgress
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class UbiqServer(LanguageServer):
         self.syntax: dict[str, SyntaxTree] = {}
         self.ring = ChunkRing()
         self.definitions: DefinitionFinder | None = None
-        self.progress_token: str | None = None
+        self.model_progress: JobProgress | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def in_loop(self, fn: Callable[[], None]) -> None:
@@ -98,16 +99,16 @@ class UbiqServer(LanguageServer):
 
     def _on_model_event(self, state: str, message: str) -> None:
         log.info("model %s: %s", state, message)
-        token = self.progress_token
         if state == "error":
             self.warn(f"Ubiq could not load its model: {message}", types.MessageType.Error)
-        if token is None:
+        progress = self.model_progress
+        if progress is None:
             return
         if state == "loading":
-            self.work_done_progress.report(token, types.WorkDoneProgressReport(message=message))
+            progress.report(message)
         else:
-            self.progress_token = None
-            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+            self.model_progress = None
+            progress.end(message)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         log.error("%s: %s", getattr(source, "__name__", source), error)

@@ -15,7 +15,7 @@ from lsp_server.context.positions import width
 from lsp_server.errors import Cancelled, UbiqError
 from lsp_server.features.code_actions import GENERATE_TESTS
 from lsp_server.features.inline_completion import encoding_of
-from lsp_server.features.progress import JobProgress
+from lsp_server.progress import JobProgress
 from lsp_server.server import UbiqServer
 from lsp_server.testgen import writer
 from lsp_server.testgen.pipeline import Generator, Options, check_importable

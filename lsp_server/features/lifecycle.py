@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from pygls.uris import to_fs_path
 
 from lsp_server.config import find_project_root, load_settings
 from lsp_server.context.definitions import DefinitionFinder
+from lsp_server.progress import JobProgress
 from lsp_server.server import UbiqServer
 
 log = logging.getLogger(__name__)
@@ -35,21 +35,12 @@ def _root(params: types.InitializeParams) -> Path | None:
 
 async def _load_model(ls: UbiqServer) -> None:
     """(Re)load the model the settings name, with progress in the editor when it supports it."""
-    window = ls.client_capabilities.window
-    if ls.progress_token is None and window is not None and window.work_done_progress:
-        token = f"ubiq-model-{uuid.uuid4()}"
-        try:
-            await ls.work_done_progress.create_async(token)
-            ls.work_done_progress.begin(
-                token,
-                types.WorkDoneProgressBegin(title="Ubiq", message="loading the model", cancellable=False),
-            )
-            ls.progress_token = token
-        except Exception as exc:  # the client refused the token: load without progress
-            log.info("no work-done progress: %s", exc)
-    if ls.model.ensure(ls.settings) is None and ls.progress_token is not None:
-        token, ls.progress_token = ls.progress_token, None  # nothing to load: close the progress
-        ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=ls.model.message))
+    if ls.model_progress is None:
+        progress = await JobProgress(ls, "Ubiq", cancellable=False).begin("loading the model")
+        ls.model_progress = progress if progress.active else None
+    if ls.model.ensure(ls.settings) is None and ls.model_progress is not None:
+        progress, ls.model_progress = ls.model_progress, None  # nothing to load: close the progress
+        progress.end(ls.model.message)
 
 
 async def _pull_configuration(ls: UbiqServer) -> dict | None:

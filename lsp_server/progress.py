@@ -1,22 +1,25 @@
-"""Work-done progress for long jobs: begin/report/end from any thread, and the editor's Cancel
-button wired to the job's cancel token."""
+"""Work-done progress for long jobs (model loading, test generation): begin/report/end from any
+thread, and the editor's Cancel button wired to the job's cancel token."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from lsp_server.engine.backend import CancelToken
-from lsp_server.server import UbiqServer
+
+if TYPE_CHECKING:
+    from lsp_server.server import UbiqServer
 
 log = logging.getLogger(__name__)
 
 
 class JobProgress:
-    def __init__(self, ls: UbiqServer, title: str) -> None:
-        self.ls, self.title = ls, title
+    def __init__(self, ls: UbiqServer, title: str, cancellable: bool = True) -> None:
+        self.ls, self.title, self.cancellable = ls, title, cancellable
         self.token: str | None = None
         self.cancel = CancelToken()
 
@@ -36,18 +39,26 @@ class JobProgress:
         )
         self.ls.work_done_progress.begin(
             token,
-            types.WorkDoneProgressBegin(title=self.title, message=message, cancellable=True, percentage=0),
+            types.WorkDoneProgressBegin(
+                title=self.title,
+                message=message,
+                cancellable=self.cancellable,
+                percentage=0 if self.cancellable else None,
+            ),
         )
         return self
 
-    def report(self, message: str, fraction: float) -> None:
+    @property
+    def active(self) -> bool:
+        return self.token is not None
+
+    def report(self, message: str, fraction: float | None = None) -> None:
         """Safe from any thread."""
         token = self.token
         if token is None:
             return
-        value = types.WorkDoneProgressReport(
-            message=message, percentage=max(0, min(100, int(fraction * 100)))
-        )
+        percentage = None if fraction is None else max(0, min(100, int(fraction * 100)))
+        value = types.WorkDoneProgressReport(message=message, percentage=percentage)
         self.ls.in_loop(lambda: self.ls.work_done_progress.report(token, value))
 
     def end(self, message: str) -> None:

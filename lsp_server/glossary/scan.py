@@ -1,0 +1,284 @@
+"""What the glossary reads in Python source: identifiers, comments, docstrings and classes.
+
+Parsed with tree-sitter, never imported or run: a project's code may have side effects, need
+packages we lack, or not parse at all, and its names are still worth checking. Positions are
+0-based lines and columns in characters, with UTF-16 columns beside them for LSP clients, since
+a Chinese comment or an emoji earlier on a line makes the two differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from tree_sitter import Node, Parser, Tree
+
+from lsp_server.context.positions import width
+from lsp_server.context.syntax import PY_LANGUAGE
+from lsp_server.glossary.workspace import read_source
+
+IdentifierKind = Literal[
+    "class", "function", "parameter", "variable", "attribute", "keyword", "import", "name"
+]
+_IMPORTS = ("import_statement", "import_from_statement", "future_import_statement")
+_PARAMETER_LISTS = ("parameters", "lambda_parameters")
+_DEFAULTED_PARAMETERS = ("default_parameter", "typed_default_parameter")
+_PARAMETER_WRAPPERS = ("typed_parameter", "list_splat_pattern", "dictionary_splat_pattern")
+_ASSIGNMENTS = ("assignment", "augmented_assignment", "for_statement", "for_in_clause")
+_PATTERNS = ("pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern", "as_pattern_target")
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """One occurrence of a name; columns are [col, end_col) on `line`."""
+
+    name: str
+    kind: IdentifierKind
+    line: int
+    col: int
+    end_col: int
+    col_utf16: int
+    end_col_utf16: int
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """A comment or a docstring, as written (with its `#` or quotes), where it starts and ends."""
+
+    kind: Literal["comment", "docstring"]
+    text: str
+    line: int
+    col: int
+    col_utf16: int
+    end_line: int
+    end_col: int
+
+    def position(self, offset: int, *, utf16: bool = False) -> tuple[int, int]:
+        """(line, column) of an offset into `text`, e.g. of a term found in it."""
+        before = self.text[:offset]
+        newlines = before.count("\n")
+        tail = before[before.rfind("\n") + 1 :]
+        encoding = "utf-16" if utf16 else "utf-32"
+        if newlines:
+            return self.line + newlines, width(tail, encoding)
+        return self.line, (self.col_utf16 if utf16 else self.col) + width(tail, encoding)
+
+    def offset(self, line: int, col: int, *, utf16: bool = False) -> int | None:
+        """The offset into `text` of a (line, column) inside the block; None if outside it."""
+        lines = self.text.split("\n")
+        row = line - self.line
+        if not 0 <= row < len(lines):
+            return None
+        start = sum(len(text) + 1 for text in lines[:row])
+        column = col - ((self.col_utf16 if utf16 else self.col) if row == 0 else 0)
+        units = 0
+        for index, ch in enumerate(lines[row]):
+            if units >= column:
+                return start + index if units == column else None
+            units += width(ch, "utf-16" if utf16 else "utf-32")
+        return start + len(lines[row]) if units == column else None
+
+
+@dataclass(frozen=True)
+class ClassField:
+    """An assignment in a class body: `order_number: str`, `status = Column(String)`, `PAID = 1`."""
+
+    name: Identifier
+    annotation: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """A class: its name, bases and decorators as written, and the fields its body assigns."""
+
+    name: Identifier
+    bases: tuple[str, ...]
+    decorators: tuple[str, ...]
+    fields: tuple[ClassField, ...]
+
+
+@dataclass
+class ScannedFile:
+    """Everything the glossary reads in one file."""
+
+    path: Path | None
+    text: str
+    identifiers: list[Identifier] = field(default_factory=list)
+    texts: list[TextBlock] = field(default_factory=list)
+    classes: list[ClassInfo] = field(default_factory=list)
+
+    def identifier_at(self, line: int, col: int, *, utf16: bool = False) -> Identifier | None:
+        """The identifier at a position (its end included, where an editor's cursor sits after typing)."""
+        for identifier in self.identifiers:
+            start, end = (
+                (identifier.col_utf16, identifier.end_col_utf16)
+                if utf16
+                else (identifier.col, identifier.end_col)
+            )
+            if identifier.line == line and start <= col <= end:
+                return identifier
+        return None
+
+    def text_at(self, line: int, col: int, *, utf16: bool = False) -> tuple[TextBlock, int] | None:
+        """The comment or docstring at a position, and the offset of the position in its text."""
+        for block in self.texts:
+            if block.line <= line <= block.end_line:
+                offset = block.offset(line, col, utf16=utf16)
+                if offset is not None:
+                    return block, offset
+        return None
+
+
+class _Columns:
+    """Byte columns (tree-sitter's) to character and UTF-16 columns, line by line."""
+
+    def __init__(self, data: bytes) -> None:
+        self.lines = data.split(b"\n")
+
+    def at(self, row: int, byte_column: int) -> tuple[int, int]:
+        line = self.lines[row] if row < len(self.lines) else b""
+        if line.isascii():
+            return byte_column, byte_column
+        before = line[:byte_column].decode("utf-8", "replace")
+        return len(before), width(before, "utf-16")
+
+
+def scan_source(text: str, path: Path | None = None, tree: Tree | None = None) -> ScannedFile:
+    """Scan source text; pass the document's existing tree-sitter `tree` to skip parsing again."""
+    data = text.encode("utf-8")
+    if tree is None:
+        tree = Parser(PY_LANGUAGE).parse(data)
+    scanned = ScannedFile(path, text)
+    columns = _Columns(data)
+    _walk(tree.root_node, scanned, columns)
+    return scanned
+
+
+def scan_file(path: Path) -> ScannedFile | None:
+    """Scan a file; None when it is not readable text (see `workspace.read_source`)."""
+    text = read_source(path)
+    return None if text is None else scan_source(text, path)
+
+
+def _walk(root: Node, scanned: ScannedFile, columns: _Columns) -> None:
+    # A cursor walk with an explicit ancestor stack: deep expressions cannot overflow the recursion
+    # limit, and the field name of each node (which part of its parent it is) comes for free.
+    cursor = root.walk()
+    ancestors: list[Node] = []
+    while True:
+        node = cursor.node
+        assert node is not None
+        kind = node.type
+        if kind == "identifier":
+            scanned.identifiers.append(_identifier(node, cursor.field_name, ancestors, columns))
+        elif kind == "comment":
+            scanned.texts.append(_text_block("comment", node, columns))
+        elif (
+            kind == "expression_statement"
+            and node.named_child_count == 1
+            and node.named_children[0].type == "string"
+        ):
+            scanned.texts.append(_text_block("docstring", node.named_children[0], columns))
+        elif kind == "class_definition":
+            scanned.classes.append(_class(node, columns))
+        if cursor.goto_first_child():
+            ancestors.append(node)
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
+            ancestors.pop()
+
+
+def _identifier(node: Node, field_name: str | None, ancestors: list[Node], columns: _Columns) -> Identifier:
+    name = (node.text or b"").decode("utf-8", "replace")
+    line, byte_column = node.start_point
+    col, col_utf16 = columns.at(line, byte_column)
+    return Identifier(
+        name,
+        _kind(field_name, ancestors),
+        line,
+        col,
+        col + len(name),
+        col_utf16,
+        col_utf16 + width(name, "utf-16"),
+    )
+
+
+def _kind(field_name: str | None, ancestors: list[Node]) -> IdentifierKind:
+    """What an identifier is, from the node it hangs under and which part of it it is."""
+    parent = ancestors[-1].type if ancestors else ""
+    if parent == "class_definition" and field_name == "name":
+        return "class"
+    if parent == "function_definition" and field_name == "name":
+        return "function"
+    if (
+        parent in _PARAMETER_LISTS
+        or (parent in _DEFAULTED_PARAMETERS and field_name == "name")
+        # `limit: int`, `*rest`, `**extra`; the same shapes outside a signature are patterns
+        or (
+            parent in _PARAMETER_WRAPPERS
+            and field_name is None
+            and any(node.type in _PARAMETER_LISTS for node in ancestors[-3:])
+        )
+    ):
+        return "parameter"
+    if parent == "keyword_argument" and field_name == "name":
+        return "keyword"
+    if parent == "attribute" and field_name == "attribute":
+        return "attribute"
+    if any(node.type in _IMPORTS for node in ancestors):
+        return "import"
+    if (parent in _ASSIGNMENTS and field_name == "left") or parent in _PATTERNS:
+        return "variable"
+    return "name"
+
+
+def _text_block(kind: Literal["comment", "docstring"], node: Node, columns: _Columns) -> TextBlock:
+    line, byte_column = node.start_point
+    end_line, end_byte_column = node.end_point
+    col, col_utf16 = columns.at(line, byte_column)
+    end_col, _ = columns.at(end_line, end_byte_column)
+    return TextBlock(
+        kind, (node.text or b"").decode("utf-8", "replace"), line, col, col_utf16, end_line, end_col
+    )
+
+
+def _source(node: Node | None) -> str:
+    return (node.text or b"").decode("utf-8", "replace") if node is not None else ""
+
+
+def _class(node: Node, columns: _Columns) -> ClassInfo:
+    name_node = node.child_by_field_name("name")
+    assert name_node is not None
+    bases = node.child_by_field_name("superclasses")
+    decorated = (
+        node.parent if node.parent is not None and node.parent.type == "decorated_definition" else None
+    )
+    fields: list[ClassField] = []
+    body = node.child_by_field_name("body")
+    for statement in body.named_children if body is not None else ():
+        assignment = statement.named_children[0] if statement.type == "expression_statement" else None
+        if assignment is None or assignment.type != "assignment":
+            continue
+        left = assignment.child_by_field_name("left")
+        if left is not None and left.type == "identifier":
+            fields.append(
+                ClassField(
+                    _identifier(left, "left", [assignment], columns),
+                    _source(assignment.child_by_field_name("type")),
+                    _source(assignment.child_by_field_name("right")),
+                )
+            )
+    return ClassInfo(
+        _identifier(name_node, "name", [node], columns),
+        tuple(_source(base) for base in bases.named_children if base.type != "keyword_argument")
+        if bases
+        else (),
+        tuple(_source(d).lstrip("@").strip() for d in decorated.named_children if d.type == "decorator")
+        if decorated
+        else (),
+        tuple(fields),
+    )
