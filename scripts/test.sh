@@ -3,10 +3,11 @@
 # This is the README's second command and exactly what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# bubblewrap isolates generated tests (no network, read-only file system); without it they still
-# run with limits, and the sandbox says so.
-if ! command -v bwrap >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-  apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null; } || true
+# System packages, where this machine lets us install them: bubblewrap isolates generated tests
+# (no network, read-only file system; without it they still run with limits, and the sandbox says
+# so); Graphviz's `dot` draws ER models as SVG (without it that format says how to install it).
+if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && ! { command -v bwrap && command -v dot; } >/dev/null; then
+  apt-get install -y -q bubblewrap graphviz >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bubblewrap graphviz >/dev/null; } || true
 fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --progress-bar off -q --upgrade pip

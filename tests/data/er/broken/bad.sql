@@ -1,0 +1,5 @@
+CREATE TABLE good (id INT PRIMARY KEY);
+CREATE TABLE broken (id INT PRIMARY KEY, name VARCHAR(20;
+CREATE TABLE also_good (id INT PRIMARY KEY, good_id INT REFERENCES good(id));
+ALTER TABLE missing ADD FOREIGN KEY (x) REFERENCES good(id);
+COMMENT ON COLUMN good.nope IS 'no such column';
