@@ -43,6 +43,35 @@ ONE_TEST_SCHEMA = {
     "required": SCHEMA["properties"]["tests"]["items"]["required"],
 }
 
+
+# Coverage rounds ask only for calls: a small model's expected values are mostly wrong and are
+# replaced by observed ones anyway, and leaving them out makes each proposal about 3x shorter.
+def calls_schema(count: int) -> dict:
+    """At most `count` calls: the grammar stops a model that would go on listing."""
+    return {
+        "type": "object",
+        "properties": {
+            "calls": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": max(1, count),
+                "items": {"type": "string", "maxLength": 200},
+            }
+        },
+        "required": ["calls"],
+    }
+
+
+UNKNOWN = "..."  # the expected value of a probe, until the code shows what it returns
+
+# Exceptions a probe may pin down as expected behaviour. Others (NameError, TypeError,
+# AttributeError, ...) almost always mean the call itself is wrong, not the code under test.
+EXPECTABLE_ERRORS = frozenset(
+    {"ValueError", "KeyError", "IndexError", "LookupError", "ZeroDivisionError", "ArithmeticError",
+     "OverflowError", "UnicodeError", "UnicodeDecodeError", "UnicodeEncodeError", "StopIteration",
+     "FileNotFoundError", "NotImplementedError", "RuntimeError"}
+)  # fmt: skip
+
 _RAISES = re.compile(r"^\s*(?:raises\s+|pytest\.raises\()\s*([A-Za-z_][\w.]*)\)?\s*$")
 
 
@@ -55,6 +84,7 @@ class Case:
     expected: str
     observed: bool = False  # expected value replaced by the value the code returned
     repaired: bool = False
+    probe: bool = False  # a call without an expectation: the code's own behaviour becomes the oracle
     function: str = ""  # the pytest function name, unique in the file
     history: list[str] = field(default_factory=list)
 
@@ -133,6 +163,24 @@ def from_json(target: str, data: dict) -> list[Case]:
             )
         )
     return cases
+
+
+def from_calls(target: str, data: dict) -> list[Case]:
+    """Probe cases from a list of call expressions; each test is named after its arguments."""
+    calls = data.get("calls", []) if isinstance(data, dict) else []
+    cases = []
+    for call in calls:
+        call = str(call).strip()
+        args = call[call.rfind("(") + 1 :] if "(" in call else call
+        name = slug(args)[:30].strip("_") or "no_args"
+        cases.append(Case(target=target, name=name, setup=[], call=call, expected=UNKNOWN, probe=True))
+    return cases
+
+
+def raised(message: str) -> str | None:
+    """The exception class named at the start of a failure message ("ValueError: ..."), if any."""
+    match = re.match(r"\s*(?:[\w.]+\.)?([A-Z]\w*(?:Error|Exception|Iteration))\b", message)
+    return match.group(1) if match else None
 
 
 def literal(text: str) -> bool:

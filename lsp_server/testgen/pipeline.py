@@ -21,11 +21,22 @@ from lsp_server.engine.backend import Backend, CancelToken, ChatMessage, Priorit
 from lsp_server.errors import Cancelled, InputError
 from lsp_server.prompts import render
 from lsp_server.testgen import runner, sandbox
-from lsp_server.testgen.cases import ONE_TEST_SCHEMA, SCHEMA, Case, from_json, literal
+from lsp_server.testgen.cases import (
+    EXPECTABLE_ERRORS,
+    ONE_TEST_SCHEMA,
+    SCHEMA,
+    Case,
+    calls_schema,
+    from_calls,
+    from_json,
+    literal,
+    raised,
+)
 from lsp_server.testgen.targets import ModuleInfo, Target
 
 log = logging.getLogger(__name__)
 STABILITY_RUNS = 3
+RESERVE = 0.2  # share of the budget kept for running, stabilising and measuring the tests
 
 OnProgress = Callable[[str, float], None]  # (message, fraction done 0..1)
 
@@ -95,6 +106,7 @@ class Generator:
         self.stats = {t.name: TargetStats() for t in module.targets}
         self.discarded: list[tuple[Case, str]] = []
         self.names: set[str] = set()
+        self.ask_seconds: dict[str, list[float]] = {"cases": [], "probe": []}
         self.started = time.monotonic()
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -134,7 +146,7 @@ class Generator:
             log.info("model output is not complete JSON (%s): %.200s", result.stop_reason, result.text)
             return {}
 
-    def _variables(self, target: Target, uncovered: str = "") -> dict[str, object]:
+    def _variables(self, target: Target, uncovered: str = "", probe: bool = False) -> dict[str, object]:
         names = sorted(runner.imported_names(self.module))
         context = ""
         example = {
@@ -144,11 +156,13 @@ class Generator:
             "expected": "...",
             "raises": "",
         }
+        call = f"{target.name}(...)"
         if target.kind == "method":
             cls, method = target.name.split(".", 1)
             init = _constructor(self.module.source, cls)
             context = f"The class is created like this:\n```python\n{init}\n```\n" if init else ""
             example = {**example, "setup": [f"obj = {cls}(...)"], "call": f"obj.{method}(...)"}
+            call = f"{cls}(...).{method}(...)"
         return {
             "module": self.module.module,
             "target": target.name,
@@ -158,17 +172,25 @@ class Generator:
             "uncovered": uncovered,
             "count": self.options.tests_per_target,
             "names": ", ".join(names),
-            "example": json.dumps(example),
+            "example": json.dumps(call if probe else example),
         }
 
-    def _propose(self, target: Target, uncovered: str = "") -> list[Case]:
+    def _propose(self, target: Target, uncovered: str = "", probe: bool = False) -> list[Case]:
+        """Ask for tests of one target: whole cases (call and expectation), or, with `probe`,
+        only calls, whose results the code itself will supply."""
+        started = time.monotonic()
+        count = self.options.tests_per_target
+        template = "gen_tests.calls.txt" if probe else "gen_tests.txt"
+        schema = calls_schema(count) if probe else SCHEMA
         prompt = render(
-            "gen_tests.txt",
-            self._variables(target, uncovered),
+            template,
+            self._variables(target, uncovered, probe),
             self.options.prompts_dir,
             self.options.project_root,
         )
-        cases = from_json(target.name, self._ask(prompt, SCHEMA, 180 * self.options.tests_per_target))
+        data = self._ask(prompt, schema, (60 if probe else 180) * count)
+        cases = from_calls(target.name, data) if probe else from_json(target.name, data)
+        self.ask_seconds["probe" if probe else "cases"].append(time.monotonic() - started)
         valid = []
         for case in cases:
             _scaffold(case, target)
@@ -219,6 +241,8 @@ class Generator:
                 self._discard(case, f"failed: did not raise {case.raises}")
             elif outcome.status == "missing" and report.timed_out:
                 self._discard(case, "timeout: the test run did not finish")
+            elif case.probe:
+                self._settle_probe_error(case, outcome.message, retry)
             else:
                 first_line = outcome.message.strip().split("\n")[0][:160]
                 fixed = self._repair_error(case, outcome.message) if self._time_left() > 0 else None
@@ -239,6 +263,27 @@ class Generator:
                         f"{'error' if outcome.status == 'error' else 'failed'} after repair: {first_line}",
                     )
         return kept
+
+    def _settle_probe_error(self, case: Case, message: str, retry: list[Case]) -> None:
+        """A probe that raised: an exception the code raises on purpose becomes the expectation;
+        anything else means the call was wrong, and a probe is cheaper to drop than to repair."""
+        error = raised(message)
+        if error and (error in EXPECTABLE_ERRORS or error in runner.imported_names(self.module)):
+            case.expected, case.observed = f"raises {error}", True
+            retry.append(case)
+        else:
+            self._discard(case, f"error: {message.strip().split(chr(10))[0][:160]}")
+
+    def _probe_now(self, round_no: int, remaining: int) -> bool:
+        """Whole cases in the first round while the budget allows one request per target left;
+        calls only in coverage rounds, or when whole cases would not reach every target in time."""
+        if round_no > 0:
+            return True
+        spent = self.ask_seconds["cases"]
+        if not spent:
+            return False
+        usable = self._time_left() - RESERVE * self.options.budget_s
+        return usable < remaining * (sum(spent) / len(spent))
 
     def _run_timeout(self, cases: list[Case]) -> float:
         return 30.0 + runner.PER_TEST_SECONDS * len(cases)
@@ -298,14 +343,14 @@ class Generator:
                 break
             new: list[Case] = []
             for i, target in enumerate(todo):
-                if self._time_left() <= 0:
+                if self._time_left() <= RESERVE * self.options.budget_s:
                     break
                 self.on_progress(
                     f"round {round_no + 1}: asking for tests of {target.name}",
                     (round_no + i / len(todo)) / self.options.rounds,
                 )
                 uncovered = self._uncovered(target, missing) if missing else ""
-                new += self._propose(target, uncovered)
+                new += self._propose(target, uncovered, probe=self._probe_now(round_no, len(todo) - i))
             self.on_progress(
                 f"round {round_no + 1}: running {len(new)} candidate tests",
                 (round_no + 0.9) / self.options.rounds,
