@@ -50,11 +50,22 @@ class CompletionSettings:
 
 
 @dataclass
+class GlossarySettings:
+    """The DDD glossary."""
+
+    path: str = field(default="glossary.yml", metadata={"env": "UBIQ_GLOSSARY"})
+    """The glossary file, relative to the project root."""
+    diagnostics: bool = True
+    """Warn in the editor about identifiers that use a forbidden synonym."""
+
+
+@dataclass
 class Settings:
     """Everything configurable; every field has a working default."""
 
     model: ModelSettings = field(default_factory=ModelSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
+    glossary: GlossarySettings = field(default_factory=GlossarySettings)
     prompts_dir: str = field(default="", metadata={"env": "UBIQ_PROMPTS_DIR"})
     log_level: str = field(
         default="info", metadata={"env": "UBIQ_LOG_LEVEL", "choices": ("debug", "info", "warning", "error")}

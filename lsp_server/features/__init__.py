@@ -11,11 +11,12 @@ def create_server() -> UbiqServer:
         commands,
         completion,
         documents,
+        er_model,
         inline_completion,
         lifecycle,
     )
 
     server = UbiqServer()
-    for module in (lifecycle, documents, inline_completion, completion, code_actions, commands):
+    for module in (lifecycle, documents, inline_completion, completion, code_actions, commands, er_model):
         module.register(server)
     return server

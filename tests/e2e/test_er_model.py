@@ -1,0 +1,190 @@
+"""`ubiq.erModel` end to end: the real server over stdio, VS Code and Neovim client profiles; the
+model it returns is exactly what the library extracts, with the editor's unsaved text read instead
+of the file's; bad arguments are error responses and the server carries on."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from lsp_server.datamodel import extract, render
+from tests.conftest import REPO, TINY
+from tests.e2e.conftest import server_config, start, stats
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+ER = REPO / "tests" / "data" / "er"
+MODERN = ER / "sqlalchemy_modern"
+EXTRA = """
+
+class Invoice(Base):
+    __tablename__ = "invoice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+"""
+DRAFT = """from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Receipt(Base):
+    __tablename__ = "receipt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+"""
+
+
+@pytest_lsp.fixture(config=server_config(TINY), scope="module", params=["vscode", "neovim"])
+async def client(request, lsp_client: LanguageClient):
+    initialize = lsp_client.initialize_session
+
+    async def keep_result(params: types.InitializeParams) -> types.InitializeResult:
+        lsp_client.initialized = await initialize(params)  # type: ignore[attr-defined]
+        return lsp_client.initialized  # type: ignore[attr-defined]
+
+    lsp_client.initialize_session = keep_result  # type: ignore[method-assign]
+    await start(lsp_client, request.param)  # no waiting for the model: ubiq.erModel needs none
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def er_model(client: LanguageClient, *arguments: Any) -> dict[str, Any]:
+    return await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="ubiq.erModel", arguments=list(arguments))
+    )
+
+
+def open_text(client: LanguageClient, path: Path, text: str) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        )
+    )
+    return uri
+
+
+def close(client: LanguageClient, uri: str) -> None:
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+
+
+async def test_the_command_is_advertised(client: LanguageClient):
+    provider = client.initialized.capabilities.execute_command_provider  # type: ignore[attr-defined]
+    assert "ubiq.erModel" in provider.commands
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "dbml", "plantuml", "ddl", "json"])
+async def test_a_folder_gives_what_the_library_extracts(client: LanguageClient, fmt: str):
+    result = await er_model(client, {"uri": MODERN.as_uri(), "format": fmt})
+    expected = extract([MODERN])
+    assert result["model"] == expected.to_dict()
+    assert result["text"] == render(expected, fmt)
+    assert result["format"] == fmt
+    assert result["warnings"] == []
+    assert {e["name"] for e in result["model"]["entities"]} >= {"User", "Address", "Document"}
+
+
+async def test_ddl_in_the_dialect_asked_for(client: LanguageClient):
+    result = await er_model(
+        client, {"uri": (ER / "sql" / "mysql.sql").as_uri(), "format": "ddl", "dialect": "sqlite"}
+    )
+    assert result["text"] == render(extract([ER / "sql" / "mysql.sql"]), "ddl", dialect="sqlite")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+async def test_svg_is_drawn_by_graphviz(client: LanguageClient):
+    result = await er_model(client, {"uri": MODERN.as_uri(), "format": "svg"})
+    assert result["text"].lstrip().startswith("<?xml") and "</svg>" in result["text"]
+
+
+async def test_no_argument_reads_the_whole_workspace(client: LanguageClient):
+    result = await er_model(client)
+    assert result["format"] == "mermaid" and result["text"].startswith("erDiagram")
+    paths = {e["location"]["path"] for e in result["model"]["entities"]}
+    assert str(MODERN / "models.py") in paths and str(ER / "sql" / "postgres.sql") in paths
+
+
+async def test_unsaved_text_is_read_instead_of_the_file(client: LanguageClient, tmp_path: Path):
+    project = tmp_path / "project"
+    shutil.copytree(MODERN, project)
+    models = project / "models.py"
+    uri = open_text(client, models, models.read_text() + EXTRA)
+    try:
+        for target in (project, models):
+            result = await er_model(client, {"uri": target.as_uri()})
+            invoice = [e for e in result["model"]["entities"] if e["name"] == "Invoice"]
+            assert len(invoice) == 1 and invoice[0]["location"]["path"] == str(models)
+            assert "Invoice {" in result["text"]
+    finally:
+        close(client, uri)
+    result = await er_model(client, {"uri": project.as_uri()})
+    assert "Invoice" not in {e["name"] for e in result["model"]["entities"]}
+
+
+async def test_a_file_never_saved_is_read_from_the_editor(client: LanguageClient, tmp_path: Path):
+    uri = open_text(client, tmp_path / "draft.py", DRAFT)
+    try:
+        result = await er_model(client, {"uri": uri})
+    finally:
+        close(client, uri)
+    assert [e["name"] for e in result["model"]["entities"]] == ["Receipt"]
+    assert result["warnings"] == []
+
+
+async def test_warnings_carry_their_location(client: LanguageClient):
+    result = await er_model(client, {"uri": (ER / "broken").as_uri(), "format": "dbml"})
+    assert result["warnings"] == [
+        {**w.to_dict(), "uri": Path(w.location.path).as_uri()} for w in extract([ER / "broken"]).warnings
+    ]
+    assert any(w["code"] == "parse-error" for w in result["warnings"])
+
+
+@pytest.mark.parametrize(
+    "arguments,message",
+    [
+        ([{"format": "png"}], "format must be one of"),
+        ([{"dialect": "oracle", "format": "ddl"}], "dialect must be one of"),
+        ([{"uri": "untitled:Untitled-1"}], "uri must be a file: URI"),
+        ([{"uri": 42}], "uri must be a file: URI"),
+        ([{"uri": (ER / "nowhere").as_uri()}], "no such file or folder"),
+        (["file:///x"], "expects one optional argument"),
+    ],
+)
+async def test_bad_arguments_are_error_responses(client: LanguageClient, arguments: list, message: str):
+    with pytest.raises(Exception, match=message):
+        await er_model(client, *arguments)
+    assert "model" in await stats(client)  # still serving
+
+
+def no_dot_config() -> ClientServerConfig:
+    """The server with a PATH on which Graphviz cannot be found."""
+    config = server_config(TINY)
+    # The server is started by the absolute path of this Python, so it needs nothing from PATH.
+    config.server_env = {**(config.server_env or os.environ), "PATH": str(Path(__file__).parent)}
+    return config
+
+
+@pytest_lsp.fixture(config=no_dot_config(), scope="module")
+async def no_dot(lsp_client: LanguageClient):
+    await start(lsp_client, "vscode")
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_svg_without_graphviz_is_a_clear_error(no_dot: LanguageClient):
+    with pytest.raises(Exception, match="Graphviz's `dot` was not found"):
+        await er_model(no_dot, {"uri": MODERN.as_uri(), "format": "svg"})
+    result = await er_model(no_dot, {"uri": MODERN.as_uri()})
+    assert result["text"].startswith("erDiagram")
