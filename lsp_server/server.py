@@ -26,6 +26,7 @@ from lsp_server.context.chunks import ChunkRing
 from lsp_server.context.definitions import DefinitionFinder
 from lsp_server.context.syntax import SyntaxTree
 from lsp_server.engine.host import ModelHost
+from lsp_server.glossary.live import LiveGlossary
 from lsp_server.progress import JobProgress
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,9 @@ class UbiqServer(LanguageServer):
         self.ring = ChunkRing()
         self.definitions: DefinitionFinder | None = None
         self.model_progress: JobProgress | None = None
+        self.glossary: LiveGlossary | None = None
+        # Called with each opened or changed document's uri (diagnostics follow the text).
+        self.document_listeners: list[Callable[[UbiqServer, str], None]] = []
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def in_loop(self, fn: Callable[[], None]) -> None:

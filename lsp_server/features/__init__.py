@@ -12,11 +12,17 @@ def create_server() -> UbiqServer:
         completion,
         documents,
         er_model,
+        glossary,
         inline_completion,
         lifecycle,
+        rename,
     )
 
     server = UbiqServer()
-    for module in (lifecycle, documents, inline_completion, completion, code_actions, commands, er_model):
+    features = (
+        lifecycle, documents, inline_completion, completion, code_actions, commands,
+        er_model, glossary, rename,
+    )  # fmt: skip
+    for module in features:
         module.register(server)
     return server

@@ -1,10 +1,11 @@
-"""textDocument/codeAction: "Generate tests" for the function or class at the cursor, or for the
-module; each runs the `ubiq.generateTests` command."""
+"""textDocument/codeAction: glossary fixes (rename to the ubiquitous name, add a term) first, then
+"Generate tests" for the function or class at the cursor, or for the module."""
 
 from __future__ import annotations
 
 from lsprotocol import types
 
+from lsp_server.features import glossary
 from lsp_server.features.documents import is_python
 from lsp_server.server import UbiqServer
 from lsp_server.testgen.targets import find_targets
@@ -16,7 +17,11 @@ def register(server: UbiqServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.Source, types.CodeActionKind.Refactor]
+            code_action_kinds=[
+                types.CodeActionKind.QuickFix,
+                types.CodeActionKind.Source,
+                types.CodeActionKind.Refactor,
+            ]
         ),
     )
     def code_action(ls: UbiqServer, params: types.CodeActionParams) -> list[types.CodeAction]:
@@ -33,7 +38,7 @@ def register(server: UbiqServer) -> None:
             if target.kind == "method" and target.start_line <= line <= target.end_line:
                 actions.append(_action(f"Generate tests for {target.name}", uri, target.name))
         actions.append(_action("Generate tests for this module", uri, None))
-        return actions
+        return glossary.code_actions(ls, params) + actions
 
 
 def _action(title: str, uri: str, name: str | None) -> types.CodeAction:

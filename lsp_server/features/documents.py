@@ -46,6 +46,14 @@ def _track(ls: UbiqServer, uri: str) -> None:
         tree.update(text)
 
 
+def _changed(ls: UbiqServer, uri: str) -> None:
+    for listener in ls.document_listeners:
+        try:
+            listener(ls, uri)
+        except Exception:  # one feature failing must not break document tracking
+            log.exception("document listener failed for %s", uri)
+
+
 def _remember_chunk(ls: UbiqServer, uri: str, line: int) -> None:
     document = ls.workspace.text_documents.get(uri)
     if document is not None and usable(document.source):
@@ -66,6 +74,7 @@ def register(server: UbiqServer) -> None:
     def did_open(ls: UbiqServer, params: types.DidOpenTextDocumentParams) -> None:
         _track(ls, params.text_document.uri)
         _remember_chunk(ls, params.text_document.uri, 0)
+        _changed(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: UbiqServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -75,6 +84,7 @@ def register(server: UbiqServer) -> None:
             if isinstance(change, types.TextDocumentContentChangePartial):
                 last_edit[uri] = change.range.start.line
         _track(ls, uri)
+        _changed(ls, uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: UbiqServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -86,4 +96,6 @@ def register(server: UbiqServer) -> None:
         uri = params.text_document.uri
         ls.syntax.pop(uri, None)
         ls.completions.forget(uri)
+        if is_python(uri):  # its diagnostics go with it
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         last_edit.pop(uri, None)

@@ -13,6 +13,7 @@ from pygls.uris import to_fs_path
 
 from lsp_server.config import find_project_root, load_settings
 from lsp_server.context.definitions import DefinitionFinder
+from lsp_server.features import glossary
 from lsp_server.progress import JobProgress
 from lsp_server.server import UbiqServer
 
@@ -41,6 +42,33 @@ async def _load_model(ls: UbiqServer) -> None:
     if ls.model.ensure(ls.settings) is None and ls.model_progress is not None:
         progress, ls.model_progress = ls.model_progress, None  # nothing to load: close the progress
         progress.end(ls.model.message)
+
+
+async def _watch_glossary(ls: UbiqServer) -> None:
+    """Ask the editor to tell us when glossary files change on disk (e.g. `ubiq glossary add` in a
+    terminal), so diagnostics follow; editors without dynamic registration get the change on the
+    next edit instead (the glossary is re-read when its file changes)."""
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if not watched or not watched.dynamic_registration:
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern="**/*.{yml,yaml}")]
+    )
+    try:
+        await ls.client_register_capability_async(
+            types.RegistrationParams(
+                registrations=[
+                    types.Registration(
+                        id="ubiq-glossary-watch",
+                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=options,
+                    )
+                ]
+            )
+        )
+    except Exception as exc:  # the client refused: diagnostics follow on the next edit
+        log.info("no file watching: %s", exc)
 
 
 async def _pull_configuration(ls: UbiqServer) -> dict | None:
@@ -72,6 +100,7 @@ def register(server: UbiqServer) -> None:
     @server.feature(types.INITIALIZED)
     async def initialized(ls: UbiqServer, params: types.InitializedParams) -> None:
         ls.loop = asyncio.get_running_loop()
+        await _watch_glossary(ls)
         await _load_model(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -82,6 +111,7 @@ def register(server: UbiqServer) -> None:
         if options is None:
             return
         _adopt(ls, options)
+        glossary.publish_all(ls)  # the glossary path or its diagnostics setting may have changed
         await _load_model(ls)
 
     @server.feature(types.SHUTDOWN)

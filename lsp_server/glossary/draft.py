@@ -91,25 +91,23 @@ def draft_entry(
     for example_term, answer in EXAMPLES:
         messages.append(ChatMessage("user", ask(example_term, "(none)", "(nowhere yet)")))
         messages.append(ChatMessage("assistant", json.dumps(answer, ensure_ascii=False)))
-    taken = ", ".join(f"{e.english} ({e.term})" for e in existing[:40]) or "(none)"
+    taken = ", ".join(f"{e.english} ({e.term})" for e in _neighbours(term, existing)) or "(none)"
     used = "; ".join(f"{u.kind} line {u.line + 1}: {u.text}"[:120] for u in usages[:6]) or "(nowhere yet)"
     messages.append(ChatMessage("user", ask(term, taken, used)))
-    result = backend.chat(
-        messages,
-        json_schema=SCHEMA,
-        max_tokens=320,
-        priority=Priority.BATCH,
-        cancel=cancel,
-    )
-    if result.stop_reason == "cancelled":
-        raise Cancelled()
-    try:
-        data = json.loads(result.text)
-    except ValueError:
-        raise ModelError(
-            f"the model's draft for {term!r} is not complete JSON ({result.stop_reason})",
-            "try again, or a larger model (--model large)",
-        ) from None
+    names = {e.english.casefold(): e.term for e in existing}
+    data = _answer(backend, messages, term, cancel)
+    clash = names.get(str(data.get("english", "")).casefold())
+    if clash is not None:
+        # A small model tends to copy a name it was shown; one more turn saying so usually fixes it.
+        messages.append(ChatMessage("assistant", json.dumps(data, ensure_ascii=False)))
+        messages.append(
+            ChatMessage(
+                "user",
+                f'"{data["english"]}" is already the English name of {clash}. {term} is a different '
+                f"concept: answer again with the English translation of {term} itself.",
+            )
+        )
+        data = _answer(backend, messages, term, cancel, temperature=0.3)
     avoid = [a for a in data.get("avoid", []) if _usable_avoid(a, data.get("english", ""))]
     try:
         return Entry.from_mapping(
@@ -127,6 +125,47 @@ def draft_entry(
         )
     except InvalidEntry as error:
         raise ModelError(f"the model's draft for {term!r} is not a valid entry: {error.message}") from None
+
+
+def _answer(
+    backend: Backend,
+    messages: list[ChatMessage],
+    term: str,
+    cancel: CancelToken | None,
+    temperature: float = 0.0,
+) -> dict:
+    result = backend.chat(
+        messages,
+        json_schema=SCHEMA,
+        max_tokens=320,
+        temperature=temperature,
+        priority=Priority.BATCH,
+        cancel=cancel,
+    )
+    if result.stop_reason == "cancelled":
+        raise Cancelled()
+    try:
+        data = json.loads(result.text)
+    except ValueError:
+        raise ModelError(
+            f"the model's draft for {term!r} is not complete JSON ({result.stop_reason})",
+            "try again, or a larger model (--model large)",
+        ) from None
+    if not isinstance(data, dict):
+        raise ModelError(f"the model's draft for {term!r} is not a JSON object")
+    return data
+
+
+def _neighbours(term: str, existing: Sequence[Entry], limit: int = 10) -> list[Entry]:
+    """Entries the new term could be confused with (sharing a character or a word). Showing the
+    whole glossary invites a small model to copy an unrelated name from it."""
+    chars = {ch for ch in term if not ch.isascii()}
+    words = set(term.casefold().split())
+    return [
+        e
+        for e in existing
+        if chars & set(e.term) or words & set(e.term.casefold().split()) | words & set(e.english.split())
+    ][:limit]
 
 
 def _usable_avoid(name: str, english: str) -> bool:

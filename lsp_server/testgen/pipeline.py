@@ -36,6 +36,7 @@ from lsp_server.testgen.targets import ModuleInfo, Target
 
 log = logging.getLogger(__name__)
 STABILITY_RUNS = 3
+STALE_ROUNDS = 2  # rounds in a row without new coverage before giving up
 RESERVE = 0.2  # share of the budget kept for running, stabilising and measuring the tests
 
 OnProgress = Callable[[str, float], None]  # (message, fraction done 0..1)
@@ -107,6 +108,7 @@ class Generator:
         self.discarded: list[tuple[Case, str]] = []
         self.names: set[str] = set()
         self.ask_seconds: dict[str, list[float]] = {"cases": [], "probe": []}
+        self.round = 0
         self.started = time.monotonic()
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -128,13 +130,14 @@ class Generator:
         self.names.add(name)
         case.function = name
 
-    def _ask(self, prompt: str, schema: dict, max_tokens: int) -> dict:
+    def _ask(self, prompt: str, schema: dict, max_tokens: int, temperature: float = 0.0) -> dict:
         self.cancel.check()
         system = render("gen_tests.system.txt", {}, self.options.prompts_dir, self.options.project_root)
         result = self.backend.chat(
             [ChatMessage("system", system), ChatMessage("user", prompt)],
             json_schema=schema,
             max_tokens=max_tokens,
+            temperature=temperature,
             priority=Priority.BATCH,
             cancel=self.cancel,
         )
@@ -188,7 +191,9 @@ class Generator:
             self.options.prompts_dir,
             self.options.project_root,
         )
-        data = self._ask(prompt, schema, (60 if probe else 180) * count)
+        # Later probe rounds sample: the same prompt at temperature 0 would repeat the same calls.
+        temperature = min(0.8, 0.3 * self.round) if probe else 0.0
+        data = self._ask(prompt, schema, (60 if probe else 180) * count, temperature)
         cases = from_calls(target.name, data) if probe else from_json(target.name, data)
         self.ask_seconds["probe" if probe else "cases"].append(time.monotonic() - started)
         valid = []
@@ -336,7 +341,9 @@ class Generator:
         kept: list[Case] = []
         report: runner.RunReport | None = None
         targets = self.module.targets
+        stale = 0
         for round_no in range(self.options.rounds):
+            self.round = round_no
             missing = report.missing_lines if report else None
             todo = [t for t in targets if missing is None or self._uncovered(t, missing)]
             if not todo:
@@ -362,10 +369,9 @@ class Generator:
                 continue
             before = set(report.covered_lines) if report else set()
             kept, report = self._useful(kept + settled)
-            if report.covered_lines <= before:
-                break  # no gain
-            if self._time_left() <= 0:
-                break
+            stale = stale + 1 if report.covered_lines <= before else 0
+            if stale >= STALE_ROUNDS or self._time_left() <= 0:
+                break  # no gain twice in a row (sampling differs per round), or out of time
         self.on_progress("checking that the kept tests are stable", 0.95)
         kept = self._stable(kept)
         final = runner.run_cases(self.module, kept, timeout=self._run_timeout(kept)) if kept else empty

@@ -1,0 +1,320 @@
+"""The glossary in the editor: hover shows the entry under the cursor, diagnostics flag forbidden
+synonyms (refreshed when the glossary changes), code actions rename to the ubiquitous name or add a
+new term, and `ubiq.addGlossaryTerm` drafts an entry with the model as an undoable WorkspaceEdit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
+
+from lsp_server.context.positions import offset_at, width
+from lsp_server.errors import Cancelled, InputError, UbiqError
+from lsp_server.features.documents import is_python, usable
+from lsp_server.features.edits import file_edit
+from lsp_server.features.inline_completion import encoding_of
+from lsp_server.features.rename import RENAME
+from lsp_server.glossary.check import Finding, check_scan
+from lsp_server.glossary.draft import draft_entry
+from lsp_server.glossary.duplicates import find_duplicates
+from lsp_server.glossary.format import entry_markdown
+from lsp_server.glossary.live import LiveGlossary
+from lsp_server.glossary.locate import matches_at
+from lsp_server.glossary.naming import split_words
+from lsp_server.glossary.scan import ScannedFile, scan_source
+from lsp_server.glossary.store import Glossary, glossary_path
+from lsp_server.progress import JobProgress
+from lsp_server.server import UbiqServer
+
+log = logging.getLogger(__name__)
+ADD_TERM = "ubiq.addGlossaryTerm"
+SOURCE = "ubiq glossary"
+
+
+def live(ls: UbiqServer) -> LiveGlossary | None:
+    """The workspace's glossary, following the `glossary.path` setting."""
+    if ls.project_root is None:
+        return None
+    path = glossary_path(ls.project_root, ls.settings.glossary.path)
+    if ls.glossary is None or ls.glossary.path != path:
+        ls.glossary = LiveGlossary(path)
+    return ls.glossary
+
+
+def current(ls: UbiqServer) -> Glossary | None:
+    """The glossary now: the editor's unsaved copy when the file is open, else the file."""
+    holder = live(ls)
+    if holder is None:
+        return None
+    document = ls.workspace.text_documents.get(from_fs_path(str(holder.path)))
+    holder.refresh(document.source if document is not None else None)
+    return holder.glossary
+
+
+def _scanned(ls: UbiqServer, uri: str) -> ScannedFile | None:
+    document = ls.workspace.text_documents.get(uri)
+    if document is None or not is_python(uri, document.language_id) or not usable(document.source):
+        return None
+    syntax = ls.syntax.get(uri)
+    tree = syntax.tree if syntax is not None and syntax.text == document.source else None
+    return scan_source(document.source, Path(document.path), tree)
+
+
+def _column(line_text: str, col: int, encoding: str) -> int:
+    return width(line_text[:col], encoding)
+
+
+def _finding_range(text: str, finding: Finding, encoding: str) -> types.Range:
+    line_text = text.split("\n")[finding.line] if finding.line < text.count("\n") + 1 else ""
+    return types.Range(
+        start=types.Position(line=finding.line, character=_column(line_text, finding.col, encoding)),
+        end=types.Position(line=finding.line, character=_column(line_text, finding.end_col, encoding)),
+    )
+
+
+def diagnostics_for(ls: UbiqServer, uri: str) -> list[types.Diagnostic]:
+    glossary = current(ls)
+    if glossary is None or not ls.settings.glossary.diagnostics or not glossary.entries:
+        return []
+    scanned = _scanned(ls, uri)
+    if scanned is None:
+        return []
+    encoding = encoding_of(ls)
+    return [
+        types.Diagnostic(
+            range=_finding_range(scanned.text, finding, encoding),
+            message=finding.message,
+            severity=types.DiagnosticSeverity.Warning,
+            source=SOURCE,
+            code="forbidden-synonym" if finding.kind == "avoid" else "unknown-form",
+            data={"replacement": finding.replacement, "identifier": finding.identifier, "term": finding.term},
+        )
+        for finding in check_scan(scanned, glossary.index)
+    ]
+
+
+def _glossary_problems(holder: LiveGlossary) -> list[types.Diagnostic]:
+    error = holder.error
+    if error is None:
+        return []
+    return [
+        types.Diagnostic(
+            range=types.Range(
+                start=types.Position(line=max(p.line - 1, 0), character=max(p.column - 1, 0)),
+                end=types.Position(line=max(p.line - 1, 0), character=max(p.column, 1)),
+            ),
+            message=p.message,
+            severity=types.DiagnosticSeverity.Error,
+            source=SOURCE,
+        )
+        for p in error.problems
+    ]
+
+
+def publish(ls: UbiqServer, uri: str) -> None:
+    """Called on every document change: a glossary edit re-checks every open file; a Python edit
+    re-checks that file."""
+    holder = live(ls)
+    if holder is not None and uri == from_fs_path(str(holder.path)):
+        document = ls.workspace.text_documents.get(uri)
+        if holder.refresh(document.source if document is not None else None):
+            if holder.error is not None:
+                ls.warn(f"Ubiq: the glossary has errors: {holder.error.message}")
+            ls.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=_glossary_problems(holder))
+            )
+            publish_all(ls)
+        return
+    if is_python(uri):
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics_for(ls, uri))
+        )
+
+
+def publish_all(ls: UbiqServer) -> None:
+    for uri in list(ls.workspace.text_documents):
+        if is_python(uri):
+            ls.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics_for(ls, uri))
+            )
+
+
+def hover(ls: UbiqServer, params: types.HoverParams) -> types.Hover | None:
+    glossary = current(ls)
+    scanned = _scanned(ls, params.text_document.uri)
+    if glossary is None or scanned is None:
+        return None
+    try:
+        offset = offset_at(
+            scanned.text, params.position.line, params.position.character, encoding=encoding_of(ls)
+        )
+    except InputError as exc:
+        log.info("hover at %s: %s", params.position, exc)
+        return None
+    col = offset - (scanned.text.rfind("\n", 0, offset) + 1)
+    matches = matches_at(scanned, glossary.index, params.position.line, col)
+    entries = list(dict.fromkeys(match.entry for match in matches))
+    if not entries:
+        return None
+    value = "\n\n---\n\n".join(entry_markdown(entry) for entry in entries)
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=value))
+
+
+def code_actions(ls: UbiqServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """Rename for each glossary diagnostic in range; "Add to the glossary" for an unknown word."""
+    actions = []
+    uri = params.text_document.uri
+    for diagnostic in params.context.diagnostics:
+        if diagnostic.source != SOURCE or not isinstance(diagnostic.data, dict):
+            continue
+        replacement = diagnostic.data.get("replacement")
+        if not replacement:
+            continue
+        start = diagnostic.range.start
+        arguments = {"uri": uri, "line": start.line, "character": start.character, "newName": replacement}
+        actions.append(
+            types.CodeAction(
+                title=f"Rename to `{replacement}` (ubiquitous language)",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                command=types.Command(
+                    title=f"Rename to {replacement}", command=RENAME, arguments=[arguments]
+                ),
+                is_preferred=True,
+            )
+        )
+    word = _unknown_word(ls, uri, params.range.start)
+    if word:
+        actions.append(
+            types.CodeAction(
+                title=f"Add `{word}` to the glossary",
+                kind=types.CodeActionKind.Refactor,
+                command=types.Command(
+                    title=f"Add {word} to the glossary", command=ADD_TERM, arguments=[{"term": word}]
+                ),
+            )
+        )
+    return actions
+
+
+def _unknown_word(ls: UbiqServer, uri: str, position: types.Position) -> str | None:
+    """The term under the cursor that the glossary lacks: an identifier's words, or a run of
+    Chinese in a comment or docstring."""
+    glossary = current(ls)
+    scanned = _scanned(ls, uri)
+    if glossary is None or scanned is None:
+        return None
+    try:
+        offset = offset_at(scanned.text, position.line, position.character, encoding=encoding_of(ls))
+    except InputError:
+        return None
+    col = offset - (scanned.text.rfind("\n", 0, offset) + 1)
+    if matches_at(scanned, glossary.index, position.line, col):
+        return None
+    identifier = scanned.identifier_at(position.line, col)
+    if identifier is not None:
+        words = [w.text.lower() for w in split_words(identifier.name)]
+        return " ".join(words) if words and len(identifier.name) > 2 else None
+    found = scanned.text_at(position.line, col)
+    if found is None:
+        return None
+    block, at = found
+    for word in split_words(block.text):
+        if word.start <= at <= word.start + len(word.text) and not word.text.isascii():
+            return word.text
+    return None
+
+
+async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+    options = args[0] if args and isinstance(args[0], dict) else {}
+    term = str(options.get("term", "")).strip()
+    holder, backend = live(ls), ls.model.backend()
+    if not term or holder is None or backend is None:
+        message = (
+            "Ubiq: no term given" if not term
+            else "Ubiq: open a folder to keep a glossary" if holder is None
+            else "Ubiq: the model is not loaded yet"
+        )  # fmt: skip
+        ls.warn(message)
+        return {"error": message}
+    progress = await JobProgress(ls, "Ubiq: glossary").begin(f"drafting {term}")
+    try:
+        glossary = current(ls)
+        if glossary is None:
+            raise UbiqError(
+                f"the glossary has errors: {holder.error.message if holder.error else 'unreadable'}"
+            )
+        duplicates = find_duplicates(glossary.entries, term, context=str(options.get("context", "")))
+        if duplicates:
+            raise UbiqError(f"{term} is already in the glossary: {duplicates[0].reason}")
+        entry = await asyncio.to_thread(
+            draft_entry,
+            backend,
+            term,
+            existing=glossary.entries,
+            context=str(options.get("context", "")),
+            language=str(options.get("lang", "en")),
+            prompts_dir=ls.settings.prompts_dir,
+            project_root=ls.project_root,
+            cancel=progress.cancel,
+        )
+        clash = find_duplicates(glossary.entries, term, entry.english)
+        if clash:
+            raise UbiqError(f"the draft ({entry.english}) clashes with the glossary: {clash[0].reason}")
+        edited = Glossary.parse(glossary.dumps(), glossary.path)  # the live one changes once applied
+        entry = edited.add(entry)
+        applied = await ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(
+                edit=_file_edit(ls, edited), label=f"Ubiq: add {term} to the glossary"
+            )
+        )
+        if not applied.applied:
+            raise UbiqError(
+                f"the editor did not apply the glossary edit: {applied.failure_reason or 'refused'}"
+            )
+        summary = f"Ubiq: added {term} = {entry.english} to {edited.path.name} (draft)"
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=summary))
+        progress.end(summary)
+        return {"entry": entry.to_mapping(), "path": str(edited.path)}
+    except Cancelled:
+        progress.end("cancelled")
+        return {"cancelled": True}
+    except UbiqError as exc:
+        progress.end("failed")
+        ls.warn(f"Ubiq could not add {term}: {exc}", types.MessageType.Error)
+        return {"error": str(exc)}
+
+
+def _file_edit(ls: UbiqServer, glossary: Glossary) -> types.WorkspaceEdit:
+    """The glossary's new text as an edit of the file (created if missing), against the editor's
+    unsaved copy when it is open: undoable, and nothing the user typed is lost."""
+    document = ls.workspace.text_documents.get(from_fs_path(str(glossary.path)))
+    if document is not None:
+        old: str | None = document.source
+    else:
+        old = glossary.path.read_text(encoding="utf-8") if glossary.path.exists() else None
+    return types.WorkspaceEdit(
+        document_changes=file_edit(glossary.path, old, glossary.dumps(), encoding_of(ls))
+    )
+
+
+def register(server: UbiqServer) -> None:
+    server.document_listeners.append(publish)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def text_document_hover(ls: UbiqServer, params: types.HoverParams) -> types.Hover | None:
+        return hover(ls, params)
+
+    @server.command(ADD_TERM)
+    async def add_glossary_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+        return await add_term(ls, *args)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: UbiqServer, params: types.DidChangeWatchedFilesParams) -> None:
+        holder = live(ls)
+        if holder is not None and any(Path(to_fs_path(c.uri)) == holder.path for c in params.changes):
+            publish(ls, from_fs_path(str(holder.path)))
