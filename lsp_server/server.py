@@ -72,6 +72,7 @@ class UbiqServer(LanguageServer):
         self.definitions: DefinitionFinder | None = None
         self.model_progress: JobProgress | None = None
         self.glossary: LiveGlossary | None = None
+        self.diagnosed: set[str] = set()  # documents with glossary diagnostics showing
         # Called with each opened or changed document's uri (diagnostics follow the text).
         self.document_listeners: list[Callable[[UbiqServer, str], None]] = []
         self.loop: asyncio.AbstractEventLoop | None = None

@@ -96,6 +96,7 @@ def register(server: UbiqServer) -> None:
         uri = params.text_document.uri
         ls.syntax.pop(uri, None)
         ls.completions.forget(uri)
-        if is_python(uri):  # its diagnostics go with it
+        if uri in ls.diagnosed:  # its diagnostics go with it
+            ls.diagnosed.discard(uri)
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         last_edit.pop(uri, None)

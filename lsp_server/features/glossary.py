@@ -130,17 +130,24 @@ def publish(ls: UbiqServer, uri: str) -> None:
             publish_all(ls)
         return
     if is_python(uri):
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics_for(ls, uri))
-        )
+        _send(ls, uri, diagnostics_for(ls, uri))
 
 
 def publish_all(ls: UbiqServer) -> None:
     for uri in list(ls.workspace.text_documents):
         if is_python(uri):
-            ls.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics_for(ls, uri))
-            )
+            _send(ls, uri, diagnostics_for(ls, uri))
+
+
+def _send(ls: UbiqServer, uri: str, diagnostics: list[types.Diagnostic]) -> None:
+    """Publish, except an empty list where nothing was shown: no glossary, no traffic per keystroke."""
+    if not diagnostics and uri not in ls.diagnosed:
+        return
+    if diagnostics:
+        ls.diagnosed.add(uri)
+    else:
+        ls.diagnosed.discard(uri)
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
 
 
 def hover(ls: UbiqServer, params: types.HoverParams) -> types.Hover | None:

@@ -24,7 +24,7 @@ SCHEMA = {
                 "type": "object",
                 "properties": {
                     "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{2,40}$"},
-                    "setup": {"type": "array", "items": {"type": "string", "maxLength": 160}, "maxItems": 4},
+                    "setup": {"type": "array", "items": {"type": "string", "maxLength": 300}, "maxItems": 4},
                     "call": {"type": "string", "maxLength": 200},
                     # Any JSON value: the grammar guarantees a literal, never prose like "should be 0".
                     "expected": {},
@@ -94,16 +94,22 @@ class Case:
         return match.group(1) if match else None
 
     def problems(self) -> str | None:
-        """Why this case cannot become a test (None if it can)."""
+        """Why this case cannot become a test (None if it can). Fixes the one slip small models
+        make most: a Python escape like \\n written in JSON, which arrives as a real line break
+        inside a string literal."""
+        self.setup = [_unbroken(statement, "exec") for statement in self.setup]
+        self.call = _unbroken(self.call, "eval")
         for statement in self.setup:
             try:
                 ast.parse(statement)
             except SyntaxError:
                 return f"setup does not parse: {statement!r}"
         try:
-            ast.parse(self.call, mode="eval")
+            tree = ast.parse(self.call, mode="eval")
         except SyntaxError:
             return f"call is not an expression: {self.call!r}"
+        if any(isinstance(node, ast.Constant) and node.value is Ellipsis for node in ast.walk(tree)):
+            return f"call has a placeholder `...` instead of an argument: {self.call!r}"
         if self.raises is None:
             try:
                 ast.parse(self.expected, mode="eval")
@@ -126,6 +132,23 @@ class Case:
         compare = "is" if self.expected in ("None", "True", "False") else "=="
         lines.append(f"    assert result {compare} {self.expected}")
         return "\n".join(lines) + "\n"
+
+
+def _unbroken(code: str, mode: str) -> str:
+    """`code` with control characters escaped when that is what makes it parse."""
+    try:
+        ast.parse(code, mode=mode)
+        return code
+    except SyntaxError:
+        pass
+    escaped = code.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    for candidate in (code.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r"), escaped):
+        try:
+            ast.parse(candidate, mode=mode)
+            return candidate
+        except SyntaxError:
+            continue
+    return code
 
 
 def slug(text: str) -> str:

@@ -32,6 +32,7 @@ from lsp_server.testgen.cases import (
     literal,
     raised,
 )
+from lsp_server.testgen.examples import arguments
 from lsp_server.testgen.targets import ModuleInfo, Target
 
 log = logging.getLogger(__name__)
@@ -152,20 +153,19 @@ class Generator:
     def _variables(self, target: Target, uncovered: str = "", probe: bool = False) -> dict[str, object]:
         names = sorted(runner.imported_names(self.module))
         context = ""
-        example = {
-            "name": "typical_case",
-            "setup": [],
-            "call": f"{target.name}(...)",
-            "expected": "...",
-            "raises": "",
-        }
-        call = f"{target.name}(...)"
+        call = f"{target.name}({arguments(target.source)})"
+        example = {"name": "typical_case", "setup": [], "call": call, "expected": 42, "raises": ""}
         if target.kind == "method":
             cls, method = target.name.split(".", 1)
             init = _constructor(self.module.source, cls)
             context = f"The class is created like this:\n```python\n{init}\n```\n" if init else ""
-            example = {**example, "setup": [f"obj = {cls}(...)"], "call": f"obj.{method}(...)"}
-            call = f"{cls}(...).{method}(...)"
+            make = f"{cls}({arguments(init) if init else ''})"
+            example = {
+                **example,
+                "setup": [f"obj = {make}"],
+                "call": f"obj.{method}({arguments(target.source)})",
+            }
+            call = f"{make}.{method}({arguments(target.source)})"
         return {
             "module": self.module.module,
             "target": target.name,
@@ -220,6 +220,7 @@ class Generator:
         if not fixed or fixed[0].problems():
             return None
         new = fixed[0]
+        _scaffold(new, target)
         new.function, new.repaired = case.function, True
         return new
 
@@ -246,7 +247,7 @@ class Generator:
                 self._discard(case, f"failed: did not raise {case.raises}")
             elif outcome.status == "missing" and report.timed_out:
                 self._discard(case, "timeout: the test run did not finish")
-            elif case.probe:
+            elif case.probe or self._expectable(outcome.message):
                 self._settle_probe_error(case, outcome.message, retry)
             else:
                 first_line = outcome.message.strip().split("\n")[0][:160]
@@ -269,11 +270,17 @@ class Generator:
                     )
         return kept
 
-    def _settle_probe_error(self, case: Case, message: str, retry: list[Case]) -> None:
-        """A probe that raised: an exception the code raises on purpose becomes the expectation;
-        anything else means the call was wrong, and a probe is cheaper to drop than to repair."""
+    def _expectable(self, message: str) -> bool:
+        """The test raised an exception the code raises on purpose (ValueError, the module's own
+        errors…), not one that says the test itself is wrong (NameError, TypeError…)."""
         error = raised(message)
-        if error and (error in EXPECTABLE_ERRORS or error in runner.imported_names(self.module)):
+        return bool(error) and (error in EXPECTABLE_ERRORS or error in runner.imported_names(self.module))
+
+    def _settle_probe_error(self, case: Case, message: str, retry: list[Case]) -> None:
+        """A call that raised on purpose: the exception becomes the expectation (observed, like a
+        returned value). Otherwise a probe is dropped: cheaper than a repair round."""
+        error = raised(message)
+        if error and self._expectable(message):
             case.expected, case.observed = f"raises {error}", True
             retry.append(case)
         else:
