@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from lsp_server.engine.backend import CancelToken
+from lsp_server.errors import Cancelled, UbiqError
 
 if TYPE_CHECKING:
     from lsp_server.server import UbiqServer
@@ -65,3 +67,24 @@ class JobProgress:
         token, self.token = self.token, None
         if token is not None:
             self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+
+
+Job = Callable[[JobProgress], Awaitable[tuple[dict[str, Any], str]]]
+
+
+async def run_job(ls: UbiqServer, title: str, message: str, failure: str, job: Job) -> dict[str, Any]:
+    """Run an editor command's long job with progress: its summary is shown when it succeeds, a
+    cancel ends it quietly, a UbiqError is shown as `failure: why`; the result goes back as data."""
+    progress = await JobProgress(ls, title).begin(message)
+    try:
+        result, summary = await job(progress)
+    except Cancelled:
+        progress.end("cancelled")
+        return {"cancelled": True}
+    except UbiqError as exc:
+        progress.end("failed")
+        ls.warn(f"{failure}: {exc}", types.MessageType.Error)
+        return {"error": str(exc)}
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=summary))
+    progress.end(summary)
+    return result

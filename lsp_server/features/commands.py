@@ -12,10 +12,10 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from lsp_server.context.positions import width
-from lsp_server.errors import Cancelled, UbiqError
 from lsp_server.features.code_actions import GENERATE_TESTS
+from lsp_server.features.edits import apply
 from lsp_server.features.inline_completion import encoding_of
-from lsp_server.progress import JobProgress
+from lsp_server.progress import JobProgress, run_job
 from lsp_server.server import UbiqServer
 from lsp_server.testgen import writer
 from lsp_server.testgen.pipeline import Generator, Options, check_importable
@@ -75,10 +75,8 @@ def register(server: UbiqServer) -> None:
             ls.warn(message)
             return {"error": message}
         path = Path(to_fs_path(uri))
-        progress = await JobProgress(ls, "Ubiq: generating tests").begin(
-            f"{path.name}{f'::{name}' if name else ''}"
-        )
-        try:
+
+        async def job(progress: JobProgress) -> tuple[dict[str, Any], str]:
             module = await asyncio.to_thread(load_module, path, name)
             await asyncio.to_thread(check_importable, module)
             root = project_root_for(module)
@@ -90,27 +88,18 @@ def register(server: UbiqServer) -> None:
             target = writer.default_path(report, root)
             planned = writer.plan(report, target, append=target.exists(), model=backend.info().name)
             await asyncio.to_thread(writer.verify, planned, report, root)
-            applied = await ls.workspace_apply_edit_async(
-                types.ApplyWorkspaceEditParams(
-                    edit=_edit(planned, encoding_of(ls)), label="Ubiq: generated tests"
-                )
-            )
-            if not applied.applied:
-                raise UbiqError(
-                    f"the editor did not apply the test file edit: {applied.failure_reason or 'refused'}"
-                )
+            await apply(ls, _edit(planned, encoding_of(ls)), "Ubiq: generated tests")
             after = report.coverage_after
             summary = (
                 f"Ubiq: {len(report.kept)} tests for {module.module} {planned.mode} in {planned.path.name} "
                 f"(lines {report.coverage_before[0]:.0%} → {after[0]:.0%}, {len(report.discarded)} discarded)"
             )
-            ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=summary))
-            progress.end(summary)
-            return {**report.to_dict(), "written": str(planned.path), "mode": planned.mode}
-        except Cancelled:
-            progress.end("cancelled")
-            return {"cancelled": True}
-        except UbiqError as exc:
-            progress.end("failed")
-            ls.warn(f"Ubiq could not generate tests: {exc}", types.MessageType.Error)
-            return {"error": str(exc)}
+            return {**report.to_dict(), "written": str(planned.path), "mode": planned.mode}, summary
+
+        return await run_job(
+            ls,
+            "Ubiq: generating tests",
+            f"{path.name}{f'::{name}' if name else ''}",
+            "Ubiq could not generate tests",
+            job,
+        )

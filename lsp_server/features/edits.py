@@ -11,6 +11,8 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from lsp_server.context.positions import width
+from lsp_server.errors import UbiqError
+from lsp_server.server import UbiqServer
 
 
 def _position(lines: list[str], line: int, encoding: str) -> types.Position:
@@ -49,3 +51,10 @@ def file_edit(path: Path, old: str | None, new: str, encoding: str) -> list[Any]
         )
     )
     return changes
+
+
+async def apply(ls: UbiqServer, edit: types.WorkspaceEdit, label: str) -> None:
+    """Ask the editor to apply `edit` (so the user can undo it); UbiqError if it refuses."""
+    applied = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=label))
+    if not applied.applied:
+        raise UbiqError(f"the editor did not apply the edit ({label}): {applied.failure_reason or 'refused'}")

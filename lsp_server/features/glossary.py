@@ -13,9 +13,9 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from lsp_server.context.positions import offset_at, width
-from lsp_server.errors import Cancelled, InputError, UbiqError
+from lsp_server.errors import InputError, UbiqError
 from lsp_server.features.documents import is_python, usable
-from lsp_server.features.edits import file_edit
+from lsp_server.features.edits import apply, file_edit
 from lsp_server.features.inline_completion import encoding_of
 from lsp_server.features.rename import RENAME
 from lsp_server.glossary.check import Finding, check_scan
@@ -27,7 +27,7 @@ from lsp_server.glossary.locate import matches_at
 from lsp_server.glossary.naming import split_words
 from lsp_server.glossary.scan import ScannedFile, scan_source
 from lsp_server.glossary.store import Glossary, glossary_path
-from lsp_server.progress import JobProgress
+from lsp_server.progress import JobProgress, run_job
 from lsp_server.server import UbiqServer
 
 log = logging.getLogger(__name__)
@@ -248,14 +248,15 @@ async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
         )  # fmt: skip
         ls.warn(message)
         return {"error": message}
-    progress = await JobProgress(ls, "Ubiq: glossary").begin(f"drafting {term}")
-    try:
+    context = str(options.get("context", ""))
+
+    async def job(progress: JobProgress) -> tuple[dict[str, Any], str]:
         glossary = current(ls)
         if glossary is None:
             raise UbiqError(
                 f"the glossary has errors: {holder.error.message if holder.error else 'unreadable'}"
             )
-        duplicates = find_duplicates(glossary.entries, term, context=str(options.get("context", "")))
+        duplicates = find_duplicates(glossary.entries, term, context=context)
         if duplicates:
             raise UbiqError(f"{term} is already in the glossary: {duplicates[0].reason}")
         entry = await asyncio.to_thread(
@@ -263,7 +264,7 @@ async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
             backend,
             term,
             existing=glossary.entries,
-            context=str(options.get("context", "")),
+            context=context,
             language=str(options.get("lang", "en")),
             prompts_dir=ls.settings.prompts_dir,
             project_root=ls.project_root,
@@ -274,26 +275,11 @@ async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
             raise UbiqError(f"the draft ({entry.english}) clashes with the glossary: {clash[0].reason}")
         edited = Glossary.parse(glossary.dumps(), glossary.path)  # the live one changes once applied
         entry = edited.add(entry)
-        applied = await ls.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(
-                edit=_file_edit(ls, edited), label=f"Ubiq: add {term} to the glossary"
-            )
-        )
-        if not applied.applied:
-            raise UbiqError(
-                f"the editor did not apply the glossary edit: {applied.failure_reason or 'refused'}"
-            )
+        await apply(ls, _file_edit(ls, edited), f"Ubiq: add {term} to the glossary")
         summary = f"Ubiq: added {term} = {entry.english} to {edited.path.name} (draft)"
-        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=summary))
-        progress.end(summary)
-        return {"entry": entry.to_mapping(), "path": str(edited.path)}
-    except Cancelled:
-        progress.end("cancelled")
-        return {"cancelled": True}
-    except UbiqError as exc:
-        progress.end("failed")
-        ls.warn(f"Ubiq could not add {term}: {exc}", types.MessageType.Error)
-        return {"error": str(exc)}
+        return {"entry": entry.to_mapping(), "path": str(edited.path)}, summary
+
+    return await run_job(ls, "Ubiq: glossary", f"drafting {term}", f"Ubiq could not add {term}", job)
 
 
 def _file_edit(ls: UbiqServer, glossary: Glossary) -> types.WorkspaceEdit:
