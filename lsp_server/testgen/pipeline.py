@@ -153,7 +153,9 @@ class Generator:
     def _variables(self, target: Target, uncovered: str = "", probe: bool = False) -> dict[str, object]:
         names = sorted(runner.imported_names(self.module))
         context = ""
-        call = f"{target.name}({arguments(target.source)})"
+        # Functions: a shape-only example (a concrete one is copied verbatim, giving duplicate tests;
+        # a copied `...` is refused). Methods: a concrete constructor, the part small models miss.
+        call = f"{target.name}(...)"
         example = {"name": "typical_case", "setup": [], "call": call, "expected": 42, "raises": ""}
         if target.kind == "method":
             cls, method = target.name.split(".", 1)
