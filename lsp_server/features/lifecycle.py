@@ -39,8 +39,11 @@ async def _load_model(ls: UbiqServer) -> None:
     if ls.model_progress is None:
         progress = await JobProgress(ls, "Ubiq", cancellable=False).begin("loading the model")
         ls.model_progress = progress if progress.active else None
-    if ls.model.ensure(ls.settings) is None and ls.model_progress is not None:
-        progress, ls.model_progress = ls.model_progress, None  # nothing to load: close the progress
+    started = ls.model.ensure(ls.settings)
+    if started is None and ls.model.state != "loading" and ls.model_progress is not None:
+        # Nothing to load (already loaded with these settings): close the progress. A load still
+        # under way with the same settings keeps its progress; it ends when the model is ready.
+        progress, ls.model_progress = ls.model_progress, None
         progress.end(ls.model.message)
 
 

@@ -1,0 +1,211 @@
+-- Drives headless Neovim through the Ubiq plugin as a user would, step by step, and writes what it
+-- saw to a JSON file for tests/editors/test_neovim.py. Steps run in a coroutine that yields to the
+-- main loop between polls, so insert mode, autocommands, key mappings and LSP replies all run for
+-- real. `vim.g.ubiq_test` (set by the generated init.lua) holds the paths and timeouts.
+local config = vim.g.ubiq_test
+local api = vim.api
+local result = { steps = {}, messages = {} }
+local driver ---@type thread
+
+local function finish(err)
+  result.error = err
+  result.lsp_log = vim.lsp.get_log_path()
+  local file = assert(io.open(config.result, "w"))
+  file:write(vim.json.encode(result))
+  file:close()
+  vim.cmd("qall!")
+end
+
+local function resume()
+  local ok, err = coroutine.resume(driver)
+  if not ok then
+    finish(debug.traceback(driver, err))
+  elseif coroutine.status(driver) == "dead" then
+    finish(nil)
+  end
+end
+
+local function sleep(ms)
+  vim.defer_fn(resume, ms)
+  coroutine.yield()
+end
+
+--- Poll `check` until it returns a truthy value (returned), or fail after `timeout_ms`; an error
+--- in `check` fails at once.
+local function wait_for(what, timeout_ms, check)
+  local deadline = vim.uv.now() + timeout_ms
+  while true do
+    local value = check()
+    if value then
+      return value
+    end
+    if vim.uv.now() >= deadline then
+      error(("timed out after %d s waiting for %s"):format(timeout_ms / 1000, what), 0)
+    end
+    sleep(100)
+  end
+end
+
+local function step(name, data)
+  result.steps[#result.steps + 1] = name
+  result[name] = data
+end
+
+local function buffer_text(bufnr)
+  return table.concat(api.nvim_buf_get_lines(bufnr or 0, 0, -1, false), "\n")
+end
+
+local function ubiq_client()
+  local client = require("ubiq").client(0)
+  return client and client.initialized and client
+end
+
+--- `workspace/executeCommand` from the coroutine: waits for the reply.
+local function execute(client, command, arguments, timeout_ms)
+  local reply
+  client:request("workspace/executeCommand", { command = command, arguments = arguments }, function(err, res)
+    reply = { err = err, result = res }
+  end, 0)
+  return wait_for(command .. " to answer", timeout_ms, function()
+    return reply
+  end)
+end
+
+-- Record what the server shows to the user (it goes to the message area otherwise).
+local show_message = vim.lsp.handlers["window/showMessage"]
+vim.lsp.handlers["window/showMessage"] = function(err, params, ctx)
+  result.messages[#result.messages + 1] = { type = params.type, message = params.message }
+  return show_message(err, params, ctx)
+end
+
+local function model_ready()
+  vim.cmd.edit(vim.fn.fnameescape(config.source))
+  local client = wait_for("the ubiq client to attach", 30000, ubiq_client)
+  local model = wait_for("the model to load", config.model_timeout_ms, function()
+    local reply = execute(client, "ubiq.stats", {}, 10000)
+    if reply.err then
+      error("ubiq.stats failed: " .. vim.inspect(reply.err), 0)
+    end
+    local model = reply.result.model
+    if model.state == "error" then
+      error("the model failed to load: " .. tostring(model.message), 0)
+    end
+    return model.name and model
+  end)
+  step("model", { name = model.name, root = client.root_dir })
+end
+
+local function ghost_text()
+  local ghost = require("ubiq.ghost")
+  api.nvim_win_set_cursor(0, { config.ghost_line, 0 })
+  vim.cmd("startinsert!")
+  wait_for("insert mode", 5000, function()
+    return api.nvim_get_mode().mode == "i"
+  end)
+  -- Type a space after `return`: the suggestion is asked for once typing pauses.
+  local start_col = api.nvim_win_get_cursor(0)[2]
+  api.nvim_feedkeys(" ", "n", false)
+  wait_for("the typed space", 5000, function()
+    return api.nvim_win_get_cursor(0)[2] == start_col + 1
+  end)
+  local before = buffer_text()
+  local cursor = api.nvim_win_get_cursor(0)
+  -- The tiny model may have nothing to say at first: every 5 s, ask again with <M-]>.
+  local asked = vim.uv.now()
+  wait_for("ghost text", config.ghost_timeout_ms, function()
+    if ghost.visible() then
+      return true
+    end
+    if vim.uv.now() - asked > 5000 then
+      asked = vim.uv.now()
+      api.nvim_feedkeys(vim.keycode("<M-]>"), "m", false)
+    end
+  end)
+  local suggestion = ghost.current()
+  local marks = api.nvim_buf_get_extmarks(0, ghost.namespace, 0, -1, { details = true })
+  local data = { before = before, cursor = cursor, suggestion = suggestion, extmarks = marks }
+  step("ghost", data) -- recorded now: what follows fills it in
+  -- Type the suggestion's first character: the rest stays on display without a new request.
+  local first = suggestion:sub(1, 1)
+  if first:match("^[%w%p ]$") and #suggestion > 1 then
+    api.nvim_feedkeys(first, "n", false)
+    wait_for("the typed character", 5000, function()
+      return api.nvim_win_get_cursor(0)[2] == cursor[2] + 1
+    end)
+    sleep(300)
+    data.typed_through = { visible = ghost.visible(), current = ghost.current() }
+  end
+  local typed = buffer_text()
+  api.nvim_feedkeys(vim.keycode("<Tab>"), "m", false)
+  wait_for("<Tab> to insert the suggestion", 5000, function()
+    return buffer_text() ~= typed
+  end)
+  data.after = buffer_text()
+  data.cursor_after = api.nvim_win_get_cursor(0)
+  vim.cmd.stopinsert()
+  wait_for("normal mode", 5000, function()
+    return api.nvim_get_mode().mode == "n"
+  end)
+end
+
+local function stats_and_er()
+  vim.cmd("UbiqStats")
+  local stats = wait_for(":UbiqStats", 20000, function()
+    local bufnr = vim.fn.bufnr("ubiq://stats")
+    return bufnr ~= -1 and vim.json.decode(buffer_text(bufnr))
+  end)
+  vim.cmd("only")
+  vim.cmd.edit(vim.fn.fnameescape(config.source))
+  vim.cmd("UbiqER")
+  local er = wait_for(":UbiqER", 30000, function()
+    local bufnr = vim.fn.bufnr("ubiq://er.mermaid")
+    return bufnr ~= -1 and { text = buffer_text(bufnr), filetype = vim.bo[bufnr].filetype }
+  end)
+  vim.cmd("only")
+  step("commands", { stats = stats, er = er })
+end
+
+local function health()
+  vim.cmd("checkhealth ubiq")
+  local text = wait_for(":checkhealth ubiq", 60000, function()
+    local text = buffer_text()
+    return vim.bo.filetype == "checkhealth" and text:find("model", 1, true) and text
+  end)
+  vim.cmd("bwipeout!")
+  step("health", text)
+end
+
+local function gen_tests()
+  vim.cmd.edit(vim.fn.fnameescape(config.module))
+  wait_for("the ubiq client to attach to " .. config.module, 30000, ubiq_client)
+  vim.cmd("UbiqGenTests " .. config.target)
+  local outcome = wait_for(":UbiqGenTests", config.gen_timeout_ms, function()
+    local bufnr = vim.fn.bufnr(config.test_file)
+    if bufnr ~= -1 and api.nvim_buf_is_loaded(bufnr) and buffer_text(bufnr):find("def test_", 1, true) then
+      return { written = true, bufnr = bufnr }
+    end
+    for _, message in ipairs(result.messages) do
+      if message.message:find("could not generate tests", 1, true) then
+        return { written = false, message = message.message }
+      end
+    end
+  end)
+  if outcome.written then
+    outcome.text = buffer_text(outcome.bufnr)
+    outcome.shown = vim.fn.bufwinid(outcome.bufnr) ~= -1
+    api.nvim_buf_call(outcome.bufnr, function()
+      vim.cmd.write()
+    end)
+  end
+  step("gen_tests", outcome)
+end
+
+require("ubiq").setup(config.setup)
+driver = coroutine.create(function()
+  model_ready()
+  ghost_text()
+  stats_and_er()
+  health()
+  gen_tests()
+end)
+vim.api.nvim_create_autocmd("VimEnter", { once = true, callback = vim.schedule_wrap(resume) })

