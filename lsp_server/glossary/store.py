@@ -10,9 +10,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import io
-import os
-import stat
-import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +23,7 @@ from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from lsp_server.errors import InputError
+from lsp_server.files import write_atomic
 from lsp_server.glossary.index import TermIndex, term_key
 from lsp_server.glossary.model import Entry, InvalidEntry
 
@@ -362,20 +360,6 @@ def _indent(line: str) -> int:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o644
-    try:
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomic(path, data)
     except OSError as exc:
-        raise GlossaryError(path, [Problem(0, 0, f"cannot write it: {exc.strerror or exc}")]) from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
         raise GlossaryError(path, [Problem(0, 0, f"cannot write it: {exc.strerror or exc}")]) from exc

@@ -4,14 +4,13 @@ atomically, and check that the file passes on its own before it lands."""
 from __future__ import annotations
 
 import ast
-import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from lsp_server.errors import InputError, UbiqError
+from lsp_server.files import write_atomic
 from lsp_server.testgen import sandbox
 from lsp_server.testgen.cases import Case
 from lsp_server.testgen.pipeline import Report
@@ -112,17 +111,9 @@ def verify(planned: Planned, report: Report, project_root: Path) -> None:
 
 
 def write(planned: Planned) -> Path:
-    """Atomically: a temporary file in the same folder, then a rename."""
-    path = planned.path
-    tmp = None
+    """Atomically (see `files.write_atomic`)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(planned.content)
-        os.replace(tmp, path)
+        write_atomic(planned.path, planned.content.encode("utf-8"))
     except OSError as exc:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path
+        raise InputError(f"cannot write {planned.path}: {exc.strerror or exc}") from None
+    return planned.path
