@@ -1,4 +1,5 @@
-"""ER model extraction: precision and recall on real model code nobody here wrote.
+"""ER models: extraction and suggestions measured on real model code nobody here wrote, and the
+reading of requirement text on paragraphs annotated by hand.
 
 (a) For each project under tests/data/er/real (Django's contrib models, Flask-AppBuilder's
 SQLAlchemy models, pip's dataclasses, and the SQLite DDL Django generates for its contrib apps),
@@ -8,22 +9,40 @@ DDL, SQLite itself, which runs the file and reads back its tables and keys). A f
 if every detail matches: an attribute with its key, nullability, uniqueness, foreign key and
 column; a relationship with both ends, its cardinality and its field or columns.
 
-    python benchmarks/er.py [--json]
+(b) The same real schemas with every declared foreign key taken away (each key column left as the
+plain integer column it would be without its declaration, every relationship removed): how many
+of the keys the rule suggestions recover, with the right target, and how many suggestions are
+wrong (recall and precision); likewise for the many-to-manys their association tables stood for.
+The ground truth is the declared schema itself; Django's automatic many-to-many tables exist only
+in the DDL, where Django names them `<table>_<field>`.
+
+(c) Requirement text → ER model with the chosen model (`--model`, default the default pack) on the
+paragraphs in benchmarks/data/er_text (half English, half Chinese), annotated before the system
+ever ran on them: precision, recall and F1 of entities, attributes and relationships (strict: ends,
+direction and cardinality; loose: the pair of ends). See that folder's README for the rules.
+
+    python benchmarks/er.py [--parts a b c] [--model PACK] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from lsp_server.datamodel import ERModel, Relationship, extract
+from lsp_server.datamodel import MANY_TO_MANY, ERModel, Relationship, extract, suggest
+from lsp_server.datamodel.suggest import FOREIGN_KEY, JUNCTION
+from lsp_server.glossary.naming import same_words, words_of
 
-REAL = Path(__file__).resolve().parent.parent / "tests" / "data" / "er" / "real"
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT / "tests" / "data" / "er" / "real"
+TEXTS = Path(__file__).resolve().parent / "data" / "er_text"
 KINDS = ("entities", "attributes", "relationships")
+FOREIGN_KEY_TYPES = {"ForeignKey": "IntegerField", "OneToOneField": "IntegerField"}
 
 # kind → (the ground truth's facts, the extractor's facts)
 Facts = dict[str, tuple[set, set]]
@@ -196,36 +215,329 @@ def totals(results: list[dict]) -> dict[str, dict]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--projects", nargs="+", choices=list(PROJECTS), default=list(PROJECTS))
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    results = extraction(args.projects)
-    summary = totals(results)
-    if args.json:
-        print(json.dumps({"extraction": results, "totals": summary}, indent=2, ensure_ascii=False))
-        return
-    print("(a) extraction on real code: precision and recall against the libraries' own ground truth")
-    print(
-        f"{'project':18} {'kind':14} {'truth':>6} {'found':>6} {'correct':>7} {'precision':>9} {'recall':>7}"
-    )
-    rows = [(r["project"], kind, s) for r in results for kind, s in r["scores"].items()]
-    for project, kind, s in [*rows, *(("all", kind, s) for kind, s in summary.items())]:
-        print(
-            f"{project:18} {kind:14} {s['truth']:>6} {s['found']:>6} {s['correct']:>7} "
-            f"{s['precision']:>9.1%} {s['recall']:>7.1%}"
+# -- (b) suggestions recovering the foreign keys of a stripped schema --------------------------
+
+
+def _target(model: ERModel, name: str) -> str | None:
+    """The entity a declared key names, by entity name or by table."""
+    if model.entity(name) is not None:
+        return name
+    return next((e.name for e in model.entities if e.table == name), None)
+
+
+def declared_keys(model: ERModel) -> set[tuple[str, str, str]]:
+    """(holder, key column, referenced entity) of every declared foreign key."""
+    keys = set()
+    for entity in model.entities:
+        for attribute in entity.attributes:
+            target = _target(model, attribute.fk.entity) if attribute.fk else None
+            if target is not None:
+                keys.add((entity.name, attribute.column_name, target))
+    return keys
+
+
+def declared_junctions(project: str, model: ERModel) -> set[tuple[str, frozenset[str]]]:
+    """(association entity, its two ends) of every many-to-many that has one."""
+    if project == "django_sqlite":  # the DDL's truth: the tables Django made for its many-to-manys
+        django = extract([REAL / "django"])
+        found = set()
+        for rel in django.relationships:
+            owner, other = django.entity(rel.from_entity), django.entity(rel.to_entity)
+            if rel.cardinality == MANY_TO_MANY and owner and other and owner.table and other.table:
+                found.add((f"{owner.table}_{rel.from_field}", frozenset((owner.table, other.table))))
+        return found
+    return {
+        (rel.through, frozenset((rel.from_entity, rel.to_entity)))
+        for rel in model.relationships
+        if rel.cardinality == MANY_TO_MANY and rel.through and model.entity(rel.through) is not None
+    }
+
+
+def strip_foreign_keys(model: ERModel) -> ERModel:
+    """The schema as if nobody had declared a key: a key column stays a plain column (a Django
+    `ForeignKey` field `user` becomes `user_id = IntegerField()`), and no relationship is left."""
+    bare = copy.deepcopy(model)
+    for entity in bare.entities:
+        for attribute in entity.attributes:
+            if attribute.fk is None:
+                continue
+            attribute.fk = None
+            if attribute.type in FOREIGN_KEY_TYPES:
+                attribute.name, attribute.column = attribute.column_name, None
+                attribute.type = FOREIGN_KEY_TYPES[attribute.type]
+    bare.relationships = []
+    return bare
+
+
+def recovery(projects: Iterable[str]) -> list[dict]:
+    """Part (b): per project, the declared keys and many-to-manys the suggestions recover."""
+    results = []
+    for name in projects:
+        model = extract([REAL / name])
+        start = time.monotonic()
+        found = suggest(strip_foreign_keys(model))
+        seconds = time.monotonic() - start
+        keys = {
+            (s.relationship.to_entity, s.relationship.to_columns[0], s.relationship.from_entity)
+            for s in found
+            if s.kind == FOREIGN_KEY and s.relationship is not None
+        }
+        junctions = {
+            (s.relationship.through, frozenset((s.relationship.from_entity, s.relationship.to_entity)))
+            for s in found
+            if s.kind == JUNCTION and s.relationship is not None
+        }
+        results.append(
+            {
+                "project": name,
+                "seconds": round(seconds, 3),
+                "scores": {
+                    "foreign keys": score(declared_keys(model), keys),
+                    "many-to-many": score(declared_junctions(name, model), junctions),
+                },
+                "as declared": len(suggest(model)),  # suggestions on the untouched schema: false alarms
+            }
         )
-    for project, kind, s in rows:
+    return results
+
+
+# -- (c) requirement text → ER model, against the hand-annotated gold -------------------------
+
+
+def _names(item: dict) -> list[tuple[str, ...]]:
+    return [words_of(n) for n in [item["name"], *item.get("aliases", [])]]
+
+
+def _matches(name: str, item: dict) -> bool:
+    return any(same_words(words_of(name), words) for words in _names(item))
+
+
+def text_scores(gold: dict, model: ERModel) -> dict[str, dict]:
+    """Entities, attributes and relationships of one paragraph. A gold fact marked optional counts
+    as correct when found and is not missed when absent."""
+    mapping: dict[str, str] = {}  # system entity → gold entity
+    for entity in model.entities:
+        hit = next((g["name"] for g in gold["entities"] if _matches(entity.name, g)), None)
+        if hit is not None and hit not in mapping.values():
+            mapping[entity.name] = hit
+    results = {}
+
+    def tally(kind: str, required: set, optional: set, found: set, correct: set) -> None:
+        truth = required | (optional & correct)
+        results[kind] = {"truth": len(truth), "found": len(found), "correct": len(correct & truth)}
+        results[kind]["missing"] = sorted(map(str, required - correct))
+        results[kind]["extra"] = sorted(map(str, found - correct))
+
+    tally(
+        "entities",
+        {g["name"] for g in gold["entities"] if not g.get("optional")},
+        {g["name"] for g in gold["entities"] if g.get("optional")},
+        {mapping.get(e.name, e.name) for e in model.entities},
+        set(mapping.values()),
+    )
+    found_attributes, correct_attributes = set(), set()
+    for entity in model.entities:
+        for attribute in entity.attributes:
+            owner = mapping.get(entity.name, entity.name)
+            hit = next(
+                (a for a in gold["attributes"] if a["entity"] == owner and _matches(attribute.name, a)), None
+            )
+            fact = (owner, hit["name"] if hit else attribute.name)
+            found_attributes.add(fact)
+            if hit is not None:
+                correct_attributes.add(fact)
+    tally(
+        "attributes",
+        {(a["entity"], a["name"]) for a in gold["attributes"] if not a.get("optional")},
+        {(a["entity"], a["name"]) for a in gold["attributes"] if a.get("optional")},
+        found_attributes,
+        correct_attributes,
+    )
+    for kind, key in (("relationships", _strict), ("pairs", _loose)):
+        gold_keys = {
+            key(r["from"], r["cardinality"], r["to"]): r.get("optional", False) for r in gold["relationships"]
+        }
+        found = {
+            key(
+                mapping.get(r.from_entity, r.from_entity),
+                r.cardinality,
+                mapping.get(r.to_entity, r.to_entity),
+            )
+            for r in model.relationships
+        }
+        tally(
+            kind,
+            {k for k, optional in gold_keys.items() if not optional},
+            {k for k, optional in gold_keys.items() if optional},
+            found,
+            found & set(gold_keys),
+        )
+    return results
+
+
+def _strict(start: str, cardinality: str, end: str) -> tuple:
+    """Ends, direction and cardinality; a 1:1 or N:M reads the same both ways."""
+    if cardinality == "1:N":
+        return (start, "1:N", end)
+    return (cardinality, frozenset((start, end)))
+
+
+def _loose(start: str, cardinality: str, end: str) -> tuple:
+    return ("linked", frozenset((start, end)))
+
+
+def text_to_er(model_name: str, only: list[str] | None = None) -> dict:
+    """Part (c): every annotated paragraph read by the model, scored against its gold."""
+    from lsp_server.config import Settings
+    from lsp_server.datamodel import read_text
+    from lsp_server.engine import load_backend
+
+    settings = Settings()
+    settings.model.path = model_name
+    rows = []
+    with load_backend(settings) as backend:
+        info = backend.info()
+        for path in sorted(TEXTS.glob("*.txt")):
+            name = path.name.removesuffix(".txt")
+            if only and name not in only:
+                continue
+            gold = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            start = time.monotonic()
+            model = read_text(backend, path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+            seconds = time.monotonic() - start
+            rows.append(
+                {
+                    "paragraph": name,
+                    "language": name.rsplit(".", 1)[-1],
+                    "seconds": round(seconds, 1),
+                    "scores": text_scores(gold, model),
+                    "entities": [e.name for e in model.entities],
+                }
+            )
+    return {"model": info.name, "paragraphs": rows}
+
+
+def f1(s: dict) -> dict:
+    precision = s["correct"] / s["found"] if s["found"] else 1.0
+    recall = s["correct"] / s["truth"] if s["truth"] else 1.0
+    both = precision + recall
+    return {
+        **s,
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / both if both else 0.0,
+    }
+
+
+def text_totals(rows: list[dict]) -> dict[str, dict[str, dict]]:
+    """Micro-averaged per language and overall."""
+    out: dict[str, dict[str, dict]] = {}
+    for group in ("en", "zh", "all"):
+        chosen = [r for r in rows if group in ("all", r["language"])]
+        if not chosen:
+            continue
+        out[group] = {
+            kind: f1({k: sum(r["scores"][kind][k] for r in chosen) for k in ("truth", "found", "correct")})
+            for kind in ("entities", "attributes", "relationships", "pairs")
+        }
+    return out
+
+
+HEADER = (
+    f"{'':18} {'kind':14} {'truth':>6} {'found':>6} {'correct':>7} {'precision':>9} {'recall':>7} {'F1':>6}"
+)
+
+
+def _table(rows: Iterable[tuple[str, str, dict]]) -> None:
+    """One line per (name, kind, counts): the counts, precision, recall and F1."""
+    print(HEADER)
+    for name, kind, counts in rows:
+        s = f1(counts)
+        print(
+            f"{name:18} {kind:14} {s['truth']:>6} {s['found']:>6} {s['correct']:>7} "
+            f"{s['precision']:>9.1%} {s['recall']:>7.1%} {s['f1']:>6.2f}"
+        )
+
+
+def _differences(rows: Iterable[tuple[str, str, dict]]) -> None:
+    for name, kind, s in rows:
         for label in ("missing", "extra"):
             for fact in s[label]:
-                print(f"  {project} {kind} {label}: {fact}")
+                print(f"  {name} {kind} {label}: {fact}")
+
+
+def _print_extraction(results: list[dict]) -> None:
+    print("(a) extraction on real code: precision and recall against the libraries' own ground truth")
+    rows = [(r["project"], kind, s) for r in results for kind, s in r["scores"].items()]
+    _table([*rows, *(("all", kind, s) for kind, s in totals(results).items())])
+    _differences(rows)
     for r in results:
         for warning in r["warnings"]:
             print(f"  {r['project']} warning: {warning}")
     print("extraction time: " + ", ".join(f"{r['project']} {r['seconds'] * 1000:.0f} ms" for r in results))
+
+
+def _print_recovery(results: list[dict]) -> None:
+    print()
+    print("(b) declared foreign keys stripped from the real schemas: what the rule suggestions recover")
+    kinds = ("foreign keys", "many-to-many")
+    rows = [(r["project"], kind, r["scores"][kind]) for r in results for kind in kinds]
+    overall = [
+        ("all", kind, {k: sum(r["scores"][kind][k] for r in results) for k in ("truth", "found", "correct")})
+        for kind in kinds
+    ]
+    _table([*rows, *overall])
+    _differences(rows)
+    alarms = sum(r["as declared"] for r in results)
+    print(f"suggestions on the schemas as declared (false alarms): {alarms}")
+
+
+def _print_text(result: dict) -> None:
+    print()
+    print(f"(c) requirement text → ER model with {result['model']}, against hand-annotated gold")
+    kinds = ("entities", "attributes", "relationships", "pairs")
+    print(f"{'paragraph':18} " + " ".join(f"{k:>13}" for k in kinds) + f" {'seconds':>8}")
+    for r in result["paragraphs"]:
+        cells = " ".join(f"{f1(r['scores'][k])['f1']:>13.2f}" for k in kinds)
+        print(f"{r['paragraph']:18} {cells} {r['seconds']:>8}")
+    _table(
+        (group, kind, counts)
+        for group, by_kind in text_totals(result["paragraphs"]).items()
+        for kind, counts in by_kind.items()
+    )
+    for r in result["paragraphs"]:
+        print(f"  {r['paragraph']} entities: {', '.join(r['entities'])}")
+        _differences((r["paragraph"], kind, s) for kind, s in r["scores"].items())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--parts", nargs="+", choices=("a", "b", "c"), default=["a", "b", "c"])
+    parser.add_argument("--projects", nargs="+", choices=list(PROJECTS), default=list(PROJECTS))
+    parser.add_argument("--model", default="qwen2.5-coder-0.5b", help="for (c): a model pack or GGUF file")
+    parser.add_argument("--paragraphs", nargs="+", metavar="NAME", help="for (c): only these, e.g. shop.en")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    report: dict = {}
+    if "a" in args.parts:
+        results = extraction(args.projects)
+        report["extraction"], report["totals"] = results, totals(results)
+    if "b" in args.parts:
+        report["recovery"] = recovery(args.projects)
+    if "c" in args.parts:
+        text = text_to_er(args.model, args.paragraphs)
+        report["text"] = {**text, "totals": text_totals(text["paragraphs"])}
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False, default=sorted))
+        return
+    if "extraction" in report:
+        _print_extraction(report["extraction"])
+    if "recovery" in report:
+        _print_recovery(report["recovery"])
+    if "text" in report:
+        _print_text(report["text"])
 
 
 if __name__ == "__main__":

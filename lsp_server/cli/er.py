@@ -1,4 +1,5 @@
-"""`ubiq er PATH…`: read the ER model of code and DDL files, print it or write it as a diagram or schema."""
+"""`ubiq er PATH…`: read the ER model of code and DDL files (or of requirement text, with the model),
+print it or write it as a diagram or schema, with suggestions drawn apart from the facts."""
 
 from __future__ import annotations
 
@@ -9,10 +10,23 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lsp_server.cli.common import err
-from lsp_server.datamodel import FORMATS, ERModel, ERWarning, extract, render
+from lsp_server.cli.common import add_model_flags, err, load_model, settings_from_args
+from lsp_server.config import Settings, find_project_root
+from lsp_server.datamodel import (
+    FORMATS,
+    ERModel,
+    ERWarning,
+    Suggestion,
+    extract,
+    merge_into,
+    read_text,
+    render,
+    suggest,
+)
 from lsp_server.datamodel.render.ddl import DIALECTS
 from lsp_server.errors import InputError
+from lsp_server.glossary.index import TermIndex
+from lsp_server.glossary.store import Glossary, glossary_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,12 +51,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
     parser.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    parser.add_argument(
+        "--suggest",
+        action="store_true",
+        help="add suggestions: undeclared foreign keys and many-to-manys, names the glossary "
+        'disagrees with (drawn apart from the facts; JSON lists them under "suggestions")',
+    )
+    parser.add_argument(
+        "--from-text",
+        type=Path,
+        metavar="FILE",
+        help="read entities, attributes and relationships from requirement text (English or Chinese) "
+        "with the model; every fact read is a suggestion. With PATHs, adds what the code lacks",
+    )
+    parser.add_argument(
+        "--glossary", metavar="PATH", help="the glossary for renames and names (default: glossary.yml)"
+    )
+    add_model_flags(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.paths:
-        raise InputError("no paths given", "e.g. ubiq er app/models.py or ubiq er src/")
+    if not args.paths and args.from_text is None:
+        raise InputError(
+            "no paths given", "e.g. ubiq er app/models.py, ubiq er src/ or ubiq er --from-text needs.md"
+        )
     if args.format not in FORMATS:
         raise InputError(f"unknown format {args.format!r}", f"choose one of: {', '.join(FORMATS)}")
     if args.dialect not in DIALECTS:
@@ -50,18 +83,61 @@ def run(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise InputError(f"no such file or folder: {', '.join(missing)}")
+    requirements = read_requirements(args.from_text) if args.from_text is not None else None
     if args.out is not None:
         check_writable(args.out, args.force)
-    model = extract(args.paths)
+    root = find_project_root(Path.cwd())
+    settings = settings_from_args(args, root)
+    glossary = load_glossary(args.glossary, root, settings) if args.suggest or requirements else None
+    model = extract(args.paths) if args.paths else ERModel()
+    if requirements is not None:
+        text_model = from_text(args.from_text, requirements, settings, root, glossary)
+        model = merge_into(model, text_model) if args.paths else text_model
+    suggestions = suggest(model, glossary=glossary) if args.suggest else None
     for warning in model.warnings:
         err.print(warning_line(warning), style="yellow", markup=False, soft_wrap=True)
-    text = render(model, args.format, dialect=args.dialect)
+    text = render(model, args.format, dialect=args.dialect, suggestions=suggestions)
     if args.out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return 0
-    write_atomic(args.out, text)
-    err.print(f"wrote {args.out}: {summary(model)}", markup=False, soft_wrap=True)
+    else:
+        write_atomic(args.out, text)
+        err.print(f"wrote {args.out}: {summary(model, suggestions)}", markup=False, soft_wrap=True)
     return 0
+
+
+def read_requirements(path: Path) -> str:
+    """The text of a requirements file: UTF-8, or GB18030 (Chinese documents are often GBK)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if text.strip():
+            return text
+        raise InputError(f"{path} is empty", "give --from-text a file of requirement text")
+    raise InputError(f"{path} is not UTF-8 or GB18030 text")
+
+
+def load_glossary(given: str | None, root: Path, settings: Settings) -> TermIndex:
+    path = Path(given).resolve() if given else glossary_path(root, settings.glossary.path)
+    return Glossary.load(path, missing_ok=given is None).index
+
+
+def from_text(path: Path, text: str, settings: Settings, root: Path, glossary: TermIndex | None) -> ERModel:
+    with load_model(settings) as backend, err.status(f"reading {path.name}…") as status:
+        return read_text(
+            backend,
+            text,
+            str(path),
+            glossary=glossary,
+            prompts_dir=settings.prompts_dir,
+            project_root=root,
+            on_progress=lambda message, fraction: status.update(f"reading {path.name}: {message}…"),
+        )
 
 
 def warning_line(warning: ERWarning) -> str:
@@ -70,12 +146,14 @@ def warning_line(warning: ERWarning) -> str:
     return f"{where}warning: {warning.message}"
 
 
-def summary(model: ERModel) -> str:
-    counts = (
+def summary(model: ERModel, suggestions: list[Suggestion] | None = None) -> str:
+    counts = [
         (len(model.entities), "entity", "entities"),
         (len(model.relationships), "relationship", "relationships"),
         (len(model.warnings), "warning", "warnings"),
-    )
+    ]
+    if suggestions is not None:
+        counts.append((len(suggestions), "suggestion", "suggestions"))
     return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts)
 
 

@@ -53,7 +53,8 @@ class Ref:
 @dataclass
 class Attribute:
     """One column or field. `type` is as the source spells it, compacted (`String(50)`,
-    `CharField(100)`, `VARCHAR(32)`, `list[str]`); `column` is the storage name when it differs."""
+    `CharField(100)`, `VARCHAR(32)`, `list[str]`); `column` is the storage name when it differs;
+    `evidence` is what a suggested attribute was read from (a sentence of requirement text)."""
 
     name: str
     type: str = ""
@@ -65,6 +66,7 @@ class Attribute:
     column: str | None = None
     default: str | None = None
     location: Location | None = None
+    evidence: str = ""
 
     @property
     def column_name(self) -> str:
@@ -82,6 +84,7 @@ class Attribute:
             "column": self.column,
             "default": self.default,
             "location": self.location.to_dict() if self.location else None,
+            "evidence": self.evidence,
         }
 
     @classmethod
@@ -98,13 +101,15 @@ class Attribute:
             column=data.get("column"),
             default=data.get("default"),
             location=Location.from_dict(data.get("location")),
+            evidence=data.get("evidence", ""),
         )
 
 
 @dataclass
 class Entity:
     """A table or model class. `kind` names the source (`sqlalchemy`, `django`, `dataclass`,
-    `pydantic`, `attrs`, `sqlmodel`, `table` for SQL DDL); `namespace` is the Django app label,
+    `pydantic`, `attrs`, `sqlmodel`, `table` for SQL DDL, `text` for an entity suggested from
+    requirement text, with the sentence as its `evidence`); `namespace` is the Django app label,
     SQL schema or Python module that disambiguates equal names."""
 
     name: str
@@ -114,6 +119,7 @@ class Entity:
     namespace: str | None = None
     description: str = ""
     location: Location | None = None
+    evidence: str = ""
 
     def attribute(self, name: str) -> Attribute | None:
         """By attribute name or by storage column name."""
@@ -138,6 +144,7 @@ class Entity:
             "description": self.description,
             "attributes": [a.to_dict() for a in self.attributes],
             "location": self.location.to_dict() if self.location else None,
+            "evidence": self.evidence,
         }
 
     @classmethod
@@ -150,6 +157,7 @@ class Entity:
             namespace=data.get("namespace"),
             description=data.get("description", ""),
             location=Location.from_dict(data.get("location")),
+            evidence=data.get("evidence", ""),
         )
 
 

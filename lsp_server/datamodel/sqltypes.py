@@ -41,6 +41,7 @@ for _type, _names in {
 
 _SERIALS = {T.SERIAL: T.INT, T.BIGSERIAL: T.BIGINT, T.SMALLSERIAL: T.SMALLINT}
 _INTEGERS = {T.INT, T.BIGINT, T.SMALLINT, T.TINYINT, T.MEDIUMINT}
+_UNSIGNED = {T.UBIGINT, T.UINT, T.USMALLINT, T.UTINYINT, T.UMEDIUMINT}
 _AUTO = {"autofield", "bigautofield", "smallautofield", "serial", "bigserial", "smallserial"}
 _TYPE_TEXT = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?:\((.*)\))?\s*$")
 
@@ -54,6 +55,22 @@ def _parts(type_text: str) -> tuple[str, list[str]]:
     base = match.group(1).rsplit(".", 1)[-1].lower()
     params = [p.strip() for p in (match.group(2) or "").split(",") if p.strip()]
     return base, [p.split("=", 1)[-1] for p in params if p.split("=", 1)[-1].isdigit()]
+
+
+def key_family(type_text: str) -> str | None:
+    """What kind of key a column of this type can hold: `integer`, `uuid`, `string`, or None
+    (anything else, or a type nobody spelled)."""
+    data_type = _data_type(type_text) if type_text.strip() else None
+    if data_type is None:
+        return None
+    kind = _SERIALS.get(data_type.this, data_type.this)
+    if kind in _INTEGERS or kind in _UNSIGNED:
+        return "integer"
+    if kind == T.UUID:
+        return "uuid"
+    if kind in (T.VARCHAR, T.CHAR, T.NVARCHAR, T.NCHAR, T.TEXT):
+        return "string"
+    return None
 
 
 def is_auto_increment(attribute: Attribute) -> bool:

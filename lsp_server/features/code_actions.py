@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from lsp_server.features import glossary
+from lsp_server.features import er_model, glossary
 from lsp_server.features.documents import is_python
 from lsp_server.server import UbiqServer
 from lsp_server.testgen.targets import find_targets
@@ -38,7 +38,7 @@ def register(server: UbiqServer) -> None:
             if target.kind == "method" and target.start_line <= line <= target.end_line:
                 actions.append(_action(f"Generate tests for {target.name}", uri, target.name))
         actions.append(_action("Generate tests for this module", uri, None))
-        return glossary.code_actions(ls, params) + actions
+        return glossary.code_actions(ls, params) + er_model.code_actions(ls, params) + actions
 
 
 def _action(title: str, uri: str, name: str | None) -> types.CodeAction:

@@ -1,5 +1,6 @@
 """`ubiq er` as a user runs it: a real subprocess on the ER fixtures; what it prints is what the
-library renders, `--out` is written whole or not at all, and bad input is one clean error line."""
+library renders (with `--suggest`, its suggestions too), `--out` is written whole or not at all,
+`--from-text` reads requirement text with the (tiny) model, and bad input is one clean error line."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from lsp_server.datamodel import extract, render
+from lsp_server.datamodel import ERModel, extract, render, suggest
+from lsp_server.glossary.store import Glossary
 from tests.cli.test_cli import assert_one_line_error, ubiq
 from tests.conftest import REPO
 
 ER = REPO / "tests" / "data" / "er"
 MODERN = ER / "sqlalchemy_modern"
 MYSQL = ER / "sql" / "mysql.sql"
+NO_FK = ER / "sql" / "no_fk.sql"
+GLOSSARY = "terms:\n  - term: 客户\n    english: client\n    avoid: [customer]\n"
 
 
 @pytest.mark.parametrize("fmt", ["mermaid", "dbml", "plantuml", "ddl", "json", "dot"])
@@ -115,7 +119,59 @@ def test_out_that_cannot_be_written(tmp_path: Path, out: str, text: str):
         ([str(MODERN), "--format", "png"], "unknown format 'png'"),
         ([str(MYSQL), "--format", "ddl", "--dialect", "oracle"], "unknown SQL dialect 'oracle'"),
         ([str(MODERN), str(ER / "nowhere.py")], f"no such file or folder: {ER / 'nowhere.py'}"),
+        (["--from-text", str(ER / "nowhere.txt")], "cannot read"),
+        (
+            ["--from-text", str(ER / "ruff.toml"), "--glossary", str(ER / "none.yml"), "--suggest"],
+            "no such file",
+        ),
     ],
 )
 def test_bad_input_is_one_error_line(args: list[str], text: str):
     assert_one_line_error(ubiq("er", *args), 2, text)
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "dbml", "plantuml", "ddl", "json"])
+def test_suggest_prints_the_suggestions_apart_from_the_facts(fmt: str):
+    result = ubiq("er", str(NO_FK), "--suggest", "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    model = extract([NO_FK])
+    assert result.stdout == render(model, fmt, suggestions=suggest(model))
+    if fmt != "json":
+        assert "customer_id" in result.stdout.split("Suggested by Ubiq")[1]  # after the facts
+
+
+def test_suggest_json_keeps_the_model_as_extracted():
+    data = json.loads(ubiq("er", str(NO_FK), "--suggest", "--format", "json").stdout)
+    assert {k: v for k, v in data.items() if k != "suggestions"} == extract([NO_FK]).to_dict()
+    (found,) = data["suggestions"]
+    assert found["kind"] == "foreign-key" and found["relationship"]["declared"] is False
+    assert found["evidence"].startswith("column customer_id (integer) and entity customer (pk id integer)")
+
+
+def test_suggest_renames_what_the_glossary_forbids(tmp_path: Path):
+    glossary = tmp_path / "glossary.yml"
+    glossary.write_text(GLOSSARY, encoding="utf-8")
+    result = ubiq("er", str(NO_FK), "--suggest", "--format", "json", "--glossary", str(glossary))
+    assert result.returncode == 0, result.stderr
+    renames = [s["rename"] for s in json.loads(result.stdout)["suggestions"] if s["kind"] == "rename"]
+    assert [(r["entity"], r["attribute"], r["new"]) for r in renames] == [
+        ("customer", None, "client"),
+        ("invoice", "customer_id", "client_id"),
+    ]
+    index = Glossary.load(glossary).index
+    assert len(json.loads(result.stdout)["suggestions"]) == len(suggest(extract([NO_FK]), glossary=index))
+
+
+def test_from_text_reads_requirements_with_the_model(tmp_path: Path):
+    needs = tmp_path / "needs.md"
+    needs.write_text("Customers place orders. Each order has a date.\n", encoding="utf-8")
+    out = tmp_path / "model.json"
+    result = ubiq("er", "--from-text", str(needs), "--format", "json", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    model = ERModel.from_json(out.read_text(encoding="utf-8"))
+    names = {e.name for e in model.entities}
+    assert names and all(e.kind == "text" and e.location.path == str(needs) for e in model.entities)
+    assert all({r.from_entity, r.to_entity} <= names and not r.declared for r in model.relationships)
+    assert all(e.name[0].isupper() and e.name.isidentifier() for e in model.entities)
+    assert f"wrote {out}: {len(model.entities)} entit" in result.stderr

@@ -1,6 +1,8 @@
 """`ubiq.erModel` end to end: the real server over stdio, VS Code and Neovim client profiles; the
 model it returns is exactly what the library extracts, with the editor's unsaved text read instead
-of the file's; bad arguments are error responses and the server carries on."""
+of the file's; with `suggest` its suggestions come beside it (with progress) and a model class gets
+a code action that declares a suggested foreign key; `fromText` reads requirement text with the
+(tiny) model; bad arguments are error responses and the server carries on."""
 
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp_server.datamodel import extract, render
+from lsp_server.datamodel import Source, extract, extract_sources, render, suggest
 from tests.conftest import REPO, TINY
-from tests.e2e.conftest import server_config, start, stats
+from tests.e2e.conftest import send_raw, server_config, start, stats, wait_for_model
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -42,10 +44,36 @@ class Receipt(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
 """
+SHOP = """from sqlalchemy import Column, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id = Column(Integer, primary_key=True)
+    name = Column(String(50))
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, nullable=False)  # 顾客 — no key declared yet
+"""
+
+
+def accept_registrations(client: LanguageClient) -> None:
+    """Answer `client/registerCapability` (the server asks to watch glossary files) as editors do."""
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        return None
 
 
 @pytest_lsp.fixture(config=server_config(TINY), scope="module", params=["vscode", "neovim"])
 async def client(request, lsp_client: LanguageClient):
+    accept_registrations(lsp_client)
     initialize = lsp_client.initialize_session
 
     async def keep_result(params: types.InitializeParams) -> types.InitializeResult:
@@ -160,6 +188,8 @@ async def test_warnings_carry_their_location(client: LanguageClient):
         ([{"uri": 42}], "uri must be a file: URI"),
         ([{"uri": (ER / "nowhere").as_uri()}], "no such file or folder"),
         (["file:///x"], "expects one optional argument"),
+        ([{"fromText": "untitled:needs"}], "fromText must be a file: URI"),
+        ([{"fromText": (ER / "nowhere.txt").as_uri()}], "fromText: cannot read"),
     ],
 )
 async def test_bad_arguments_are_error_responses(client: LanguageClient, arguments: list, message: str):
@@ -178,6 +208,7 @@ def no_dot_config() -> ClientServerConfig:
 
 @pytest_lsp.fixture(config=no_dot_config(), scope="module")
 async def no_dot(lsp_client: LanguageClient):
+    accept_registrations(lsp_client)
     await start(lsp_client, "vscode")
     yield
     await lsp_client.shutdown_session()
@@ -188,3 +219,97 @@ async def test_svg_without_graphviz_is_a_clear_error(no_dot: LanguageClient):
         await er_model(no_dot, {"uri": MODERN.as_uri(), "format": "svg"})
     result = await er_model(no_dot, {"uri": MODERN.as_uri()})
     assert result["text"].startswith("erDiagram")
+
+
+async def test_suggestions_come_beside_the_model_with_progress(client: LanguageClient, tmp_path: Path):
+    models = tmp_path / "models.py"
+    models.write_text(SHOP, encoding="utf-8")
+    result = await er_model(client, {"uri": tmp_path.as_uri(), "suggest": True, "format": "dbml"})
+    expected = extract([tmp_path])
+    assert result["model"] == expected.to_dict()  # the facts as extracted, nothing mixed in
+    found = suggest(expected)
+    assert result["text"] == render(expected, "dbml", suggestions=found)
+    (suggestion,) = result["suggestions"]
+    assert suggestion == {**found[0].to_dict(), "uri": models.as_uri()}
+    assert suggestion["kind"] == "foreign-key" and suggestion["location"]["line"] == 16
+    reports = [r for values in client.progress_reports.values() for r in values]
+    assert any(isinstance(r, types.WorkDoneProgressBegin) and r.title == "Ubiq: ER model" for r in reports)
+    assert any(
+        isinstance(r, types.WorkDoneProgressEnd) and "1 suggestions" in (r.message or "") for r in reports
+    )
+    plain = await er_model(client, {"uri": tmp_path.as_uri()})
+    assert "suggestions" not in plain
+
+
+async def code_actions(client: LanguageClient, uri: str, line: int) -> list[dict[str, Any]]:
+    point = {"line": line, "character": 4}
+    return await send_raw(
+        client,
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        {
+            "textDocument": {"uri": uri},
+            "range": {"start": point, "end": point},
+            "context": {"diagnostics": []},
+        },
+    )
+
+
+def applied(text: str, edits: list[dict[str, Any]]) -> str:
+    """What the editor makes of the edits (positions before any edit; ASCII lines here)."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def offset(position: dict[str, int]) -> int:
+        return starts[position["line"]] + position["character"]
+
+    for edit in sorted(edits, key=lambda e: offset(e["range"]["start"]), reverse=True):
+        start, end = offset(edit["range"]["start"]), offset(edit["range"]["end"])
+        text = text[:start] + edit["newText"] + text[end:]
+    return text
+
+
+async def test_a_code_action_declares_a_suggested_foreign_key(client: LanguageClient, tmp_path: Path):
+    models = tmp_path / "models.py"
+    models.write_text(SHOP, encoding="utf-8")
+    uri = open_text(client, models, SHOP)
+    try:
+        line = SHOP.splitlines().index("class Order(Base):") + 3
+        assert not [a for a in await code_actions(client, uri, line) if "ForeignKey" in a["title"]]
+        await er_model(client, {"uri": tmp_path.as_uri(), "suggest": True})
+        actions = [a for a in await code_actions(client, uri, line) if "ForeignKey" in a["title"]]
+        assert [a["title"] for a in actions] == ['Ubiq: Declare customer_id as ForeignKey("customers.id")']
+        assert not [a for a in await code_actions(client, uri, 8) if "ForeignKey" in a["title"]]  # Customer
+        (change,) = actions[0]["edit"]["documentChanges"]
+        assert change["textDocument"] == {"uri": uri, "version": 1}
+        text = applied(SHOP, change["edits"])
+        assert 'customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False)' in text
+        assert text.startswith("from sqlalchemy import Column, Integer, String, ForeignKey\n")
+        model = extract_sources([Source(str(models), text)])
+        assert [(r.from_entity, r.to_entity, r.declared) for r in model.relationships] == [
+            ("Customer", "Order", True)
+        ]
+        assert suggest(model) == []
+    finally:
+        close(client, uri)
+
+
+async def test_requirement_text_is_read_with_the_model(client: LanguageClient, tmp_path: Path):
+    needs = tmp_path / "needs.md"
+    needs.write_text("Members borrow books. Each book has a title.\n", encoding="utf-8")
+    await wait_for_model(client)
+    try:
+        result = await er_model(client, {"fromText": needs.as_uri(), "format": "json"})
+    except Exception as error:  # a 135M model may find nothing the text names: said as an error
+        assert "found no entities" in str(error)
+        return
+    names = {e["name"] for e in result["model"]["entities"]}
+    assert all(
+        e["kind"] == "text" and e["location"]["path"] == str(needs) for e in result["model"]["entities"]
+    )
+    assert all({r["from_entity"], r["to_entity"]} <= names for r in result["model"]["relationships"])
+    reports = [r for values in client.progress_reports.values() for r in values]
+    assert any(
+        isinstance(r, types.WorkDoneProgressReport) and "attributes of" in (r.message or "") for r in reports
+    )

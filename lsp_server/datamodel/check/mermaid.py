@@ -87,6 +87,7 @@ _BLOCK = [
     (re.compile(r"\}"), "BLOCK_STOP"),
     (re.compile(r"."), "CHAR"),
 ]
+_COMMENT_LINE = re.compile(r"^[ \t]*%%(?!\{)[^\n]+", re.MULTILINE)  # Mermaid's `cleanupComments`
 _CARDINALITIES = {ONE, ZERO_OR_ONE, ZERO_OR_MORE, ONE_OR_MORE, "MD_PARENT"}
 _ENTITY_TOKENS = {"ENTITY_NAME", "UNICODE_TEXT", "NUM", "DECIMAL_NUM", "ENTITY_ONE"}
 
@@ -208,5 +209,6 @@ class _Parser:
 
 def parse_mermaid(source: str) -> Diagram:
     """The entities and relationships of an `erDiagram`; `DiagramSyntaxError` where Mermaid
-    would fail to parse it."""
-    return _Parser(tokenize(source)).parse()
+    would fail to parse it. `%%` comment lines are dropped first, as Mermaid's preprocessing does
+    (`%%{…}%%` directives are not comments)."""
+    return _Parser(tokenize(_COMMENT_LINE.sub("", source))).parse()

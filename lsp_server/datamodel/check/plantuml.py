@@ -25,7 +25,9 @@ _RELATION = re.compile(
     r"^(?P<a>\w+)\s+(?P<left>\|\||\|o|\}o|\}\|)(?:--|\.\.)(?P<right>\|\||o\||o\{|\|\{)\s+(?P<b>\w+)"
     r"(?:\s*:\s*(?P<label>.*))?$"
 )
-_SKIPPED = re.compile(r"^(hide|skinparam|title|left to right direction|top to bottom direction|')\b")
+_SKIPPED = re.compile(
+    r"^((hide|skinparam|title|left to right direction|top to bottom direction)\b|')"
+)  # ' starts a comment
 
 
 def parse_plantuml(source: str) -> Diagram:

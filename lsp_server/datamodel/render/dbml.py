@@ -66,7 +66,7 @@ def ref_columns(rel: Relationship, model: ERModel) -> tuple[list[str], list[str]
     return [column_name(parent, c) for c in referenced], [column_name(child, c) for c in rel.to_columns]
 
 
-def _endpoint(table: str, columns: list[str]) -> str:
+def endpoint(table: str, columns: list[str]) -> str:
     if len(columns) == 1:
         return f"{name(table)}.{name(columns[0])}"
     return f"{name(table)}.({', '.join(name(c) for c in columns)})"
@@ -114,8 +114,8 @@ def render_dbml(model: ERModel, collapse_associations: bool = True) -> str:
         left, right = columns
         parent_table, child_table = table_name(parent, model), table_name(child, model)
         if rel.cardinality == MANY_TO_MANY:
-            lines.append(f"Ref: {_endpoint(parent_table, left)} <> {_endpoint(child_table, right)}")
+            lines.append(f"Ref: {endpoint(parent_table, left)} <> {endpoint(child_table, right)}")
         else:
             operator = "-" if rel.cardinality == ONE_TO_ONE else ">"
-            lines.append(f"Ref: {_endpoint(child_table, right)} {operator} {_endpoint(parent_table, left)}")
+            lines.append(f"Ref: {endpoint(child_table, right)} {operator} {endpoint(parent_table, left)}")
     return "\n".join(lines).rstrip() + "\n"

@@ -13,11 +13,11 @@ from lsp_server.datamodel.render.view import diagram_view
 _FONT = "Helvetica,Arial,sans-serif"
 
 
-def _id(name: str) -> str:
+def quoted_id(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _arrows(rel: Relationship) -> tuple[str, str]:
+def arrows(rel: Relationship) -> tuple[str, str]:
     """(tail at `from`, head at `to`)."""
     if rel.cardinality == MANY_TO_MANY:
         return "crowodot", "crowodot"
@@ -50,13 +50,13 @@ def render_dot(model: ERModel, collapse_associations: bool = True) -> str:
         table = (
             '<table border="0" cellborder="1" cellspacing="0" cellpadding="4">' + "".join(rows) + "</table>"
         )
-        lines.append(f"  {_id(entity.name)} [label=<{table}>];")
+        lines.append(f"  {quoted_id(entity.name)} [label=<{table}>];")
     for rel in view.relationships:
-        tail, head = _arrows(rel)
+        tail, head = arrows(rel)
         style = "" if rel.declared else ", style=dashed"
         lines.append(
-            f"  {_id(rel.from_entity)} -> {_id(rel.to_entity)} "
-            f"[arrowtail={tail}, arrowhead={head}, label={_id(rel.label)}{style}];"
+            f"  {quoted_id(rel.from_entity)} -> {quoted_id(rel.to_entity)} "
+            f"[arrowtail={tail}, arrowhead={head}, label={quoted_id(rel.label)}{style}];"
         )
     lines.append("}")
     return "\n".join(lines) + "\n"

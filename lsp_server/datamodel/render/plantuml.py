@@ -20,7 +20,7 @@ def alias(name: str) -> str:
     return cleaned if cleaned and not cleaned[0].isdigit() else f"e_{cleaned}"
 
 
-def _aliases(names: list[str]) -> dict[str, str]:
+def entity_aliases(names: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for name in names:
         candidate, number = alias(name), 2
@@ -30,24 +30,24 @@ def _aliases(names: list[str]) -> dict[str, str]:
     return found
 
 
-def _text(value: str) -> str:
+def one_line(value: str) -> str:
     return " ".join(value.replace('"', "'").split())
 
 
 def render_plantuml(model: ERModel, collapse_associations: bool = True) -> str:
     view = diagram_view(model, collapse_associations)
-    aliases = _aliases([e.name for e in view.entities])
+    aliases = entity_aliases([e.name for e in view.entities])
     lines = ["@startuml", "hide circle", "skinparam linetype ortho", ""]
     for entity in view.entities:
-        lines.append(f'entity "{_text(entity.name)}" as {aliases[entity.name]} {{')
+        lines.append(f'entity "{one_line(entity.name)}" as {aliases[entity.name]} {{')
         keys = [a for a in entity.attributes if a.pk]
         rest = [a for a in entity.attributes if not a.pk]
         for group in (keys, rest):
             for attribute in group:
                 stereotypes = "".join(f" <<{k}>>" for k in keys_of(attribute))
                 mandatory = "* " if not attribute.nullable else ""
-                note = f" -- {_text(attribute.description)}" if attribute.description else ""
-                type_text = _text(attribute.type).replace(" ", "_") or "unknown"
+                note = f" -- {one_line(attribute.description)}" if attribute.description else ""
+                type_text = one_line(attribute.type).replace(" ", "_") or "unknown"
                 lines.append(f"  {mandatory}{attribute.name} : {type_text}{stereotypes}{note}")
             if group is keys and keys:
                 lines.append("  --")
@@ -56,7 +56,7 @@ def render_plantuml(model: ERModel, collapse_associations: bool = True) -> str:
     for rel in view.relationships:
         left, right = markers(rel)
         line = "--" if identifying(rel, model.entity(rel.to_entity)) else ".."
-        label = f" : {_text(rel.label)}" if rel.label else ""
+        label = f" : {one_line(rel.label)}" if rel.label else ""
         lines.append(f"{aliases[rel.from_entity]} {left}{line}{right} {aliases[rel.to_entity]}{label}")
     lines.append("@enduml")
     return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""An SVG picture of the model, drawn by Graphviz's `dot` (a system package, run as a
+"""An SVG picture from DOT text, drawn by Graphviz's `dot` (a system package, run as a
 subprocess with a time limit); a clear error naming the install command when it is missing."""
 
 from __future__ import annotations
@@ -6,8 +6,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from lsp_server.datamodel.model import ERModel
-from lsp_server.datamodel.render.dot import render_dot
 from lsp_server.errors import UbiqError
 
 INSTALL_HINT = (
@@ -39,7 +37,3 @@ def dot_svg(dot_text: str, timeout: float = 60.0, executable: str | None = None)
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GraphvizError(f"`dot` failed: {message[-1] if message else f'exit status {done.returncode}'}")
     return done.stdout.decode("utf-8")
-
-
-def render_svg(model: ERModel, collapse_associations: bool = True, timeout: float = 60.0) -> str:
-    return dot_svg(render_dot(model, collapse_associations), timeout=timeout)
