@@ -16,13 +16,15 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Raises OSError; callers turn it into their own user-facing error."""
+def write_atomic(path: Path, data: bytes, make_parents: bool = False) -> None:
+    """Raises OSError; callers turn it into their own user-facing error. Missing folders are an
+    error (a mistyped path) unless `make_parents` (e.g. a project's new `tests/`)."""
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = _new_file_mode()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -4,10 +4,7 @@ print it or write it as a diagram or schema, with suggestions drawn apart from t
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 import sys
-import tempfile
 from pathlib import Path
 
 from lsp_server.cli.common import add_model_flags, err, load_model, settings_from_args
@@ -25,6 +22,7 @@ from lsp_server.datamodel import (
 )
 from lsp_server.datamodel.render.ddl import DIALECTS
 from lsp_server.errors import InputError
+from lsp_server.files import write_atomic
 from lsp_server.glossary.index import TermIndex
 from lsp_server.glossary.store import Glossary, glossary_path
 
@@ -100,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        write_atomic(args.out, text)
+        _write(args.out, text)
         err.print(f"wrote {args.out}: {summary(model, suggestions)}", markup=False, soft_wrap=True)
     return 0
 
@@ -165,25 +163,8 @@ def check_writable(path: Path, force: bool) -> None:
         raise InputError(f"{path} exists", "pass --force to overwrite it")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """A temporary file in the same folder, then a rename: readers never see half a diagram.
-    A replaced file keeps its permissions; a new one gets the usual ones (the umask applies)."""
+def _write(path: Path, text: str) -> None:
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        write_atomic(path, text.encode("utf-8"))
     except OSError as exc:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -113,7 +113,7 @@ def verify(planned: Planned, report: Report, project_root: Path) -> None:
 def write(planned: Planned) -> Path:
     """Atomically (see `files.write_atomic`)."""
     try:
-        write_atomic(planned.path, planned.content.encode("utf-8"))
+        write_atomic(planned.path, planned.content.encode("utf-8"), make_parents=True)
     except OSError as exc:
         raise InputError(f"cannot write {planned.path}: {exc.strerror or exc}") from None
     return planned.path
