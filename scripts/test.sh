@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # System packages, where this machine lets us install them: bubblewrap isolates generated tests
 # (no network, read-only file system; without it they still run with limits, and the sandbox says
-# so); Graphviz's `dot` draws ER models as SVG (without it that format says how to install it).
-if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && ! { command -v bwrap && command -v dot; } >/dev/null; then
-  apt-get install -y -q bubblewrap graphviz >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bubblewrap graphviz >/dev/null; } || true
+# so); Graphviz's `dot` draws ER models as SVG; Chromium (and libkrb5-dev, which code-server's
+# native module builds against) runs the VS Code end-to-end test in code-server.
+PACKAGES="bubblewrap graphviz chromium libkrb5-dev"
+if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && ! { command -v bwrap && command -v dot && command -v chromium && dpkg -s libkrb5-dev; } >/dev/null 2>&1; then
+  timeout 900 apt-get install -y -q $PACKAGES >/dev/null 2>&1 || { timeout 300 apt-get update -q >/dev/null && timeout 900 apt-get install -y -q $PACKAGES >/dev/null; } || true
 fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --progress-bar off -q --upgrade pip

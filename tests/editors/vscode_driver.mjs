@@ -1,0 +1,136 @@
+// Drives code-server (VS Code in a browser) with headless Chromium: opens a Python file, waits for
+// Ubiq's model, types and waits for ghost text, opens the ER webview and screenshots it. Writes what
+// it saw to a JSON file (argv[2] is the config JSON path). Run by tests/editors/test_vscode_e2e.py.
+import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const require = createRequire(config.playwright + "/");
+const { chromium } = require("playwright-core");
+
+const result = { steps: [], error: null };
+const step = (name) => {
+  result.steps.push(name);
+  console.log(`step: ${name}`);
+};
+
+async function waitFor(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page.waitForTimeout(500);
+  await page.keyboard.press("Enter");
+}
+
+async function openFile(page, name) {
+  await page.keyboard.press("Control+P");
+  const quick = page.locator(".quick-input-widget input");
+  await quick.waitFor({ state: "visible", timeout: 10_000 });
+  await quick.fill(name);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(500);
+  await page.keyboard.press("Enter");
+  await page.locator(".tab.active", { hasText: name }).waitFor({ timeout: 30_000 });
+  await page.locator(".monaco-editor .view-lines").first().waitFor({ timeout: 30_000 });
+}
+
+const browser = await chromium.launch({
+  executablePath: config.chromium,
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+  ],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${config.url}/?folder=${encodeURIComponent(config.folder)}`);
+  await page.locator(".monaco-workbench").waitFor({ timeout: 120_000 });
+  step("workbench");
+
+  await openFile(page, config.file);
+  step("file open");
+
+  const item = page.locator(".statusbar-item", { hasText: "Ubiq" }).first();
+  result.status = await waitFor(async () => {
+    const icons = await item.locator(".codicon").evaluateAll((nodes) => nodes.map((n) => n.className)).catch(() => []);
+    const text = await item.innerText().catch(() => "");
+    if (icons.some((c) => c.includes("codicon-error"))) throw new Error(`Ubiq status: ${text}`);
+    return icons.some((c) => /codicon-(check|warning)\b/.test(c)) ? text : null;
+  }, config.modelTimeoutMs, "the model in the status bar");
+  step("model ready");
+
+  await page.locator(".monaco-editor .view-lines").first().click();
+  // The end of `    return` on the last line of code (the file ends with a newline), as in the Neovim test.
+  await page.keyboard.press("Control+End");
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("End");
+  await page.keyboard.type(" ");
+  result.ghost = await waitFor(
+    async () => {
+      const ghost = page.locator(".monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview, .monaco-editor .ghost-text");
+      return (await ghost.count()) > 0 ? (await ghost.allInnerTexts()).join("\n") || "(shown)" : null;
+    },
+    config.ghostTimeoutMs,
+    "ghost text",
+  );
+  await page.screenshot({ path: `${config.out}/ghost.png` });
+  step("ghost text");
+  await page.keyboard.press("Tab");
+  await page.waitForTimeout(500);
+  result.accepted = (await page.locator(".monaco-editor .view-lines").first().innerText()).replace(/\u00a0/g, " ");
+  step("accepted");
+
+  await page.keyboard.press("Escape");
+  await runCommand(page, "Ubiq: Show ER Model");
+  result.er = await waitFor(
+    async () => {
+      for (const frame of page.frames()) {
+        const rendered = await frame.evaluate(() => document.body?.dataset?.rendered ?? null).catch(() => null);
+        if (rendered) {
+          const svg = await frame.evaluate(() => document.querySelector("#diagram svg")?.outerHTML.length ?? 0);
+          const source = await frame.evaluate(() => document.getElementById("source")?.textContent ?? "");
+          return { rendered, svg, source };
+        }
+      }
+      return null;
+    },
+    60_000,
+    "the ER webview",
+  );
+  await page.waitForTimeout(1000);
+  await page.screenshot({ path: `${config.out}/er.png` });
+  step("er view");
+
+  await openFile(page, config.module);
+  await runCommand(page, "Ubiq: Generate Tests for This File");
+  // The test file's tab, or the server's message that the (tiny) model kept no test.
+  result.tests = await waitFor(
+    async () => {
+      if ((await page.locator(".tab", { hasText: config.testFile }).count()) > 0) return { written: true };
+      const toast = page.locator(".notification-toast", { hasText: "could not generate tests" });
+      return (await toast.count()) > 0 ? { written: false, message: await toast.first().innerText() } : null;
+    },
+    config.genTimeoutMs,
+    "the generated tests",
+  );
+  await page.waitForTimeout(1000);
+  await page.screenshot({ path: `${config.out}/tests.png` });
+  step("tests");
+} catch (error) {
+  result.error = String(error?.stack ?? error);
+  await browser.contexts()[0]?.pages()[0]?.screenshot({ path: `${config.out}/failure.png` }).catch(() => {});
+} finally {
+  writeFileSync(config.result, JSON.stringify(result, null, 2));
+  await browser.close();
+}
