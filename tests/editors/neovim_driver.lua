@@ -192,7 +192,10 @@ local function gen_tests()
   end)
   if outcome.written then
     outcome.text = buffer_text(outcome.bufnr)
-    outcome.shown = vim.fn.bufwinid(outcome.bufnr) ~= -1
+    -- The edit lands before the command's answer, which is what makes the plugin open the file.
+    outcome.shown = pcall(wait_for, "the test file in a window", 15000, function()
+      return vim.fn.bufwinid(outcome.bufnr) ~= -1
+    end)
     api.nvim_buf_call(outcome.bufnr, function()
       vim.cmd.write()
     end)
