@@ -33,12 +33,16 @@ from lsp_server.testgen.cases import (
     raised,
 )
 from lsp_server.testgen.examples import arguments
+from lsp_server.testgen.mutate import Mutator
 from lsp_server.testgen.targets import ModuleInfo, Target
 
 log = logging.getLogger(__name__)
 STABILITY_RUNS = 3
 STALE_ROUNDS = 2  # rounds in a row without new coverage before giving up
 RESERVE = 0.2  # share of the budget kept for running, stabilising and measuring the tests
+WHOLE_CASE_SECONDS = 40  # budget per target below which the first round asks only for calls
+EXPLORE_GENERATIONS = 10  # model-free variant rounds after each model round, while they add coverage
+EXPLORE_VARIANTS = 80  # variants run per generation (one sandboxed pytest run)
 
 OnProgress = Callable[[str, float], None]  # (message, fraction done 0..1)
 
@@ -110,6 +114,7 @@ class Generator:
         self.names: set[str] = set()
         self.ask_seconds: dict[str, list[float]] = {"cases": [], "probe": []}
         self.round = 0
+        self.mutator = Mutator(module.source)
         self.started = time.monotonic()
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -289,15 +294,15 @@ class Generator:
             self._discard(case, f"error: {message.strip().split(chr(10))[0][:160]}")
 
     def _probe_now(self, round_no: int, remaining: int) -> bool:
-        """Whole cases in the first round while the budget allows one request per target left;
-        calls only in coverage rounds, or when whole cases would not reach every target in time."""
+        """Whole cases (the model's own expectations) only in the first round, and only while the
+        budget gives every target left a whole request and room to explore around it; otherwise
+        calls only — about 3× cheaper, and exploration then finds most of the coverage."""
         if round_no > 0:
             return True
-        spent = self.ask_seconds["cases"]
-        if not spent:
-            return False
         usable = self._time_left() - RESERVE * self.options.budget_s
-        return usable < remaining * (sum(spent) / len(spent))
+        spent = self.ask_seconds["cases"]
+        per_target = sum(spent) / len(spent) if spent else WHOLE_CASE_SECONDS
+        return usable < remaining * max(per_target, WHOLE_CASE_SECONDS)
 
     def _run_timeout(self, cases: list[Case]) -> float:
         return 30.0 + runner.PER_TEST_SECONDS * len(cases)
@@ -318,20 +323,51 @@ class Generator:
         return [c for c in cases if c.function not in flaky]
 
     def _useful(self, cases: list[Case]) -> tuple[list[Case], runner.RunReport]:
-        """Keep, greedily, only tests that cover a line no kept test covers."""
+        """Keep, greedily, only tests that run a line or take a branch no kept test does."""
         report = runner.run_cases(self.module, cases, timeout=self._run_timeout(cases))
-        covered: set[int] = set()
+
+        def reach(case: Case) -> set:
+            return report.lines_by_test.get(case.function, set()) | report.arcs_by_test.get(
+                case.function, set()
+            )
+
+        covered: set = set()
         kept = []
-        ranked = sorted(cases, key=lambda c: -len(report.lines_by_test.get(c.function, set())))
-        for case in ranked:
-            lines = report.lines_by_test.get(case.function, set())
-            if lines - covered:
-                covered |= lines
+        for case in sorted(cases, key=lambda c: -len(reach(c))):
+            if reach(case) - covered:
+                covered |= reach(case)
                 kept.append(case)
             else:
                 self._discard(case, "redundant: adds no coverage")
         order = {c.function: i for i, c in enumerate(cases)}
         return sorted(kept, key=lambda c: order[c.function]), report
+
+    def _explore(self, kept: list[Case], report: runner.RunReport) -> tuple[list[Case], runner.RunReport]:
+        """Model-free generations around the kept tests (see mutate.py), while they still add
+        coverage and the budget lasts: cheap next to a model request, and where most branches are."""
+        stale = 0
+        for _ in range(EXPLORE_GENERATIONS):
+            if stale >= STALE_ROUNDS or self._time_left() <= RESERVE * self.options.budget_s:
+                break
+            seeds = [c for c in kept if not c.raises] or kept
+            per_seed = max(2, EXPLORE_VARIANTS // max(1, len(seeds)))
+            variants = [v for seed in seeds for v in self.mutator.variants(seed, per_seed)]
+            variants = self.mutator.rng.sample(variants, min(EXPLORE_VARIANTS, len(variants)))
+            if not variants:
+                break
+            self.on_progress(f"trying {len(variants)} variants of the kept tests", 0.9)
+            for case in variants:
+                self._name(case)
+                self.stats[case.target].generated += 1
+            settled = self._settle(variants)
+            before = report.covered_arcs
+            kept, report = self._useful(kept + settled)
+            stale = stale + 1 if report.covered_arcs <= before else 0
+            log.info(
+                "explored %d variants: %d ran, %d new lines or branches, %.0f s left",
+                len(variants), len(settled), len(report.covered_arcs - before), self._time_left(),
+            )  # fmt: skip
+        return kept, report
 
     def _uncovered(self, target: Target, missing: set[int]) -> str:
         lines = self.module.source.splitlines()
@@ -376,9 +412,10 @@ class Generator:
                 if self._time_left() <= 0:
                     break
                 continue
-            before = set(report.covered_lines) if report else set()
+            before = report.covered_arcs if report else set()
             kept, report = self._useful(kept + settled)
-            stale = stale + 1 if report.covered_lines <= before else 0
+            kept, report = self._explore(kept, report)
+            stale = stale + 1 if report.covered_arcs <= before else 0
             if stale >= STALE_ROUNDS or self._time_left() <= 0:
                 break  # no gain twice in a row (sampling differs per round), or out of time
         self.on_progress("checking that the kept tests are stable", 0.95)

@@ -9,6 +9,7 @@ so tests that add no coverage can be dropped.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class Outcome:
 class RunReport:
     outcomes: dict[str, Outcome]
     lines_by_test: dict[str, set[int]] = field(default_factory=dict)
+    arcs_by_test: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # branch coverage
     covered_lines: set[int] = field(default_factory=set)
     missing_lines: set[int] = field(default_factory=set)
     branches: tuple[int, int] = (0, 0)  # (covered, total)
@@ -73,6 +75,11 @@ class RunReport:
     def line_rate(self) -> float:
         total = len(self.covered_lines) + len(self.missing_lines)
         return len(self.covered_lines) / total if total else 0.0
+
+    @property
+    def covered_arcs(self) -> set:
+        """Lines run and branches taken, by any test: what a new test must add to."""
+        return set(self.covered_lines) | {arc for arcs in self.arcs_by_test.values() for arc in arcs}
 
     @property
     def branch_rate(self) -> float:
@@ -203,3 +210,12 @@ def _read_coverage(workdir: Path, module: ModuleInfo, report: RunReport) -> None
         for context in contexts:
             if context:
                 report.lines_by_test.setdefault(context.rsplit(".", 1)[-1], set()).add(int(line))
+    # Arcs per test, so that a test taking the other side of a branch counts as adding coverage.
+    data = cov.get_data()
+    measured = next((f for f in data.measured_files() if Path(f).resolve() == module.path), None)
+    for context in data.measured_contexts() if measured else ():
+        if context:
+            data.set_query_contexts([f"^{re.escape(context)}$"])
+            arcs = data.arcs(measured) or []
+            report.arcs_by_test[context.rsplit(".", 1)[-1]] = {(a, b) for a, b in arcs if a > 0 and a != b}
+    data.set_query_contexts(None)

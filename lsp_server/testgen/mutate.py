@@ -1,0 +1,280 @@
+"""Model-free exploration around the calls the model wrote: new values, same shapes.
+
+A 0.5B model is good at the shape of a call (how to build the object, which kinds of argument a
+function takes) and poor at choosing the values that reach the next branch; search-based tools
+(Pynguin) get their coverage from many cheap value changes seeded with the module's own
+constants. So every kept call seeds variants — a literal replaced, a list shortened, an optional
+keyword argument added — that the code then answers for itself (observed values, like probes).
+Nothing here runs code: variants are built from the syntax tree and handed back as probe cases.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from lsp_server.testgen.cases import UNKNOWN, Case, slug
+
+MAX_STRING = 40  # longer module strings are messages, not values the code branches on
+MAX_INT = 1000  # mutated numbers stay small: a test must run in milliseconds
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: object  # the default's value (a literal), or `_REQUIRED`
+    keyword_only: bool = False
+
+
+_REQUIRED = object()
+
+
+def constant_pool(source: str) -> list[object]:
+    """The module's own literals (strings it compares with, numbers it checks against), which is
+    where the interesting values for its branches usually are."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    seen: dict[tuple[type, object], object] = {}
+    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Constant) or isinstance(node.value, bool) or id(node) in docstrings:
+            continue
+        value = node.value
+        short = isinstance(value, (str, bytes)) and len(value) <= MAX_STRING
+        small = isinstance(value, (int, float)) and abs(value) <= MAX_INT
+        if short or small:
+            seen.setdefault((type(value), value), value)
+    return list(seen.values())
+
+
+def signatures(source: str) -> dict[str, list[Parameter]]:
+    """Parameters, per callable name as a test spells it: `func`, `Class` (its __init__) and
+    `.method` (called on an object). Only those with defaults can be added to a call."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    result: dict[str, list[Parameter]] = {}
+
+    def params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Parameter]:
+        args = fn.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults = [_REQUIRED] * (len(positional) - len(args.defaults)) + [_literal(d) for d in args.defaults]
+        pairs = zip(positional, defaults, strict=True)
+        found = [Parameter(a.arg, d) for a, d in pairs if a.arg not in ("self", "cls")]
+        found += [
+            Parameter(a.arg, _REQUIRED if d is None else _literal(d), keyword_only=True)
+            for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+        ]
+        return found
+
+    forwarding: list[str] = []  # callables taking **kwargs, which usually pass them on
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            result[node.name] = params(node)
+            if node.args.kwarg is not None:
+                forwarding.append(node.name)
+        elif isinstance(node, ast.ClassDef):
+            for member in node.body:
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    name = node.name if member.name == "__init__" else f".{member.name}"
+                    result.setdefault(name, params(member))
+    # `wrap(text, width=70, **kwargs)` hands kwargs to `TextWrapper(...)`: offer the module's other
+    # optional parameters to such functions too (a wrong guess is a TypeError, discarded).
+    for name in forwarding:
+        own = {p.name for p in result[name]}
+        others = {p.name: p for ps in result.values() for p in ps if p.default is not _REQUIRED}
+        result[name] = result[name] + [p for n, p in others.items() if n not in own]
+    return result
+
+
+def _literal(node: ast.expr) -> object:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError):
+        return _REQUIRED  # a default that is not a literal: leave the parameter alone
+
+
+class Mutator:
+    """Builds variants of cases; seeded, so the same run gives the same tests."""
+
+    def __init__(self, source: str, seed: int = 0) -> None:
+        self.pool = constant_pool(source)
+        self.signatures = signatures(source)
+        self.rng = random.Random(seed)
+
+    def variants(self, case: Case, limit: int) -> list[Case]:
+        """Up to `limit` distinct new cases, each one change away from `case`."""
+        statements = [*case.setup, case.call]
+        try:
+            trees = [ast.parse(s, mode="exec") for s in case.setup] + [ast.parse(case.call, mode="eval")]
+        except SyntaxError:
+            return []
+        changes = [(i, change) for i, tree in enumerate(trees) for change in self._changes(tree)]
+        self.rng.shuffle(changes)
+        seen = {tuple(statements)}
+        result: list[Case] = []
+        for index, change in changes:
+            if len(result) >= limit:
+                break
+            tree = ast.parse(statements[index], mode="eval" if index == len(trees) - 1 else "exec")
+            if not change(tree):
+                continue
+            try:
+                text = ast.unparse(ast.fix_missing_locations(tree))
+            except (ValueError, TypeError, RecursionError):
+                continue
+            variant = [*statements[:index], text, *statements[index + 1 :]]
+            if tuple(variant) in seen or len(text) > 200:
+                continue
+            seen.add(tuple(variant))
+            call = variant[-1]
+            args = call[call.rfind("(") + 1 :] if "(" in call else call
+            result.append(
+                Case(
+                    target=case.target,
+                    name=slug(args)[:30].strip("_") or "no_args",
+                    setup=variant[:-1],
+                    call=call,
+                    expected=UNKNOWN,
+                    probe=True,
+                )
+            )
+        return result
+
+    # -- changes: each finds its node in a fresh copy of the tree by position, then edits it --------
+
+    def _changes(self, tree: ast.AST) -> Iterator:
+        for position, node in enumerate(ast.walk(tree)):
+            if isinstance(node, ast.Constant):
+                for value in self._values(node.value):
+                    yield _replace_constant(position, value)
+            elif isinstance(node, (ast.List, ast.Tuple, ast.Set)) and node.elts:
+                yield _drop_element(position, 0)
+                yield _drop_element(position, len(node.elts) - 1)
+                yield _clear(position)
+            elif isinstance(node, ast.Call):
+                yield from self._keyword_changes(position, node)
+
+    def _values(self, value: object) -> list[object]:
+        """Replacements for one literal: edge values of its kind and the module's own constants."""
+        pool = [v for v in self.pool if type(v) is type(value) and v != value]
+        picks = self.rng.sample(pool, min(4, len(pool)))
+        if isinstance(value, bool):
+            return [not value]
+        if isinstance(value, (int, float)):
+            # Numbers cross between int and float: `int(h * 6)` branches on fractions of an int.
+            random_ = [round(self.rng.uniform(-2, 2), 2), round(self.rng.random(), 2)]
+            near = [0, 1, -1, value + 1, value - 1, value * 2, -value, value / 2, value + 0.5, 0.5]
+            numbers = [v for v in self.pool if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            picks = self.rng.sample(numbers, min(4, len(numbers)))
+            return [v for v in dict.fromkeys(near + random_ + picks) if abs(v) <= MAX_INT and v != value]
+        if isinstance(value, str):
+            edits = ["", value[: len(value) // 2], value + value, value.upper(), f" {value} ", f"{value}\n"]
+            mixed = [value + p for p in picks[:2]] + [p + value for p in picks[2:3]]
+            encoded = [value.encode("latin-1")] if value.isascii() else []
+            fresh = dict.fromkeys(edits + picks + mixed + self._character_edits(value) + encoded)
+            return [v for v in fresh if v != value and len(v) <= 2 * MAX_STRING]
+        if isinstance(value, bytes):
+            return [v for v in dict.fromkeys([b"", value + value, *picks]) if v != value]
+        if value is None:  # an optional setting: its kind is unknown, so try the common ones
+            return self.rng.sample([0, 1, 2, 3, "", " ", "x", True, False, 0.5], 6)
+        return []
+
+    def _character_edits(self, value: str) -> list[str]:
+        """A character inserted, deleted or replaced at a random place: the module's own
+        one-character constants first (a parser's `[`, `!`, `-`), then any printable one."""
+        singles = [v for v in self.pool if isinstance(v, str) and len(v) == 1]
+        chars = singles + [chr(self.rng.randrange(32, 127))]
+        result = []
+        for _ in range(3):
+            at = self.rng.randrange(len(value) + 1)
+            char = self.rng.choice(chars)
+            result.append(value[:at] + char + value[at:])
+            if value:
+                at = min(at, len(value) - 1)
+                result.append(value[:at] + value[at + 1 :])
+                result.append(value[:at] + char + value[at + 1 :])
+        return result
+
+    def _keyword_changes(self, position: int, call: ast.Call) -> Iterator:
+        func = call.func
+        name = f".{func.attr}" if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        params = self.signatures.get(name, [])
+        given = {k.arg for k in call.keywords} | {p.name for p in params[: len(call.args)]}
+        for param in params:
+            if param.name in given or param.default is _REQUIRED:
+                continue
+            for value in self._values(param.default)[:4]:
+                yield _add_keyword(position, param.name, value)
+        for index, keyword in enumerate(call.keywords):
+            if keyword.arg is not None:
+                yield _drop_keyword(position, index)
+
+
+def _node_at(tree: ast.AST, position: int) -> ast.AST | None:
+    for i, node in enumerate(ast.walk(tree)):
+        if i == position:
+            return node
+    return None
+
+
+def _replace_constant(position: int, value: object):  # noqa: ANN202 - a change function
+    def change(tree: ast.AST) -> bool:
+        node = _node_at(tree, position)
+        if not isinstance(node, ast.Constant):
+            return False
+        node.value = value
+        return True
+
+    return change
+
+
+def _drop_element(position: int, index: int):  # noqa: ANN202
+    def change(tree: ast.AST) -> bool:
+        node = _node_at(tree, position)
+        if not isinstance(node, (ast.List, ast.Tuple, ast.Set)) or len(node.elts) <= index:
+            return False
+        if isinstance(node, ast.Set) and len(node.elts) == 1:
+            return False  # `{}` would be a dict
+        del node.elts[index]
+        return True
+
+    return change
+
+
+def _clear(position: int):  # noqa: ANN202
+    def change(tree: ast.AST) -> bool:
+        node = _node_at(tree, position)
+        if not isinstance(node, (ast.List, ast.Tuple)):
+            return False
+        node.elts = []
+        return True
+
+    return change
+
+
+def _add_keyword(position: int, name: str, value: object):  # noqa: ANN202
+    def change(tree: ast.AST) -> bool:
+        node = _node_at(tree, position)
+        if not isinstance(node, ast.Call):
+            return False
+        node.keywords.append(ast.keyword(arg=name, value=ast.Constant(value)))
+        return True
+
+    return change
+
+
+def _drop_keyword(position: int, index: int):  # noqa: ANN202
+    def change(tree: ast.AST) -> bool:
+        node = _node_at(tree, position)
+        if not isinstance(node, ast.Call) or len(node.keywords) <= index:
+            return False
+        del node.keywords[index]
+        return True
+
+    return change

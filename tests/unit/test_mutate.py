@@ -1,0 +1,91 @@
+"""The model-free variant builder behind gen-tests' exploration: pure syntax, no code is run."""
+
+import ast
+import textwrap
+
+from lsp_server.testgen.cases import UNKNOWN, Case
+from lsp_server.testgen.mutate import Mutator, constant_pool, signatures
+
+SOURCE = textwrap.dedent(
+    '''
+    """A module docstring that is not a value."""
+    LIMIT = 10
+
+    def parse(text, strict=False, sep=","):
+        """Split text."""
+        if text.startswith("["):
+            return text[1:]
+        return text.split(sep)
+
+    def wrap(text, width=70, **kwargs):
+        return Wrapper(width=width, **kwargs).wrap(text)
+
+    class Wrapper:
+        def __init__(self, width=70, indent="", max_lines=None):
+            self.width = width
+
+        def wrap(self, text, *, keep=True):
+            return [text]
+    '''
+)
+
+
+def case(call: str, setup: list[str] | None = None) -> Case:
+    return Case(target="parse", name="seed", setup=setup or [], call=call, expected="1")
+
+
+def test_constant_pool_has_the_modules_values_but_not_its_docstrings():
+    pool = constant_pool(SOURCE)
+    assert "[" in pool and "," in pool and 10 in pool and 1 in pool
+    assert not any(isinstance(v, str) and "docstring" in v for v in pool)
+    assert "Split text." not in pool
+
+
+def test_signatures_list_optional_parameters_and_forward_kwargs():
+    found = signatures(SOURCE)
+    assert [p.name for p in found["parse"]] == ["text", "strict", "sep"]
+    assert [p.name for p in found["Wrapper"]] == ["width", "indent", "max_lines"]
+    assert [(p.name, p.keyword_only) for p in found[".wrap"]] == [("text", False), ("keep", True)]
+    assert found["wrap"][0].name == "text"
+    # wrap takes **kwargs, so the module's other optional parameters are offered to it too
+    assert {"indent", "max_lines", "strict"} <= {p.name for p in found["wrap"]}
+
+
+def test_variants_are_distinct_parse_and_stay_probes():
+    seed = case("parse('a,b', sep=',')")
+    variants = Mutator(SOURCE, seed=1).variants(seed, 30)
+    assert 10 <= len(variants) <= 30
+    calls = [v.call for v in variants]
+    assert len(set(calls)) == len(calls) and seed.call not in calls
+    for variant in variants:
+        ast.parse(variant.call, mode="eval")
+        assert variant.probe and variant.expected == UNKNOWN and variant.target == "parse"
+        assert variant.problems() is None
+
+
+def test_variants_add_optional_keywords_and_use_module_constants():
+    seed = case("parse('abc')")
+    calls = {v.call for v in Mutator(SOURCE, seed=2).variants(seed, 200)}
+    assert any("strict=True" in c for c in calls)
+    assert any("sep=" in c for c in calls)
+    assert "parse('')" in calls
+    assert any(c.startswith("parse('[") or "[" in c for c in calls)
+
+
+def test_variants_change_setup_statements_too():
+    seed = case("obj.wrap('x')", setup=["obj = Wrapper(width=5)"])
+    variants = Mutator(SOURCE, seed=3).variants(seed, 200)
+    assert any(v.setup != seed.setup for v in variants)
+    assert any("indent=" in v.setup[0] or "max_lines=" in v.setup[0] for v in variants)
+    assert any("keep=False" in v.call for v in variants)
+
+
+def test_same_seed_same_variants():
+    seed = case("parse('a,b', sep=',')")
+    first = [v.call for v in Mutator(SOURCE, seed=7).variants(seed, 20)]
+    again = [v.call for v in Mutator(SOURCE, seed=7).variants(seed, 20)]
+    assert first == again
+
+
+def test_a_call_that_does_not_parse_has_no_variants():
+    assert Mutator(SOURCE).variants(case("parse('a'"), 10) == []
