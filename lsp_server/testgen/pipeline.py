@@ -39,7 +39,7 @@ from lsp_server.testgen.targets import ModuleInfo, Target
 log = logging.getLogger(__name__)
 STABILITY_RUNS = 3
 STALE_ROUNDS = 2  # rounds in a row without new coverage before giving up
-RESERVE = 0.2  # share of the budget kept for running, stabilising and measuring the tests
+RESERVE = 0.1  # share of the budget kept for stabilising and measuring the kept tests (a few runs)
 WHOLE_CASE_SECONDS = 40  # budget per target below which the first round asks only for calls
 EXPLORE_GENERATIONS = 10  # model-free variant rounds after each model round, while they add coverage
 EXPLORE_VARIANTS = 80  # variants run per generation (one sandboxed pytest run)
