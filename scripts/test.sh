@@ -11,6 +11,10 @@ PACKAGES="bubblewrap graphviz chromium libkrb5-dev"
 if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && ! { command -v bwrap && command -v dot && command -v chromium && dpkg -s libkrb5-dev; } >/dev/null 2>&1; then
   timeout 900 apt-get install -y -q $PACKAGES >/dev/null 2>&1 || { timeout 300 apt-get update -q >/dev/null && timeout 900 apt-get install -y -q $PACKAGES >/dev/null; } || true
 fi
+# Emacs with eglot, for the test of the README's Emacs configuration (tests/editors/test_emacs.py).
+if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && ! command -v emacs >/dev/null; then
+  timeout 900 apt-get install -y -q --no-install-recommends emacs-nox elpa-eglot >/dev/null 2>&1 || { timeout 300 apt-get update -q >/dev/null && timeout 900 apt-get install -y -q --no-install-recommends emacs-nox elpa-eglot >/dev/null; } || true
+fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --progress-bar off -q --upgrade pip
 # llama-cpp-python compiles llama.cpp on first install (about 5-15 minutes on 2 cores; cached after).

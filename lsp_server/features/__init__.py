@@ -12,6 +12,7 @@ def create_server() -> UbiqServer:
         completion,
         documents,
         er_model,
+        evaluate,
         glossary,
         inline_completion,
         lifecycle,
@@ -21,7 +22,7 @@ def create_server() -> UbiqServer:
     server = UbiqServer()
     features = (
         lifecycle, documents, inline_completion, completion, code_actions, commands,
-        er_model, glossary, rename,
+        er_model, evaluate, glossary, rename,
     )  # fmt: skip
     for module in features:
         module.register(server)

@@ -1,4 +1,4 @@
---- Ubiq's user commands: :UbiqGenTests, :UbiqGlossaryAdd, :UbiqER, :UbiqStats.
+--- Ubiq's user commands: :UbiqGenTests, :UbiqGlossaryAdd, :UbiqER, :UbiqStats, :UbiqEval.
 local M = {}
 
 local api = vim.api
@@ -182,6 +182,24 @@ function M.stats(reset)
   end)
 end
 
+--- Compare models on tasks cut from the workspace (`ubiq eval`); the server opens report.md.
+---@param fargs string[]  an optional task count, then models (paths, pack names or "remote")
+function M.eval(fargs)
+  local options = { models = {} }
+  for _, arg in ipairs(fargs) do
+    if arg:match("^%d+$") then
+      options.tasks = tonumber(arg)
+    else
+      table.insert(options.models, arg)
+    end
+  end
+  M.execute("ubiq.eval", { options }, function(result)
+    if type(result) == "table" and type(result.recommendation) == "string" then
+      notify("eval: " .. result.recommendation .. " (" .. tostring(result.report) .. ")")
+    end
+  end)
+end
+
 function M.create()
   local command = api.nvim_create_user_command
   command("UbiqGenTests", function(args)
@@ -213,6 +231,9 @@ function M.create()
   command("UbiqStats", function(args)
     M.stats(args.bang)
   end, { bang = true, desc = "Ubiq: completion statistics and model state (! resets them)" })
+  command("UbiqEval", function(args)
+    M.eval(args.fargs)
+  end, { nargs = "*", desc = "Ubiq: compare models on this workspace ([tasks] [model ...])" })
 end
 
 return M

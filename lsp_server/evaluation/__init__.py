@@ -1,0 +1,1 @@
+"""`ubiq eval`: which model and quantization is good enough on the team's own code, at what speed."""
