@@ -30,7 +30,13 @@ class ModelSettings:
     """A GGUF file, a model pack name (`ubiq models`), or `hf:REPO/FILE` once pulled."""
     backend: str = field(default="local", metadata={"env": "UBIQ_BACKEND", "choices": ("local", "remote")})
     url: str = field(default="", metadata={"env": "UBIQ_URL"})
-    api_key_env: str = ""
+    """The remote server's base URL (llama-server or OpenAI-compatible) when backend is remote."""
+    api_key_env: str = field(default="", metadata={"env": "UBIQ_API_KEY_ENV"})
+    """The name of the environment variable holding the API key: the key never sits in settings."""
+    ca_bundle: str = field(default="", metadata={"env": "UBIQ_CA_BUNDLE"})
+    """A PEM file of CA certificates to trust for https instead of the system's (verification stays on)."""
+    remote_model: str = field(default="", metadata={"env": "UBIQ_REMOTE_MODEL"})
+    """The model to ask an OpenAI-compatible server for when it serves several (default: its first)."""
     threads: int = field(default=0, metadata={"env": "UBIQ_THREADS", "min": 0, "max": 256})
     """0 = measure at load time and keep the fastest thread count."""
     context_size: int = field(default=4096, metadata={"env": "UBIQ_CONTEXT_SIZE", "min": 256, "max": 1 << 20})

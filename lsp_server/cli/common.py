@@ -26,6 +26,17 @@ def add_model_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: measured at load)")
     group.add_argument("--context-size", type=int, metavar="N", help="context window in tokens")
     group.add_argument("--gpu-layers", type=int, metavar="N", help="layers to offload to a GPU (-1: all)")
+    group.add_argument("--backend", choices=("local", "remote"), help="run the model here, or use a server")
+    group.add_argument(
+        "--url", metavar="URL", help="the server for --backend remote (llama-server, OpenAI API)"
+    )
+    group.add_argument(
+        "--api-key-env", metavar="NAME", help="environment variable holding the server's API key"
+    )
+    group.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for an https server")
+    group.add_argument(
+        "--remote-model", metavar="NAME", help="which model to ask an OpenAI-compatible server for"
+    )
 
 
 def settings_from_args(args: argparse.Namespace, start: Path | None = None) -> Settings:
@@ -36,6 +47,11 @@ def settings_from_args(args: argparse.Namespace, start: Path | None = None) -> S
         ("threads", "threads"),
         ("context_size", "contextSize"),
         ("gpu_layers", "gpuLayers"),
+        ("backend", "backend"),
+        ("url", "url"),
+        ("api_key_env", "apiKeyEnv"),
+        ("ca_bundle", "caBundle"),
+        ("remote_model", "remoteModel"),
     ):
         value = getattr(args, flag, None)
         if value is not None:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lsp_server.cli.common import add_model_flags, load_model, settings_from_args
-from lsp_server.engine.backend import CompletionRequest
+from lsp_server.engine.backend import CompletionRequest, ModelInfo
 
 # A realistic completion prompt: ~200 tokens of Python, then a short generation.
 _PROBE = '''import json
@@ -69,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
         advice.append(
             "generation is slow (< 8 tok/s): try a smaller model, fewer threads if the "
             "machine is busy, or model.gpuLayers if you have a GPU"
+            if info.backend == "local"
+            else "generation is slow (< 8 tok/s): the server is busy or too small for its model"
         )
+    advice += info.server.get("notes", [])
     report = {
         "model": info.to_dict(),
         "load_seconds": round(load_s, 2),
@@ -85,20 +88,13 @@ def run(args: argparse.Namespace) -> int:
     table.add_column(style="bold")
     table.add_column()
     rows = [
-        ("model", f"{info.name} ({info.architecture})"),
-        ("file", info.path),
+        ("model", f"{info.name} ({info.architecture})" if info.architecture else info.name),
+        ("file" if info.backend == "local" else "server", info.path),
         ("chosen by", info.source),
         ("fill-in-the-middle", "yes" if info.fim else "no (prefix-only completion)"),
         ("context", f"{info.context_size} tokens (trained: {info.trained_context or '?'})"),
-        ("threads", f"{info.threads} generating, {info.threads_batch} for prompts"),
-        *[
-            (
-                f"  measured, {n} threads",
-                f"prompt {v['prompt']:.0f} tok/s, generation {v['generation']:.0f} tok/s",
-            )
-            for n, v in info.thread_timings.items()
-        ],
-        ("load time", f"{load_s:.1f} s"),
+        *(_local_rows(info) if info.backend == "local" else _server_rows(info.server)),
+        ("load time" if info.backend == "local" else "connect and detect", f"{load_s:.1f} s"),
         ("prompt speed", f"{prompt_tps:.0f} tok/s ({s.evaluated_tokens} tokens)"),
         ("generation speed", f"{gen_tps:.0f} tok/s ({s.generated_tokens} tokens)"),
     ]
@@ -109,3 +105,36 @@ def run(args: argparse.Namespace) -> int:
     for line in advice or ["all good"]:
         console.print(f"- {line}", markup=False)
     return 0
+
+
+def _local_rows(info: ModelInfo) -> list[tuple[str, str]]:
+    return [
+        ("threads", f"{info.threads} generating, {info.threads_batch} for prompts"),
+        *[
+            (
+                f"  measured, {n} threads",
+                f"prompt {v['prompt']:.0f} tok/s, generation {v['generation']:.0f} tok/s",
+            )
+            for n, v in info.thread_timings.items()
+        ],
+    ]
+
+
+def _server_rows(server: dict) -> list[tuple[str, str]]:
+    """What the remote backend found out about its server at start."""
+    fim = server.get("fim_format") or "none"
+    return [
+        (
+            "API",
+            server.get("api", "?")
+            + (f" (model owned by {server['owned_by']})" if server.get("owned_by") else ""),
+        ),
+        ("endpoints", ", ".join(server.get("endpoints", ()))),
+        ("FIM format", "llama-server /infill" if fim == "infill" else fim),
+        (
+            "token counts",
+            f"{server['tokenizer']}" if server.get("tokenizer") else "estimated from text length",
+        ),
+        ("parallel slots", str(server.get("slots") or "?")),
+        ("structured output", server.get("schema_form", "?")),
+    ]

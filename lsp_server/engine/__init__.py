@@ -6,16 +6,15 @@ from collections.abc import Callable
 
 from lsp_server.config import Settings
 from lsp_server.engine.backend import Backend
-from lsp_server.errors import ConfigError
 
 
 def load_backend(settings: Settings, progress: Callable[[int], None] | None = None) -> Backend:
-    """Resolve, verify and load the model the settings name (blocking: seconds, not minutes)."""
-    if settings.model.backend != "local":
-        raise ConfigError(
-            f"model.backend {settings.model.backend!r} is not available in this version",
-            "use model.backend = 'local'",
-        )
+    """Resolve, verify and load the model the settings name (blocking: seconds, not minutes);
+    for `model.backend = "remote"`, connect to the server and find out what it offers."""
+    if settings.model.backend == "remote":
+        from lsp_server.engine.remote import RemoteBackend
+
+        return RemoteBackend(settings.model)
     from lsp_server.engine.local import LocalBackend
     from lsp_server.engine.resolve import resolve_model
 

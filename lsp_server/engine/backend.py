@@ -1,6 +1,6 @@
 """The one interface every feature uses to reach a model, and the values that cross it.
 
-The in-process llama.cpp engine and (later) remote servers implement `Backend`; features,
+The in-process llama.cpp engine and remote servers implement `Backend`; features,
 the CLI and benchmarks only ever see this module's types.
 """
 
@@ -120,6 +120,8 @@ class ModelInfo:
     source: str = ""
     # threads → {"prompt": tok/s, "generation": tok/s}, when the counts were measured at load
     thread_timings: dict[int, dict[str, float]] = field(default_factory=dict)
+    # a remote backend's server as detected at start: API flavour, endpoints, tokenizer, slots
+    server: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,7 +3,8 @@
 Prompts are assembled as token ids, piece by piece (each piece tokenized on its own, special
 tokens inserted by id), so a change in one piece never changes the tokens of the pieces before
 it — which is what lets the KV cache be reused across keystrokes — and so that text in the user's
-file that merely looks like `<|fim_prefix|>` can never act as a control token.
+file that merely looks like `<|fim_prefix|>` can never act as a control token. Remote servers
+that take a prompt string get the same layout spelled as text (`FimText`, `build_text_prompt`).
 """
 
 from __future__ import annotations
@@ -85,3 +86,69 @@ def build_prompt(
         fim.middle,
         *tokenize(request.middle),
     ]
+
+
+@dataclass(frozen=True)
+class FimText:
+    """A FIM format spelled as text, for servers that take the prompt as a string (OpenAI-compatible
+    `/v1/completions`) and turn the markers into the model's special tokens themselves.
+
+    Which one a remote model uses is decided by asking the server's tokenizer whether each marker
+    is a single token (see `engine.capabilities`); `name_pattern` is the fallback for servers
+    without a tokenize endpoint."""
+
+    name: str
+    prefix: str
+    suffix: str
+    middle: str
+    repo: str = ""
+    file_sep: str = ""
+    name_pattern: str = ""
+
+    def markers(self) -> tuple[str, ...]:
+        return tuple(m for m in (self.prefix, self.suffix, self.middle, self.repo, self.file_sep) if m)
+
+
+TEXT_FORMATS = (
+    FimText(
+        "qwen",
+        "<|fim_prefix|>",
+        "<|fim_suffix|>",
+        "<|fim_middle|>",
+        "<|repo_name|>",
+        "<|file_sep|>",
+        r"qwen.*coder",
+    ),
+    FimText(
+        "starcoder", "<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<repo_name>", "<file_sep>", r"starcoder"
+    ),
+    FimText("deepseek", "<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>", "", "", r"deepseek.*coder"),
+)
+
+
+def build_text_prompt(request: CompletionRequest, fim: FimText | None) -> str:
+    """The prompt string for a completion request, laid out as `build_prompt` lays out token ids.
+
+    A string prompt cannot insert control tokens by id, so markers that happen to appear in the
+    user's text are removed from it: a file must never be able to steer the model's format."""
+    if request.prompt is not None:
+        return request.prompt
+    markers = fim.markers() if fim else ()
+
+    def clean(text: str) -> str:
+        for marker in markers:
+            text = text.replace(marker, "")
+        return text
+
+    if fim is None or not fim.file_sep:
+        head = "".join(f"# {clean(c.path)}\n{clean(c.text)}\n" for c in request.extra)
+    else:
+        head = fim.repo + "workspace\n" if fim.repo and (request.extra or request.path) else ""
+        head += "".join(f"{fim.file_sep}{clean(c.path)}\n{clean(c.text)}\n" for c in request.extra)
+        head += f"{fim.file_sep}{clean(request.path)}\n" if request.path else ""
+    if fim is None:
+        return head + request.prefix + request.middle
+    return (
+        f"{head}{fim.prefix}{clean(request.prefix)}{fim.suffix}{clean(request.suffix)}"
+        f"{fim.middle}{clean(request.middle)}"
+    )

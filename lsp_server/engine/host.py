@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 
@@ -18,6 +19,7 @@ from lsp_server.engine.backend import Backend, ModelInfo
 from lsp_server.errors import UbiqError
 
 log = logging.getLogger(__name__)
+RETRY_REMOTE_S = 5.0
 
 OnEvent = Callable[[str, str], None]  # (state, message): "loading" | "ready" | "error"
 
@@ -31,8 +33,18 @@ class ModelHost:
         self._key: dict | None = None
         self._lock = threading.Lock()
         self._generation = 0
+        self._settings: Settings | None = None
+        self._failed_at = 0.0
+        self._retrying = False  # a repeated failure of a retry is logged, not shown again
 
     def backend(self) -> Backend | None:
+        """The loaded backend, or None. A remote server that could not be reached is tried again
+        by a later request (at most every RETRY_REMOTE_S): the team server may just be restarting."""
+        settings = self._settings
+        remote = settings is not None and settings.model.backend == "remote"
+        if remote and self.state == "error" and time.monotonic() - self._failed_at >= RETRY_REMOTE_S:
+            self._key, self._retrying = None, True  # the same settings again, without a new message
+            self.ensure(settings)
         return self._backend if self.state == "ready" else None
 
     def info(self) -> ModelInfo | None:
@@ -42,6 +54,7 @@ class ModelHost:
     def ensure(self, settings: Settings) -> threading.Thread | None:
         """Start loading the model the settings name, unless it is already loaded or loading."""
         key = asdict(settings.model)
+        self._settings = settings
         with self._lock:
             if key == self._key and self.state in ("loading", "ready"):
                 return None
@@ -70,10 +83,15 @@ class ModelHost:
             self._finish(generation, None, "error", f"loading the model failed: {exc!r}")
             return
         info = backend.info()
-        message = f"{info.name}: {'FIM' if info.fim else 'prefix-only'}, {info.threads} threads"
+        where = f"{info.threads} threads" if info.backend == "local" else info.path
+        message = f"{info.name}: {'FIM' if info.fim else 'prefix-only'}, {where}"
         self._finish(generation, backend, "ready", message)
 
     def _finish(self, generation: int, backend: Backend | None, state: str, message: str) -> None:
+        quiet = self._retrying and state == "error"
+        self._retrying = False
+        if state == "error":
+            self._failed_at = time.monotonic()
         with self._lock:
             if generation != self._generation:  # superseded by a newer load
                 if backend:
@@ -83,6 +101,9 @@ class ModelHost:
             self.state, self.message = state, message
         if old is not None and old is not backend:
             old.close()
+        if quiet:
+            log.info("the remote server is still unreachable: %s", message)
+            return
         self.on_event(state, message)
 
     def close(self) -> None:

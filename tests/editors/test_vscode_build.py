@@ -31,6 +31,7 @@ COMMANDS = {
     "ubiq.client.addGlossaryTerm",
     "ubiq.client.showErModel",
     "ubiq.client.showStats",
+    "ubiq.client.evaluateModels",
     "ubiq.client.restartServer",
     "ubiq.client.showLog",
 }

@@ -10,6 +10,7 @@ export const GENERATE_TESTS = "ubiq.generateTests";
 const ADD_GLOSSARY_TERM = "ubiq.addGlossaryTerm";
 const ER_MODEL = "ubiq.erModel";
 const STATS = "ubiq.stats";
+const EVAL = "ubiq.eval";
 
 function pythonEditor(): vscode.TextEditor | undefined {
   const editor = vscode.window.activeTextEditor;
@@ -98,6 +99,32 @@ async function stats(execute: Execute): Promise<void> {
   await vscode.window.showTextDocument(document, { preview: true });
 }
 
+/** Compare models on tasks cut from the workspace; the server opens report.md when it is done. */
+async function evaluateModels(execute: Execute): Promise<void> {
+  const models = await vscode.window.showInputBox({
+    title: "Ubiq: Evaluate Models",
+    prompt: "Models to compare, separated by commas: GGUF paths, pack names (`ubiq models`) or `remote`. Empty: the configured model.",
+    placeHolder: "qwen2.5-coder-0.5b, qwen2.5-coder-1.5b",
+  });
+  if (models === undefined) {
+    return;
+  }
+  const tasks = await vscode.window.showInputBox({
+    title: "Ubiq: Evaluate Models",
+    prompt: "Tasks per model",
+    value: "20",
+    validateInput: (value) => (/^\d+$/.test(value.trim()) && Number(value) >= 1 ? undefined : "A whole number ≥ 1"),
+  });
+  if (tasks === undefined) {
+    return;
+  }
+  const names = models.split(",").map((name) => name.trim()).filter((name) => name.length > 0);
+  const result = (await execute(EVAL, [{ models: names, tasks: Number(tasks) }])) as Record<string, unknown> | null;
+  if (typeof result?.recommendation === "string") {
+    void vscode.window.showInformationMessage(`Ubiq eval: ${result.recommendation}`);
+  }
+}
+
 /** Run `action`, turning a failure into an error message instead of an unhandled rejection. */
 function guarded(title: string, action: () => Promise<void>): () => Promise<void> {
   return async () => {
@@ -121,6 +148,7 @@ export function registerCommands(
     "ubiq.client.addGlossaryTerm": guarded("adding a glossary term", () => addGlossaryTerm(execute)),
     "ubiq.client.showErModel": guarded("the ER model", () => erModel(execute, context.extensionUri)),
     "ubiq.client.showStats": guarded("stats", () => stats(execute)),
+    "ubiq.client.evaluateModels": guarded("the evaluation", () => evaluateModels(execute)),
     "ubiq.client.restartServer": guarded("restarting the server", restart),
     "ubiq.client.showLog": showLog,
   };
