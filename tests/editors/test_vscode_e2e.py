@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, TINY
+from tests.conftest import DEFAULT, REPO, TINY
 from tests.editors.test_neovim import GEOMETRY, MODELS
 from tests.editors.test_vscode_build import EXTENSION, VSIX, vsix  # noqa: F401 - the build fixture
 
@@ -162,6 +162,9 @@ def test_vscode_extension_in_code_server(
         "module": "pricing.py",
         "testFile": "test_pricing.py",
         "genTimeoutMs": 300_000,
+        "settingsFile": str(tmp_path / "user" / "User" / "settings.json"),
+        "switchModel": DEFAULT,
+        "switchModelName": "Qwen2.5",
     }
     (tmp_path / "config.json").write_text(json.dumps(config))
     run = subprocess.run(
@@ -175,6 +178,7 @@ def test_vscode_extension_in_code_server(
     why = f"{json.dumps(result, indent=2)}\n--- driver:\n{driver}\nscreenshots: {out}"
     assert result["error"] is None, why
     assert "Ubiq:" in result["status"], why
+    assert "Qwen2.5" in result["switched"] and result["switchedBack"] in result["status"], why
     assert result["ghost"], why
     shown = " ".join(result["ghost"].split())
     assert shown in " ".join(result["accepted"].split()), why  # Tab inserted the suggestion

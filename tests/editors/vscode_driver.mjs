@@ -1,5 +1,5 @@
 // Drives code-server (VS Code in a browser) with headless Chromium: opens a Python file, waits for
-// Ubiq's model, types and waits for ghost text, opens the ER webview and screenshots it. Writes what
+// Ubiq's model, switches the model in settings.json and back, types and waits for ghost text, opens the ER webview and screenshots it. Writes what
 // it saw to a JSON file (argv[2] is the config JSON path). Run by tests/editors/test_vscode_e2e.py.
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -69,6 +69,39 @@ try {
     return icons.some((c) => /codicon-(check|warning)\b/.test(c)) ? text : null;
   }, config.modelTimeoutMs, "the model in the status bar");
   step("model ready");
+
+  // A model setting changed in settings.json reloads the model, no editor restart: the status bar
+  // shows the other model, then the first one again once the setting is put back.
+  const modelName = async () => (await item.innerText().catch(() => "")).split("·")[0].trim();
+  const original = readFileSync(config.settingsFile, "utf8");
+  // As a user does: Preferences: Open User Settings (JSON), edit, save.
+  const editSettings = async (text) => {
+    await runCommand(page, "Preferences: Open User Settings (JSON)");
+    // VS Code 1.139 opens it in a modal editor over the workbench (older ones: a tab); either way
+    // it is the editor that shows the settings file's text.
+    const editor = page.locator(".monaco-editor", { hasText: "ubiq.interpreter" }).last();
+    await editor.waitFor({ timeout: 30_000 });
+    await editor.locator(".view-lines").click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.insertText(text);
+    await page.keyboard.press("Control+S");
+    await page.waitForTimeout(500);
+    await page.keyboard.press("Control+W");
+  };
+  await editSettings(JSON.stringify({ ...JSON.parse(original), "ubiq.model.path": config.switchModel }, null, 2));
+  result.switched = await waitFor(
+    async () => ((await modelName()).includes(config.switchModelName) ? await modelName() : null),
+    config.modelTimeoutMs,
+    "the other model in the status bar",
+  );
+  await editSettings(original);
+  const first = result.status.split("·")[0].trim();
+  result.switchedBack = await waitFor(
+    async () => ((await modelName()) === first ? first : null),
+    config.modelTimeoutMs,
+    "the first model again in the status bar",
+  );
+  step("settings change");
 
   await page.locator(".monaco-editor .view-lines").first().click();
   // The end of `    return` on the last line of code (the file ends with a newline), as in the Neovim test.
