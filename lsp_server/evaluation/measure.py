@@ -110,7 +110,8 @@ def settings_for(spec: str, base: Settings) -> Settings:
         from lsp_server.errors import ConfigError
 
         raise ConfigError("--model remote needs model.backend = 'remote' and model.url", "set UBIQ_URL")
-    settings.completion.time_budget_ms = max(settings.completion.time_budget_ms, 30_000)
+    # The editor's budget is a typing-time choice; measuring a model wants its whole answer.
+    settings.completion.time_budget_ms = max(settings.completion.time_budget_ms, 120_000)
     return settings
 
 
