@@ -168,20 +168,26 @@ async def typing_replay(args: argparse.Namespace, lines: list[str]) -> dict:
     }
 
 
+async def type_awaited(session: Session, uri: str, lines: list[str], start: int, count: int) -> list[float]:
+    """Type lines[start:start+count] with each keystroke's request awaited before the next one;
+    the end-to-end latency of each request that reached the model."""
+    session.open(uri, "".join(line + "\n" for line in lines[:start]))
+    latencies = []
+    for line, col, text in keystrokes(lines, start, count):
+        session.type_char(uri, line, col, text)
+        cursor = (line + 1, 0) if text == "\n" else (line, col + len(text))
+        before = (await session.stats())["model_calls"]
+        ms, _ = await session.inline(uri, *cursor)
+        if (await session.stats())["model_calls"] > before:
+            latencies.append(ms)
+    return latencies
+
+
 async def sequential(args: argparse.Namespace, lines: list[str], log: str) -> list[float]:
     """Keystrokes awaited one by one; returns the end-to-end latency of each model call."""
-    uri = (REPO / "bench_overhead.py").as_uri()
-    latencies = []
     async with Session(args.model, args.threads, prompt_log=log) as session:
-        session.open(uri, "".join(line + "\n" for line in lines[: args.start_line]))
-        for line, col, text in keystrokes(lines, args.start_line, args.overhead_lines):
-            session.type_char(uri, line, col, text)
-            cursor = (line + 1, 0) if text == "\n" else (line, col + len(text))
-            before = (await session.stats())["model_calls"]
-            ms, _ = await session.inline(uri, *cursor)
-            if (await session.stats())["model_calls"] > before:
-                latencies.append(ms)
-    return latencies
+        uri = (REPO / "bench_overhead.py").as_uri()
+        return await type_awaited(session, uri, lines, args.start_line, args.overhead_lines)
 
 
 def raw_replay(args: argparse.Namespace, log: str) -> list[float]:

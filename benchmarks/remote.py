@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 # benchmarks/completion.py, beside this file (run as `python benchmarks/remote.py`)
-from completion import REPO, Session, default_file, keystrokes, pct, typing_replay
+from completion import REPO, Session, default_file, pct, type_awaited, typing_replay
 
 
 @contextlib.contextmanager
@@ -69,17 +69,9 @@ async def one_by_one(args: argparse.Namespace, lines: list[str]) -> dict:
     """Keystrokes awaited one by one, so no request is cancelled by the next: the latency and the
     tokens of each model call (the overlapping replay cancels most calls before they report)."""
     uri = (REPO / "bench_remote.py").as_uri()
-    latencies = []
     async with Session(args.model, args.threads) as session:
-        session.open(uri, "".join(line + "\n" for line in lines[: args.start_line]))
         await session.stats(reset=True)
-        for line, col, text in keystrokes(lines, args.start_line, args.sequential_lines):
-            session.type_char(uri, line, col, text)
-            cursor = (line + 1, 0) if text == "\n" else (line, col + len(text))
-            before = (await session.stats())["model_calls"]
-            ms, _ = await session.inline(uri, *cursor)
-            if (await session.stats())["model_calls"] > before:
-                latencies.append(ms)
+        latencies = await type_awaited(session, uri, lines, args.start_line, args.sequential_lines)
         data = await session.stats()
     return {
         "model_calls": len(latencies),
