@@ -53,10 +53,13 @@ def pct(values: list[float], q: float) -> float:
 class Session:
     """A real server process and a pygls client talking to it."""
 
-    def __init__(self, model: str, threads: int, prompt_log: str | None = None) -> None:
+    def __init__(
+        self, model: str, threads: int, prompt_log: str | None = None, options: dict | None = None
+    ) -> None:
         self.env = {**os.environ, "UBIQ_MODEL": model, "UBIQ_THREADS": str(threads)}
         if prompt_log:
             self.env["UBIQ_PROMPT_LOG"] = prompt_log
+        self.options = options if options is not None else {"completion": {"timeBudgetMs": 5000}}
         self.client = LanguageClient("ubiq-bench", "1")
         self.version = 1
 
@@ -66,7 +69,7 @@ class Session:
             types.InitializeParams(
                 capabilities=types.ClientCapabilities(),
                 root_uri=REPO.as_uri(),
-                initialization_options={"completion": {"timeBudgetMs": 5000}},
+                initialization_options=self.options,
             )
         )
         self.client.initialized(types.InitializedParams())

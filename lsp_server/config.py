@@ -43,6 +43,12 @@ class ModelSettings:
     batch_size: int = field(default=128, metadata={"min": 8, "max": 4096})
     """Prompt tokens evaluated per step; cancellation is checked between steps."""
     gpu_layers: int = field(default=0, metadata={"env": "UBIQ_GPU_LAYERS", "min": -1, "max": 10_000})
+    cache_reuse: bool = field(default=True, metadata={"env": "UBIQ_CACHE_REUSE"})
+    """Reuse cached spans at shifted positions and keep recently used documents' KV states."""
+    cache_memory_mb: int = field(
+        default=256, metadata={"env": "UBIQ_CACHE_MEMORY_MB", "min": 0, "max": 1 << 20}
+    )
+    """Host memory for the saved KV states of recently used documents."""
 
 
 @dataclass
@@ -53,6 +59,8 @@ class CompletionSettings:
     max_tokens: int = field(default=64, metadata={"min": 1, "max": 4096})
     time_budget_ms: int = field(default=2000, metadata={"min": 50, "max": 600_000})
     debounce_ms: int = field(default=0, metadata={"min": 0, "max": 10_000})
+    quick_first: bool = field(default=True, metadata={"env": "UBIQ_QUICK_FIRST"})
+    """After a jump, answer from a short local prompt while the full one is prepared."""
 
 
 @dataclass

@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     with backend:
         info = backend.info()
         result = backend.complete(CompletionRequest(prompt=_PROBE, max_tokens=32))
+        cache = backend.cache_report()
     s = result.stats
     prompt_tps = s.evaluated_tokens / (s.prompt_ms / 1000) if s.prompt_ms else 0.0
     gen_tps = s.generated_tokens / (s.generation_ms / 1000) if s.generation_ms else 0.0
@@ -79,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         "prompt_tokens_per_second": round(prompt_tps, 1),
         "generation_tokens_per_second": round(gen_tps, 1),
         "probe": s.to_dict(),
+        "kv_cache": cache,
         "advice": advice,
     }
     if args.json:
@@ -97,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         ("load time" if info.backend == "local" else "connect and detect", f"{load_s:.1f} s"),
         ("prompt speed", f"{prompt_tps:.0f} tok/s ({s.evaluated_tokens} tokens)"),
         ("generation speed", f"{gen_tps:.0f} tok/s ({s.generated_tokens} tokens)"),
+        *_cache_rows(cache),
     ]
     for row in rows:
         table.add_row(*row)
@@ -105,6 +108,22 @@ def run(args: argparse.Namespace) -> int:
     for line in advice or ["all good"]:
         console.print(f"- {line}", markup=False)
     return 0
+
+
+def _cache_rows(cache: dict) -> list[tuple[str, str]]:
+    """KV-cache reuse: what a jump or a file switch can keep, and the memory it may use."""
+    if not cache:
+        return []
+    if not cache["reuse"]:
+        return [("KV-cache reuse", "off (model.cacheReuse): only a common prompt prefix is kept")]
+    spans = "shifted spans and " if cache["shift"] else ""
+    return [
+        ("KV-cache reuse", f"{spans}saved states of recently used files"),
+        (
+            "  saved states",
+            f"{cache['memory_used_mb']} of {cache['memory_bound_mb']} MB (model.cacheMemoryMb)",
+        ),
+    ]
 
 
 def _local_rows(info: ModelInfo) -> list[tuple[str, str]]:

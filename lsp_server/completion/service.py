@@ -2,12 +2,19 @@
 served without the model, the prompt layout is kept for KV-cache reuse, and what the model
 returns is shaped and syntax-checked before it is shown.
 
+After a jump or a file switch the full prompt may cost more than the time budget allows
+(~2,000 tokens at ~200 tokens/s on a laptop CPU): then a short local prompt answers first, in its
+own KV-cache slot, while the full one is prepared in the background at batch priority (stepping
+aside for every interactive request); the next request uses it, and if the first answer was empty
+`CompletionInput.on_ready` says when asking again will find it ready.
+
 Protocol-free: the LSP handlers and the benchmarks call `CompletionService.complete`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections import OrderedDict
@@ -18,7 +25,7 @@ from lsp_server.completion.postprocess import BlockEnd, heal_blanks, held_back, 
 from lsp_server.completion.stats import CompletionStats
 from lsp_server.completion.syntax_check import keep_parsing
 from lsp_server.config import CompletionSettings
-from lsp_server.context.prompt import Budget, Layout, make_layout
+from lsp_server.context.prompt import Budget, Layout, make_layout, quick_layout
 from lsp_server.context.syntax import SyntaxTree
 from lsp_server.engine.backend import (
     Backend,
@@ -33,6 +40,9 @@ from lsp_server.errors import Cancelled, ModelError
 
 log = logging.getLogger(__name__)
 LRU_SIZE = 256
+# The share of the time budget the full prompt's evaluation may take before a quick prompt
+# answers first: the rest goes to generating the first line.
+AFFORDABLE_SHARE = 0.5
 
 
 @dataclass
@@ -49,7 +59,7 @@ class Answer:
     """What to show, and how it was obtained."""
 
     text: str
-    source: str  # "model" | "typed_ahead" | "cache"
+    source: str  # "model" | "quick" | "typed_ahead" | "cache"
     stop_reason: str = ""
     stats: GenerationStats | None = None
 
@@ -60,6 +70,7 @@ class DocumentState:
     cancel: CancelToken | None = None
     shown: Shown | None = None
     prefill: CancelToken | None = None
+    prepared: bool = False  # the layout's prompt was evaluated in full once (only the middle changes)
 
 
 @dataclass
@@ -70,6 +81,9 @@ class CompletionInput:
     path: str = ""  # shown to the model as the file's name
     syntax: SyntaxTree | None = None
     extra: Callable[[], Sequence[Chunk]] | None = None  # called only when laying out anew
+    # Called (from another thread) when an answer came back empty because the prompt was not
+    # ready in time, and the prompt has since been prepared: asking again will be fast.
+    on_ready: Callable[[], None] | None = None
 
 
 @dataclass
@@ -79,6 +93,8 @@ class CompletionService:
     stats: CompletionStats = field(default_factory=CompletionStats)
     _docs: dict[str, DocumentState] = field(default_factory=dict)
     _lru: OrderedDict[tuple, str] = field(default_factory=OrderedDict)
+    _background: CancelToken | None = None  # the one prompt being prepared, for whichever document
+    _last_key: str = ""  # the document of the last model call: another one's KV state is not live
 
     def forget(self, key: str) -> None:
         state = self._docs.pop(key, None)
@@ -92,9 +108,8 @@ class CompletionService:
         started = time.monotonic()
         self.stats.requests += 1
         state = self._docs.setdefault(doc.key, DocumentState())
-        for token in (state.cancel, state.prefill):
-            if token:
-                token.cancel()  # newest request wins
+        if state.cancel:
+            state.cancel.cancel()  # newest request wins
         cancel = state.cancel = CancelToken()
 
         ahead = self._typed_ahead(state, doc)
@@ -103,7 +118,10 @@ class CompletionService:
             self.stats.record((time.monotonic() - started) * 1000, None)
             return Answer(ahead, "typed_ahead")
 
+        layout_before = state.layout
         request = self._request(backend, state, doc)
+        if state.layout is not layout_before:
+            state.prepared = False
         key = (request.prefix, request.suffix, request.middle, request.extra, request.path)
         if key in self._lru:
             self._lru.move_to_end(key)
@@ -117,9 +135,13 @@ class CompletionService:
                 self.stats.cancelled += 1
                 raise Cancelled()
         self.stats.model_calls += 1
+        for token in (state.prefill, self._background):
+            if token:
+                token.cancel()  # the model is needed here now (a preparation elsewhere would evict this)
+        quick = self._quick_request(backend, state, doc, request)
         try:
             watcher = BlockEnd(self._line_before(doc), self._line_after(doc))
-            raw = await asyncio.to_thread(backend.complete, request, cancel, watcher)
+            raw = await asyncio.to_thread(backend.complete, quick or request, cancel, watcher)
         except asyncio.CancelledError:
             cancel.cancel()
             self.stats.cancelled += 1
@@ -131,17 +153,49 @@ class CompletionService:
             self.stats.cancelled += 1
             self.stats.record_unanswered(raw.stats)
             raise Cancelled()
-        if raw.stop_reason == "deadline" and raw.stats.generated_tokens == 0:
-            self._prefill(backend, state, request)
         shown = self._shape(raw.text, raw.stop_reason, request, doc)
+        if quick is not None:
+            self.stats.quick += 1
+            self._prefill(backend, state, request, doc if not shown else None)
+        elif raw.stop_reason == "deadline" and raw.stats.generated_tokens == 0:
+            self._prefill(backend, state, request, doc if not shown else None)
+        else:
+            state.prepared = True
         self.stats.record((time.monotonic() - started) * 1000, raw.stats)
-        if raw.stop_reason != "deadline":
+        if raw.stop_reason != "deadline" and quick is None:
             self._lru[key] = shown
             while len(self._lru) > LRU_SIZE:
                 self._lru.popitem(last=False)
         if not shown:
             self.stats.empty += 1
-        return Answer(self._remember(state, doc, shown), "model", raw.stop_reason, raw.stats)
+        source = "quick" if quick is not None else "model"
+        return Answer(self._remember(state, doc, shown), source, raw.stop_reason, raw.stats)
+
+    def prepare(self, backend: Backend, doc: CompletionInput) -> None:
+        """Lay out the prompt for a place the user just moved to (an edit elsewhere, a file just
+        opened) and start evaluating it in the background, before any request asks for it."""
+        state = self._docs.setdefault(doc.key, DocumentState())
+        if state.layout is not None and state.layout.fits(doc.text, doc.offset):
+            return
+        request = self._request(backend, state, doc)
+        state.prepared = False
+        self._prefill(backend, state, request, None)
+
+    def _quick_request(
+        self, backend: Backend, state: DocumentState, doc: CompletionInput, request: CompletionRequest
+    ) -> CompletionRequest | None:
+        """A short local prompt, when the full one would not be ready within the time budget."""
+        switched, self._last_key = doc.key != self._last_key, doc.key
+        if not self.settings.quick_first or (state.prepared and not switched):
+            return None
+        cost = backend.evaluation_cost(request)
+        if cost is None or cost[1] <= self.settings.time_budget_ms / 1000 * AFFORDABLE_SHARE:
+            return None
+        prefix, suffix = quick_layout(doc.text, doc.offset, backend.count_tokens, doc.syntax, self.budget)
+        log.debug("quick prompt: the full one would evaluate %d tokens (%.1f s)", *cost)
+        return dataclasses.replace(
+            request, prefix=prefix, suffix=suffix, extra=(), cache_slot="quick", cache_key=""
+        )
 
     # -- steps -----------------------------------------------------------------------------------
 
@@ -182,6 +236,7 @@ class CompletionService:
             ],
             extra=layout.extra,
             path=doc.path,
+            cache_key=doc.key,
             max_tokens=self.settings.max_tokens,
             stop=("\n",) if single_line(self._line_before(doc), self._line_after(doc)) else ("\n\n\n",),
             deadline=deadline_in(self.settings.time_budget_ms),
@@ -196,25 +251,40 @@ class CompletionService:
         end = doc.text.find("\n", doc.offset)
         return doc.text[doc.offset : len(doc.text) if end < 0 else end]
 
-    def _prefill(self, backend: Backend, state: DocumentState, request: CompletionRequest) -> None:
-        """The prompt did not fit the time budget: keep evaluating it in the background (until the
-        next request) so that the next keystroke finds it in the KV cache."""
-        token = state.prefill = CancelToken()
-        prefill = CompletionRequest(
-            prefix=request.prefix,
-            suffix=request.suffix,
-            middle=request.middle,
-            extra=request.extra,
-            path=request.path,
-            max_tokens=0,
-            priority=Priority.BATCH,
+    def _prefill(
+        self,
+        backend: Backend,
+        state: DocumentState,
+        request: CompletionRequest,
+        notify: CompletionInput | None,
+    ) -> None:
+        """Evaluate the full prompt in the background until it is ready or a newer request for
+        this document takes over, so that the next request finds it in the KV cache; it steps
+        aside (and then goes on) whenever an interactive request is waiting. `notify`'s
+        `on_ready` is called once it is ready."""
+        for old in (state.prefill, self._background):
+            if old:
+                old.cancel()  # one preparation at a time: the newest place is where the user is
+        token = state.prefill = self._background = CancelToken()
+        prefill = dataclasses.replace(
+            request, max_tokens=0, priority=Priority.BATCH, deadline=None, yield_to_interactive=True
         )
 
         def run() -> None:
             try:
-                backend.complete(prefill, token)
+                while True:
+                    done = backend.complete(prefill, token)
+                    self.stats.record_background(done.stats)
+                    if done.stop_reason != "preempted":
+                        break
             except (Cancelled, ModelError) as exc:
                 log.debug("prefill stopped: %r", exc)
+                return
+            if token.cancelled:
+                return
+            state.prepared = True
+            if notify is not None and notify.on_ready is not None:
+                notify.on_ready()
 
         asyncio.get_running_loop().run_in_executor(None, run)
 

@@ -31,10 +31,13 @@ class CompletionStats:
     cache_hits: int = 0
     cancelled: int = 0
     empty: int = 0
+    quick: int = 0  # answered from a short local prompt while the full one was prepared
+    background_evaluated: int = 0  # prompt tokens evaluated ahead of requests (preparation)
     latency_ms: list[float] = field(default_factory=list)
     prompt_tokens: list[int] = field(default_factory=list)
     evaluated_tokens: list[int] = field(default_factory=list)
     cached_tokens: list[int] = field(default_factory=list)
+    moved_tokens: list[int] = field(default_factory=list)
     generated_tokens: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -46,6 +49,7 @@ class CompletionStats:
             if model is not None:
                 self.prompt_tokens.append(model.prompt_tokens)
                 self.cached_tokens.append(model.cached_tokens)
+                self.moved_tokens.append(model.moved_tokens)
                 self.generated_tokens.append(model.generated_tokens)
 
     def record_unanswered(self, model: GenerationStats) -> None:
@@ -54,6 +58,12 @@ class CompletionStats:
             self.evaluated_tokens.append(model.evaluated_tokens)
             self.prompt_tokens.append(model.prompt_tokens)
             self.cached_tokens.append(model.cached_tokens)
+            self.moved_tokens.append(model.moved_tokens)
+
+    def record_background(self, model: GenerationStats) -> None:
+        """Prompt preparation nobody waited for: it costs CPU, not latency."""
+        with self._lock:
+            self.background_evaluated += model.evaluated_tokens
 
     def snapshot(self, reset: bool = False) -> dict[str, Any]:
         with self._lock:
@@ -64,21 +74,27 @@ class CompletionStats:
                 "cache_hits": self.cache_hits,
                 "cancelled": self.cancelled,
                 "empty": self.empty,
+                "quick": self.quick,
+                "evaluated_total": sum(self.evaluated_tokens),
+                "background_evaluated_total": self.background_evaluated,
                 "served_without_model": self.typed_ahead_hits + self.cache_hits,
                 "latency_ms": percentiles(self.latency_ms),
                 "prompt_tokens": percentiles(self.prompt_tokens),
                 "evaluated_tokens": percentiles(self.evaluated_tokens),
                 "cached_tokens": percentiles(self.cached_tokens),
+                "moved_tokens": percentiles(self.moved_tokens),
                 "generated_tokens": percentiles(self.generated_tokens),
             }
             if reset:
                 self.requests = self.model_calls = self.typed_ahead_hits = 0
-                self.cache_hits = self.cancelled = self.empty = 0
+                self.cache_hits = self.cancelled = self.empty = self.quick = 0
+                self.background_evaluated = 0
                 for values in (
                     self.latency_ms,
                     self.prompt_tokens,
                     self.evaluated_tokens,
                     self.cached_tokens,
+                    self.moved_tokens,
                     self.generated_tokens,
                 ):
                     values.clear()

@@ -25,6 +25,7 @@ CountTokens = Callable[[str], int]
 GRID_LINES = 64  # the prefix window starts on a multiple of this many lines
 MAX_MIDDLE_LINES = 6
 MAX_MIDDLE_CHARS = 400
+QUICK_MAX_LINES = 80
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class Budget:
     prefix_tokens: int = 1792
     suffix_tokens: int = 384
     extra_tokens: int = 512
+    # The quick prompt, answered while the full one is prepared: what ~1 s of prompt evaluation
+    # on a 2-core CPU affords.
+    quick_prefix_tokens: int = 192
+    quick_suffix_tokens: int = 48
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class Layout:
         return self.header + self.window
 
 
-def _lines_back(text: str, end: int, budget: int, count: CountTokens) -> int:
+def _lines_back(text: str, end: int, budget: int, count: CountTokens, grid: int = GRID_LINES) -> int:
     """The earliest line start before `end` such that text[start:end] fits `budget` tokens,
     snapped forward to the line grid so that it stays put while the cursor moves."""
     if count(text[:end]) <= budget:
@@ -74,7 +79,7 @@ def _lines_back(text: str, end: int, budget: int, count: CountTokens) -> int:
             high = mid
         else:
             low = mid + 1
-    line = -(-low // GRID_LINES) * GRID_LINES
+    line = -(-low // grid) * grid
     return starts[min(line, len(starts) - 1)]
 
 
@@ -130,3 +135,25 @@ def make_layout(
         suffix=_suffix_window(text, offset, budget.suffix_tokens, count),
         extra=_fit_chunks(extra, budget.extra_tokens, count),
     )
+
+
+def quick_layout(
+    text: str, offset: int, count: CountTokens, syntax: SyntaxTree | None = None, budget: Budget = Budget()
+) -> tuple[str, str]:
+    """(prefix, suffix) of a short local prompt: the lines just above the cursor's line (under the
+    headers of the definitions around it) and a few lines after the cursor. Its prefix ends where
+    the full layout's does, so the text typed since goes after the middle token in both."""
+    anchor = text.rfind("\n", 0, offset) + 1
+    near = anchor
+    for _ in range(QUICK_MAX_LINES):  # never tokenize more of the file than could fit
+        near = text.rfind("\n", 0, max(near - 1, 0)) + 1
+        if near == 0:
+            break
+    near_text = text[near:anchor]
+    start = near + _lines_back(near_text, len(near_text), budget.quick_prefix_tokens, count, grid=1)
+    header = ""
+    if syntax is not None and start > 0:
+        start_byte = syntax.byte_offset(start)
+        around = syntax.enclosing_definitions(offset)
+        header = "".join(d.header + "\n" for d in around if d.start < start_byte)
+    return header + text[start:anchor], _suffix_window(text, offset, budget.quick_suffix_tokens, count)

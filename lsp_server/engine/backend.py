@@ -70,6 +70,13 @@ class CompletionRequest:
     deadline: float | None = None  # time.monotonic() value after which generation stops
     priority: Priority = Priority.INTERACTIVE
     json_schema: dict[str, Any] | None = None
+    # Which KV-cache slot holds the prompt ("main", or "quick" for short first answers that must
+    # not evict a full prompt being prepared), and the document it belongs to (its saved state
+    # comes back when the user returns to it).
+    cache_slot: str = "main"
+    cache_key: str = ""
+    # Background preparation: stop between batches as soon as an interactive request is waiting.
+    yield_to_interactive: bool = False
 
 
 @dataclass
@@ -81,11 +88,12 @@ class ChatMessage:
 @dataclass
 class GenerationStats:
     """What one request cost. `evaluated_tokens` are prompt tokens actually run through the model;
-    `cached_tokens` were reused from the KV cache of the previous request."""
+    `cached_tokens` were reused from the KV cache, `moved_tokens` of them at shifted positions."""
 
     prompt_tokens: int = 0
     evaluated_tokens: int = 0
     cached_tokens: int = 0
+    moved_tokens: int = 0
     generated_tokens: int = 0
     queue_ms: float = 0.0
     prompt_ms: float = 0.0
@@ -159,6 +167,17 @@ class Backend(ABC):
 
     @abstractmethod
     def count_tokens(self, text: str) -> int: ...
+
+    def evaluation_cost(self, request: CompletionRequest) -> tuple[int, float] | None:
+        """(tokens the request would evaluate now, seconds that takes), or None when unknown."""
+        return None
+
+    def cache_report(self) -> dict[str, Any]:
+        """How the KV cache is used: its memory bound, what it holds. Empty when not in-process."""
+        return {}
+
+    def forget(self, key: str) -> None:  # noqa: B027 - optional: only a local cache has states
+        """The document `key` was closed: its cached state is no longer worth its memory."""
 
     @abstractmethod
     def close(self) -> None: ...

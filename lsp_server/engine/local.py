@@ -3,7 +3,9 @@
 We drive evaluation and sampling ourselves instead of calling `Llama.generate`/`create_completion`
 because they cannot stop between prompt batches and hide what was reused from the KV cache; here a
 superseded request stops within one batch, and every request reports the tokens it really evaluated.
-All use of llama-cpp-python internals (`_ctx`, `_init_sampler`) is confined to this module.
+The context is made anew with several sequences in one unified KV cache (`engine.sequences`), which
+`Llama` itself only does for embeddings. All use of llama-cpp-python internals (`_ctx`,
+`_init_sampler`, `context_params`) is confined to this module.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from lsp_server.engine.backend import (
 )
 from lsp_server.engine.fim import FimTokens, build_prompt, read_fim_tokens
 from lsp_server.engine.resolve import ResolvedModel
+from lsp_server.engine.sequences import N_SEQ, Sequences
 from lsp_server.engine.worker import ModelWorker
 from lsp_server.errors import ModelError
 
@@ -43,12 +46,11 @@ _CALIBRATION_TEXT = (
 )
 
 
-def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
+# Cells beyond the prompt's own context: a quick prompt beside it, and room to assemble the next
+# prompt from cached runs while the old one is still held.
+QUICK_CELLS = 1024
+# Background preparation evaluates in smaller steps, so an interactive request waits less for it.
+BACKGROUND_STEP = 64
 
 
 def _thread_candidates() -> list[int]:
@@ -94,6 +96,7 @@ class LocalBackend(Backend):
         self._settings = settings
         self._worker = ModelWorker()
         self._timings: dict[int, dict[str, float]] = {}
+        self._prompt_rate = 0.0  # prompt tokens/s, a running average of what evaluation really took
         # Debugging and benchmarks only: every prompt's token ids and outcome, one JSON line each.
         self._prompt_log = os.environ.get("UBIQ_PROMPT_LOG") or None
         try:
@@ -122,6 +125,7 @@ class LocalBackend(Backend):
                 n_gpu_layers=settings.gpu_layers,
                 verbose=False,
             )
+            self._make_context()
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"llama.cpp could not load {self._model.path}: {exc}") from None
         self.load_seconds = time.monotonic() - start
@@ -145,6 +149,27 @@ class LocalBackend(Backend):
             "yes" if self._fim else "no (prefix-only)",
         )
 
+    def _make_context(self) -> None:
+        """Replace `Llama`'s context by one whose unified KV cache holds several sequences."""
+        from llama_cpp import _internals
+
+        llm, settings = self._llm, self._settings
+        params = llm.context_params
+        params.n_ctx = 2 * settings.context_size + QUICK_CELLS
+        params.n_seq_max = N_SEQ
+        params.kv_unified = True
+        context = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
+        old, llm._ctx = llm._ctx, context
+        old.close()
+        llm._stack.enter_context(contextlib.closing(context))
+        self._seqs = Sequences(
+            self._lib,
+            llm.ctx,
+            settings.batch_size,
+            reuse=settings.cache_reuse,
+            memory_bytes=settings.cache_memory_mb << 20,
+        )
+
     def _set_threads(self, generation: int, batch: int) -> None:
         self._lib.llama_set_n_threads(self._llm.ctx, generation, batch)
 
@@ -159,6 +184,7 @@ class LocalBackend(Backend):
             self._set_threads(candidates[0], candidates[0])
             return candidates[0], candidates[0]
         tokens = self._tokenize(_CALIBRATION_TEXT)
+        seqs = self._seqs
         self._eval_fresh(tokens)  # warm-up: page in the weights
         for n in candidates:
             self._set_threads(n, n)
@@ -166,20 +192,21 @@ class LocalBackend(Backend):
             self._eval_fresh(tokens)
             batch_s = time.perf_counter() - start
             start = time.perf_counter()
-            for token in tokens[:12]:
-                self._llm.eval([token])
+            for i, token in enumerate(tokens[:12]):
+                seqs.decode([token], len(tokens) + i, seqs.slots["quick"].seq, True)
             step_s = time.perf_counter() - start
             self._timings[n] = {"prompt": len(tokens) / batch_s, "generation": 12 / step_s}
+        seqs.clear()
         batch = max(candidates, key=lambda n: self._timings[n]["prompt"])
         generation = max(candidates, key=lambda n: self._timings[n]["generation"])
         self._set_threads(generation, batch)
+        self._prompt_rate = self._timings[batch]["prompt"]
         log.info("thread calibration (tok/s): %s → %d generation, %d batch", self._timings, generation, batch)
         return generation, batch
 
     def _eval_fresh(self, tokens: list[int]) -> None:
-        self._llm._ctx.kv_cache_seq_rm(-1, 0, -1)
-        self._llm.n_tokens = 0
-        self._llm.eval(tokens)
+        self._seqs.clear()
+        self._seqs.fill("quick", tokens, lambda: None)
 
     def _make_chat_formatter(self) -> Any:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -203,7 +230,7 @@ class LocalBackend(Backend):
             path=str(self._model.path),
             backend="local",
             architecture=self._model.gguf.architecture,
-            context_size=self._llm.n_ctx(),
+            context_size=self._settings.context_size,
             trained_context=self._model.gguf.context_length,
             fim=self._fim is not None,
             threads=self._threads,
@@ -226,6 +253,23 @@ class LocalBackend(Backend):
 
     def tokenize_prompt(self, request: CompletionRequest) -> list[int]:
         return build_prompt(request, self._fim, self._tokenize, self._bos)
+
+    def evaluation_cost(self, request: CompletionRequest) -> tuple[int, float] | None:
+        """Tokens the request would evaluate now, and the seconds that takes at the measured rate."""
+        seqs = getattr(self, "_seqs", None)
+        if seqs is None:
+            return None
+        tokens = self.tokenize_prompt(request)
+        cost = seqs.estimate(request.cache_slot, tokens, request.cache_key)
+        return cost, cost / self._prompt_rate if self._prompt_rate > 0 else 0.0
+
+    def cache_report(self) -> dict[str, Any]:
+        report = self._seqs.report()
+        report["prompt_tokens_per_s"] = round(self._prompt_rate, 1)
+        return report
+
+    def forget(self, key: str) -> None:
+        self._worker.submit(lambda token, queued: self._seqs.forget(key), Priority.INTERACTIVE)
 
     def complete(
         self, request: CompletionRequest, cancel: CancelToken | None = None, on_text: OnText | None = None
@@ -269,6 +313,9 @@ class LocalBackend(Backend):
         worker = getattr(self, "_worker", None)
         if worker is not None:
             worker.close()
+        seqs = getattr(self, "_seqs", None)
+        if seqs is not None:
+            seqs.close()
         llm = getattr(self, "_llm", None)
         if llm is not None:
             with contextlib.suppress(Exception):
@@ -285,8 +332,7 @@ class LocalBackend(Backend):
         queued_at: float,
         on_text: OnText | None,
     ) -> Completion:
-        llm = self._llm
-        n_ctx = llm.n_ctx()
+        n_ctx = self._settings.context_size
         stats = GenerationStats(prompt_tokens=len(tokens), queue_ms=(time.monotonic() - queued_at) * 1000)
         if len(tokens) >= n_ctx:
             raise ModelError(
@@ -300,29 +346,24 @@ class LocalBackend(Backend):
                 return "cancelled"
             if request.deadline is not None and time.monotonic() >= request.deadline:
                 return "deadline"
+            if request.yield_to_interactive and self._worker.interactive_waiting():
+                return "preempted"
             return None
 
-        # Reuse the KV cache for the longest common prefix with what was evaluated before; at
-        # least one token must be evaluated to get fresh logits.
-        reuse = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
-        reuse = min(reuse, len(tokens) - 1)
-        if not llm._ctx.kv_cache_seq_rm(-1, reuse, -1):
-            reuse = 0
-            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
-        llm.n_tokens = reuse
-        stats.cached_tokens = reuse
         start = time.monotonic()
-        step = llm.n_batch
-        todo = tokens[reuse:]
         try:
-            for i in range(0, len(todo), step):
-                reason = stopped()
-                if reason:
-                    return Completion("", reason, stats)
-                llm.eval(todo[i : i + step])
-                stats.evaluated_tokens += len(todo[i : i + step])
+            step = BACKGROUND_STEP if request.yield_to_interactive else 0
+            fill = self._seqs.fill(request.cache_slot, tokens, stopped, request.cache_key, step)
         finally:
             stats.prompt_ms = (time.monotonic() - start) * 1000
+        stats.evaluated_tokens = fill.evaluated
+        stats.cached_tokens = fill.plan.reused
+        stats.moved_tokens = fill.plan.moved
+        if fill.evaluated >= 32 and stats.prompt_ms > 0:
+            rate = fill.evaluated / (stats.prompt_ms / 1000)
+            self._prompt_rate = rate if not self._prompt_rate else 0.7 * self._prompt_rate + 0.3 * rate
+        if fill.stopped:
+            return Completion("", fill.stopped, stats)
         result = self._sample(request, max_tokens, stats, stopped, on_text)
         if self._prompt_log:
             self._log_prompt(tokens, request, result)
@@ -341,6 +382,8 @@ class LocalBackend(Backend):
 
     def _sample(self, request, max_tokens, stats, stopped, on_text) -> Completion:  # noqa: ANN001
         llm, lib = self._llm, self._lib
+        seqs = self._seqs
+        slot = seqs.slots[request.cache_slot]
         grammar = None
         if request.json_schema is not None:
             grammar = lib.LlamaGrammar.from_json_schema(json.dumps(request.json_schema), verbose=False)
@@ -353,7 +396,7 @@ class LocalBackend(Backend):
                 if halted:
                     reason = halted
                     break
-                token = llm.sample()
+                token = llm._sampler.sample(llm._ctx, -1)
                 if lib.llama_vocab_is_eog(self._vocab, token) or token in self._control:
                     reason = "eos"
                     break
@@ -367,7 +410,8 @@ class LocalBackend(Backend):
                 if on_text and piece and on_text(piece):
                     reason = "stop"  # the caller has what it needs
                     break
-                llm.eval([token])
+                seqs.decode([token], len(slot.tokens), slot.seq, True)
+                slot.tokens.append(token)
         finally:
             llm._sampler = None
             stats.generation_ms = (time.monotonic() - start) * 1000

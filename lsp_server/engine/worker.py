@@ -55,6 +55,11 @@ class ModelWorker:
     ) -> T:
         return self.submit(fn, priority, cancel).result()
 
+    def interactive_waiting(self) -> bool:
+        """Whether an interactive job is queued: background work checks this to step aside."""
+        with self._queue.mutex:
+            return any(item[0] <= Priority.INTERACTIVE for item in self._queue.queue)
+
     def _loop(self) -> None:
         while True:
             _, _, job = self._queue.get()

@@ -63,6 +63,8 @@ def register(server: UbiqServer) -> None:
         data = ls.completions.stats.snapshot(reset=bool(options.get("reset")))
         info = ls.model.info()
         data["model"] = info.to_dict() if info else {"state": ls.model.state, "message": ls.model.message}
+        backend = ls.model.backend()
+        data["kv_cache"] = backend.cache_report() if backend else {}
         return data
 
     @server.command(GENERATE_TESTS)

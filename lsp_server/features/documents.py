@@ -8,7 +8,9 @@ import logging
 from lsprotocol import types
 
 from lsp_server.context.documents import MAX_BYTES, looks_binary
+from lsp_server.context.positions import offset_at
 from lsp_server.context.syntax import SyntaxTree
+from lsp_server.errors import InputError
 from lsp_server.server import UbiqServer
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,34 @@ def _remember_chunk(ls: UbiqServer, uri: str, line: int) -> None:
         ls.ring.add_around(relative_path(ls, uri), document.source, line)
 
 
+def _edited_at(ls: UbiqServer, uri: str, change: types.TextDocumentContentChangePartial) -> int | None:
+    """The offset just after an edit's new text: where the cursor is after typing or pasting it."""
+    from lsp_server.features.inline_completion import encoding_of
+
+    document = ls.workspace.text_documents.get(uri)
+    if document is None:
+        return None
+    start = change.range.start
+    try:
+        return offset_at(document.source, start.line, start.character, encoding=encoding_of(ls)) + len(
+            change.text
+        )
+    except InputError:
+        return None
+
+
+def _prepare(ls: UbiqServer, uri: str, offset: int | None) -> None:
+    from lsp_server.features.inline_completion import prepare
+
+    document = ls.workspace.text_documents.get(uri)
+    if offset is None or document is None or not is_python(uri, document.language_id):
+        return
+    try:
+        prepare(ls, uri, offset)
+    except Exception:  # preparing ahead is an optimisation: it must never break document sync
+        log.exception("preparing a completion prompt failed for %s", uri)
+
+
 def register(server: UbiqServer) -> None:
     last_edit: dict[str, int] = {}
     active: list[str] = []
@@ -75,6 +105,7 @@ def register(server: UbiqServer) -> None:
         _track(ls, params.text_document.uri)
         _remember_chunk(ls, params.text_document.uri, 0)
         _changed(ls, params.text_document.uri)
+        _prepare(ls, params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: UbiqServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -85,6 +116,9 @@ def register(server: UbiqServer) -> None:
                 last_edit[uri] = change.range.start.line
         _track(ls, uri)
         _changed(ls, uri)
+        last = params.content_changes[-1] if params.content_changes else None
+        if isinstance(last, types.TextDocumentContentChangePartial):
+            _prepare(ls, uri, _edited_at(ls, uri, last))
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: UbiqServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -96,6 +130,9 @@ def register(server: UbiqServer) -> None:
         uri = params.text_document.uri
         ls.syntax.pop(uri, None)
         ls.completions.forget(uri)
+        backend = ls.model.backend()
+        if backend is not None:
+            backend.forget(uri)
         if uri in ls.diagnosed:  # its diagnostics go with it
             ls.diagnosed.discard(uri)
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))

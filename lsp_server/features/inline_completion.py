@@ -38,15 +38,10 @@ def locate(ls: UbiqServer, uri: str, position: types.Position) -> tuple[str, int
         return None
 
 
-async def suggest(ls: UbiqServer, uri: str, position: types.Position) -> str:
-    """What the model would write at `position` ("" when there is nothing to offer)."""
-    backend = ls.model.backend()
-    if not ls.settings.completion.enabled or backend is None:
-        return ""
-    located = locate(ls, uri, position)
-    if located is None:
-        return ""
-    text, offset = located
+COMPLETION_READY = "ubiq/completionReady"
+
+
+def _input(ls: UbiqServer, uri: str, text: str, offset: int) -> CompletionInput:
     path = relative_path(ls, uri)
     syntax = ls.syntax.get(uri)
 
@@ -56,7 +51,38 @@ async def suggest(ls: UbiqServer, uri: str, position: types.Position) -> str:
             chunks += ls.definitions.chunks(syntax, offset, ls.workspace.get_text_document(uri).path)
         return chunks
 
-    doc = CompletionInput(key=uri, text=text, offset=offset, path=path, syntax=syntax, extra=extra)
+    return CompletionInput(key=uri, text=text, offset=offset, path=path, syntax=syntax, extra=extra)
+
+
+def prepare(ls: UbiqServer, uri: str, offset: int) -> None:
+    """The user is working at `offset` (an edit elsewhere, a file opened): start preparing the
+    prompt there in the background, before the editor asks."""
+    backend = ls.model.backend()
+    document = ls.workspace.text_documents.get(uri)
+    if not ls.settings.completion.enabled or backend is None or document is None:
+        return
+    text = document.source
+    if usable(text) and 0 <= offset <= len(text):
+        ls.completions.prepare(backend, _input(ls, uri, text, offset))
+
+
+def _notify_ready(ls: UbiqServer, uri: str, position: types.Position) -> None:
+    """Pull-model editors ask only when the user types: tell them an answer is now ready, so
+    they ask again if the cursor is still there."""
+    params = {"uri": uri, "position": {"line": position.line, "character": position.character}}
+    ls.in_loop(lambda: ls.protocol.notify(COMPLETION_READY, params))
+
+
+async def suggest(ls: UbiqServer, uri: str, position: types.Position) -> str:
+    """What the model would write at `position` ("" when there is nothing to offer)."""
+    backend = ls.model.backend()
+    if not ls.settings.completion.enabled or backend is None:
+        return ""
+    located = locate(ls, uri, position)
+    if located is None:
+        return ""
+    doc = _input(ls, uri, *located)
+    doc.on_ready = lambda: _notify_ready(ls, uri, position)
     try:
         answer = await ls.completions.complete(backend, doc)
     except Cancelled:

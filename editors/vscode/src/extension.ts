@@ -13,6 +13,9 @@ import { checkInstalled, findInterpreter, onInterpreterChange, reportNotInstalle
 import { SECTION, serverKeys, serverSettings, watchSettings } from "./settings";
 import { ModelStatus, type ModelState } from "./status";
 
+/** Sent by the server when an answer it could not give in time is ready (ghost text is pulled). */
+const COMPLETION_READY = "ubiq/completionReady";
+
 let client: LanguageClient | undefined;
 let interpreter: string | undefined;
 let log: vscode.LogOutputChannel;
@@ -86,6 +89,9 @@ async function start(): Promise<void> {
       status.show("$(error) Ubiq: stopped", "Ubiq: the server stopped (see the log; run Ubiq: Restart Server)", true);
     }
   });
+  started.onNotification(COMPLETION_READY, (params: { uri: string; position: { line: number; character: number } }) => {
+    void askAgain(params);
+  });
   try {
     await client.start();
   } catch (error) {
@@ -95,6 +101,20 @@ async function start(): Promise<void> {
     return;
   }
   status.start();
+}
+
+/** Ask for ghost text again, but only where the answer was prepared: same file, cursor unmoved. */
+async function askAgain(params: { uri: string; position: { line: number; character: number } }): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.uri.toString() !== vscode.Uri.parse(params.uri).toString()) {
+    return;
+  }
+  const cursor = editor.selection.active;
+  if (!editor.selection.isEmpty || cursor.line !== params.position.line || cursor.character !== params.position.character) {
+    return;
+  }
+  log.debug(`completion ready at ${params.uri}:${params.position.line + 1}: asking again`);
+  await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
 }
 
 async function stop(): Promise<void> {

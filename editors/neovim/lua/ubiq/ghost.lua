@@ -282,6 +282,25 @@ function M.detach(bufnr)
   pcall(api.nvim_del_augroup_by_name, "ubiq.ghost." .. bufnr)
 end
 
+--- The server has prepared an answer it could not give in time (`ubiq/completionReady`): ask
+--- again, but only if the cursor is still where that answer was asked for.
+---@param bufnr integer
+---@param position lsp.Position
+function M.ready(bufnr, position)
+  local state = states[bufnr]
+  if not state or state.shown or api.nvim_get_current_buf() ~= bufnr or not in_insert_mode() then
+    return
+  end
+  local client = vim.lsp.get_client_by_id(state.client_id)
+  if not client then
+    return
+  end
+  local here = vim.lsp.util.make_position_params(0, client.offset_encoding).position
+  if here.line == position.line and here.character == position.character then
+    request(state, AUTOMATIC)
+  end
+end
+
 --- Whether a suggestion shows in the buffer (default: the current one).
 ---@param bufnr? integer
 function M.visible(bufnr)

@@ -120,6 +120,15 @@ local function on_attach(bufnr, client)
   end
 end
 
+--- The server prepared an answer that was not ready when asked: ghost text is pulled, so ask again.
+---@param params { uri: string, position: lsp.Position }
+local function on_completion_ready(_, params)
+  local bufnr = vim.fn.bufnr(vim.uri_to_fname(params.uri))
+  if bufnr > 0 and not M.builtin_inline_completion then
+    require("ubiq.ghost").ready(bufnr, params.position)
+  end
+end
+
 --- Register the `ubiq` server with the built-in client, enable it, and add the commands.
 ---@param opts? ubiq.Options
 function M.setup(opts)
@@ -139,6 +148,7 @@ function M.setup(opts)
       -- Settings go as initializationOptions only: sending them again as
       -- didChangeConfiguration right after `initialized` would restart the model load.
       init_options = next(options.settings) and options.settings or nil,
+      handlers = { ["ubiq/completionReady"] = on_completion_ready },
     }, options.lsp)
   )
   vim.lsp.enable("ubiq")

@@ -1,0 +1,292 @@
+"""The KV cache as several sequences: where each prompt's tokens live, and which come back.
+
+One llama.cpp context holds a unified KV cache shared by a few sequences:
+- a *slot* per kind of request ("main": full prompts; "quick": short first answers), so a quick
+  answer never evicts the full prompt being prepared beside it;
+- spare sequence ids, used while a new prompt is assembled from cached spans at new positions
+  (`engine.reuse` plans it: the common prefix stays, other cached runs are shifted into place,
+  only the gaps are evaluated);
+- saved states of recently used documents, kept in host memory up to a byte budget, so that
+  switching back to a file costs only what changed there.
+
+llama.cpp requires a sequence's positions to grow one by one while decoding, and a shift moves a
+cell for every sequence sharing it; so the new prompt is built in a fresh sequence, left to right:
+a cached run is first moved alone into a temporary sequence, shifted there, then handed over.
+What a stopped fill leaves behind (cached runs not yet moved) stays as the slot's leftover and is
+still offered to the next plan.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lsp_server.engine.reuse import MIN_RUN, Plan, plan_reuse
+from lsp_server.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+SLOTS = ("main", "quick")
+N_SEQ = 8  # two slots, their leftovers, a build target and a temporary, with room to spare
+
+Stopped = Callable[[], "str | None"]
+
+
+@dataclass
+class Slot:
+    seq: int
+    tokens: list[int] = field(default_factory=list)  # at positions 0..len-1 of `seq`
+    key: str = ""  # the document these tokens belong to ("" for none)
+    leftover_seq: int = -1
+    leftover: list[int | None] = field(default_factory=list)  # cached runs a stopped fill did not move
+
+
+@dataclass
+class Saved:
+    tokens: list[int]
+    data: Any  # ctypes buffer from llama_state_seq_get_data
+    size: int
+
+
+@dataclass
+class Fill:
+    plan: Plan
+    evaluated: int = 0
+    stopped: str | None = None
+
+
+class Sequences:
+    def __init__(
+        self,
+        lib: Any,
+        ctx: Any,
+        n_batch: int,
+        *,
+        reuse: bool = True,
+        memory_bytes: int = 256 << 20,
+    ) -> None:
+        self._lib = lib
+        self._ctx = ctx
+        self._mem = lib.llama_get_memory(ctx)
+        self._n_batch = self._step = n_batch
+        self.shift = reuse and bool(lib.llama_memory_can_shift(self._mem))
+        self.reuse = reuse
+        self.memory_bytes = memory_bytes if reuse else 0
+        self._free = list(range(len(SLOTS), N_SEQ))
+        self.slots = {name: Slot(seq) for seq, name in enumerate(SLOTS)}
+        self.saved: OrderedDict[str, Saved] = OrderedDict()
+        self.restored = 0  # documents brought back from host memory
+        self._batch = lib.llama_batch_init(n_batch, 0, 1)
+
+    def close(self) -> None:
+        if self._batch is not None:
+            self._lib.llama_batch_free(self._batch)
+            self._batch = None
+
+    # -- the llama.cpp calls ------------------------------------------------------------------
+
+    def _rm(self, seq: int, p0: int = -1, p1: int = -1) -> None:
+        self._lib.llama_memory_seq_rm(self._mem, seq, p0, p1)
+
+    def clear(self) -> None:
+        self._lib.llama_memory_clear(self._mem, True)
+        for slot in self.slots.values():
+            self._drop_leftover(slot)
+            slot.tokens, slot.key = [], ""
+
+    def decode(self, tokens: Sequence[int], pos: int, seq: int, logits: bool) -> None:
+        """Evaluate `tokens` at positions pos.. of `seq` (at most one batch)."""
+        batch = self._batch
+        n = len(tokens)
+        batch.n_tokens = n
+        for i, token in enumerate(tokens):
+            batch.token[i] = token
+            batch.pos[i] = pos + i
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = seq
+            batch.logits[i] = False
+        batch.logits[n - 1] = logits
+        code = self._lib.llama_decode(self._ctx, batch)
+        if code == 1:  # no room in the KV cache: let go of everything but this sequence, once
+            self._make_room(seq)
+            code = self._lib.llama_decode(self._ctx, batch)
+        if code != 0:
+            raise ModelError(f"llama.cpp could not evaluate the prompt (llama_decode returned {code})")
+
+    def _make_room(self, keep: int) -> None:
+        log.info("KV cache full: dropping the other sequences")
+        for slot in self.slots.values():
+            self._drop_leftover(slot)
+            if slot.seq != keep:
+                self._rm(slot.seq)
+                slot.tokens, slot.key = [], ""
+
+    # -- planning -------------------------------------------------------------------------------
+
+    def plan(self, slot: Slot, prompt: Sequence[int]) -> Plan:
+        return plan_reuse([slot.tokens, slot.leftover], prompt, MIN_RUN if self.shift else 0)
+
+    def estimate(self, name: str, prompt: Sequence[int], key: str = "") -> int:
+        """Tokens a fill of `prompt` would evaluate, counting what a saved state would bring back."""
+        slot = self.slots[name]
+        cost = self.plan(slot, prompt).evaluate
+        for saved_key, saved in list(self.saved.items()):
+            if saved_key != slot.key:
+                cost = min(cost, plan_reuse([saved.tokens], prompt, MIN_RUN if self.shift else 0).evaluate)
+        return cost
+
+    # -- filling a slot -------------------------------------------------------------------------
+
+    def fill(self, name: str, prompt: Sequence[int], stopped: Stopped, key: str = "", step: int = 0) -> Fill:
+        """Make slot `name` hold `prompt`, evaluating what no cache holds; the last batch leaves
+        the logits of the prompt's last token. Stops between batches of `step` tokens (default:
+        the context's batch size) when `stopped()` says why."""
+        self._step = min(step or self._n_batch, self._n_batch)
+        slot = self.slots[name]
+        plan = self.plan(slot, prompt)
+        if self.reuse and key != slot.key:
+            plan = self._switch(slot, prompt, plan)
+        slot.key = key
+        if not plan.moves:
+            self._drop_leftover(slot)
+            self._rm(slot.seq, plan.prefix)
+            del slot.tokens[plan.prefix :]
+            return self._evaluate(
+                slot.seq, prompt, plan.prefix, len(prompt), slot.tokens, stopped, Fill(plan)
+            )
+        return self._rebuild(slot, prompt, plan, stopped)
+
+    def _rebuild(self, slot: Slot, prompt: Sequence[int], plan: Plan, stopped: Stopped) -> Fill:
+        new = self._free.pop()
+        temp = self._free.pop()
+        sources = [(slot.seq, list(slot.tokens)), (slot.leftover_seq, list(slot.leftover))]
+        if plan.prefix:
+            self._lib.llama_memory_seq_cp(self._mem, slot.seq, new, 0, plan.prefix)
+            self._rm(slot.seq, 0, plan.prefix)
+            sources[0][1][: plan.prefix] = [None] * plan.prefix
+        built = list(prompt[: plan.prefix])
+        result = Fill(plan)
+        pos = plan.prefix
+        for move in plan.moves:
+            result = self._evaluate(new, prompt, pos, move.dst, built, stopped, result, logits=False)
+            if result.stopped:
+                break
+            seq, cached = sources[move.source]
+            self._relocate(seq, temp, new, move.src, move.dst, move.n)
+            cached[move.src : move.src + move.n] = [None] * move.n
+            built += prompt[move.dst : move.dst + move.n]
+            pos = move.dst + move.n
+        else:
+            result = self._evaluate(new, prompt, pos, len(prompt), built, stopped, result)
+        # What was not moved stays offered to the next plan, from the live sequence only.
+        self._drop_leftover(slot)
+        live_seq, live = sources[0]
+        if result.stopped and any(t is not None for t in live):
+            slot.leftover_seq, slot.leftover = live_seq, live
+        else:
+            self._rm(live_seq)
+            self._free.append(live_seq)
+        slot.seq, slot.tokens = new, built
+        self._free.append(temp)
+        return result
+
+    def _relocate(self, source: int, temp: int, target: int, src: int, dst: int, n: int) -> None:
+        """Move cached cells [src, src+n) of `source` to positions [dst, dst+n) of `target`."""
+        cp, add = self._lib.llama_memory_seq_cp, self._lib.llama_memory_seq_add
+        cp(self._mem, source, temp, src, src + n)
+        self._rm(source, src, src + n)  # the cells now belong to `temp` alone, so shifting is safe
+        add(self._mem, temp, src, src + n, dst - src)
+        cp(self._mem, temp, target, dst, dst + n)
+        self._rm(temp)
+
+    def _evaluate(
+        self,
+        seq: int,
+        prompt: Sequence[int],
+        start: int,
+        end: int,
+        built: list[int],
+        stopped: Stopped,
+        result: Fill,
+        logits: bool = True,
+    ) -> Fill:
+        step = self._step
+        for i in range(start, end, step):
+            reason = stopped()
+            if reason:
+                result.stopped = reason
+                return result
+            piece = prompt[i : min(end, i + step)]
+            self.decode(piece, i, seq, logits and i + step >= end)
+            built += piece
+            result.evaluated += len(piece)
+        return result
+
+    def _drop_leftover(self, slot: Slot) -> None:
+        if slot.leftover_seq >= 0:
+            self._rm(slot.leftover_seq)
+            self._free.append(slot.leftover_seq)
+        slot.leftover_seq, slot.leftover = -1, []
+
+    # -- documents' saved states ----------------------------------------------------------------
+
+    def _switch(self, slot: Slot, prompt: Sequence[int], plan: Plan) -> Plan:
+        """Another document's prompt: save the live state under its own document, and bring back
+        a saved state instead if it holds more of this prompt than the live one."""
+        self.save(slot)
+        best_key, best = "", plan
+        for saved_key, saved in self.saved.items():
+            candidate = plan_reuse([saved.tokens], prompt, MIN_RUN if self.shift else 0)
+            if saved_key != slot.key and candidate.reused > best.reused + MIN_RUN:
+                best_key, best = saved_key, candidate
+        if not best_key:
+            return plan
+        self._drop_leftover(slot)
+        saved = self.saved.pop(best_key)
+        self._rm(slot.seq)
+        read = self._lib.llama_state_seq_set_data(self._ctx, saved.data, saved.size, slot.seq)
+        if not read:
+            log.info("could not restore the saved state of %s; evaluating anew", best_key)
+            self._rm(slot.seq)
+            slot.tokens = []
+            return self.plan(slot, prompt)
+        self.restored += 1
+        slot.tokens = list(saved.tokens)
+        return best
+
+    def save(self, slot: Slot) -> None:
+        """Keep the slot's state in host memory under its document, within the byte budget."""
+        if not slot.key or not slot.tokens or self.memory_bytes <= 0:
+            return
+        size = self._lib.llama_state_seq_get_size(self._ctx, slot.seq)
+        if size <= 0 or size > self.memory_bytes:
+            return
+        data = (ctypes.c_uint8 * size)()
+        written = self._lib.llama_state_seq_get_data(self._ctx, data, size, slot.seq)
+        if not written:
+            return
+        self.saved.pop(slot.key, None)
+        self.saved[slot.key] = Saved(list(slot.tokens), data, written)
+        while self.used_bytes() > self.memory_bytes:
+            self.saved.popitem(last=False)
+
+    def forget(self, key: str) -> None:
+        self.saved.pop(key, None)
+
+    def used_bytes(self) -> int:
+        return sum(s.size for s in self.saved.values())
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "reuse": self.reuse,
+            "shift": self.shift,
+            "memory_bound_mb": round(self.memory_bytes / (1 << 20), 1),
+            "memory_used_mb": round(self.used_bytes() / (1 << 20), 1),
+            "documents_saved": len(self.saved),
+            "documents_restored": self.restored,
+            "live_tokens": {name: len(slot.tokens) for name, slot in self.slots.items()},
+        }
