@@ -73,8 +73,9 @@ def places(path: Path, count: int, rng: random.Random) -> list[int]:
 
 
 class Jumper:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, settle: float) -> None:
         self.session = session
+        self.settle = settle
         self.ready: asyncio.Queue = asyncio.Queue()
 
         @session.client.feature(READY)
@@ -120,6 +121,12 @@ class Jumper:
         elapsed = time.perf_counter() - start
         truth = original.strip()
         first_line = suggestion.split("\n", 1)[0].strip()
+        settled = first_line
+        if suggestion and self.settle > 0:  # a user who pauses: the full prompt's answer replaces it
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.ready.get(), timeout=self.settle)
+                _, again = await self.session.inline(uri, line, indent)
+                settled = again.split("\n", 1)[0].strip() or first_line
         result = {
             "uri": uri,
             "line": line + 1,
@@ -128,6 +135,8 @@ class Jumper:
             "requests": requests,
             "exact_first_line": bool(suggestion) and first_line == truth,
             "suggestion": first_line,
+            "settled": settled,
+            "exact_settled": bool(settled) and settled == truth,
             "truth": truth,
         }
         result["evaluated"] = await self.counted() - before
@@ -143,7 +152,7 @@ async def run(args: argparse.Namespace, files: list[Path], plan: list[tuple[int,
     texts = [f.read_text(encoding="utf-8") for f in files]
     uris = [f"file:///bench/{i}_{f.name}" for i, f in enumerate(files)]
     async with Session(args.model, args.threads, options=options) as session:
-        jumper = Jumper(session)
+        jumper = Jumper(session, args.settle)
         for uri, text in zip(uris, texts, strict=True):
             session.open(uri, text)
         await asyncio.sleep(args.dwell)  # a user glances at the file they opened
@@ -181,6 +190,7 @@ async def run(args: argparse.Namespace, files: list[Path], plan: list[tuple[int,
         "first_request_answered": sum(m["first_request_answered"] for m in moves) / len(moves),
         "evaluated_per_move": {"p50": pct(evaluated, 0.5), "p95": pct(evaluated, 0.95)},
         "exact_first_line": sum(m["exact_first_line"] for m in moves) / len(moves),
+        "exact_settled": sum(m["exact_settled"] for m in moves) / len(moves),
         "switch_back_evaluated": [r["evaluated"] for r in returns],
         "kv_cache": final.get("kv_cache", {}),
         "model": final["model"].get("name", ""),
@@ -197,6 +207,9 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dwell", type=float, default=1.0, help="seconds between moves")
+    parser.add_argument(
+        "--settle", type=float, default=0.0, help="after a suggestion, wait this long for a better one"
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -218,7 +231,8 @@ def main() -> None:
             f"{'reuse on ' if r['reuse'] else 'reuse off'}: first suggestion p50/p95 "
             f"{first['p50']:.2f} / {first['p95']:.2f} s; within 2 s {r['within_2s']:.0%}; "
             f"first request answered {r['first_request_answered']:.0%}; evaluated per move p50/p95 "
-            f"{evaluated['p50']:.0f} / {evaluated['p95']:.0f}; first-line exact {r['exact_first_line']:.0%}; "
+            f"{evaluated['p50']:.0f} / {evaluated['p95']:.0f}; first-line exact {r['exact_first_line']:.0%} "
+            f"(after settling {r['exact_settled']:.0%}); "
             f"switch back evaluated {r['switch_back_evaluated']}"
         )
     if len(results) == 2:

@@ -43,6 +43,13 @@ LRU_SIZE = 256
 # The share of the time budget the full prompt's evaluation may take before a quick prompt
 # answers first: the rest goes to generating the first line.
 AFFORDABLE_SHARE = 0.5
+# A quick prompt gets what the measured prompt speed evaluates in this share of the budget.
+QUICK_SHARE = 0.45
+QUICK_MIN_TOKENS = 64
+QUICK_MAX_TOKENS = 512
+# A place the user moved to is prepared after this pause, unless a request came meanwhile (it
+# would then wait for the preparation's current step).
+PREPARE_AFTER_S = 0.25
 
 
 @dataclass
@@ -156,7 +163,7 @@ class CompletionService:
         shown = self._shape(raw.text, raw.stop_reason, request, doc)
         if quick is not None:
             self.stats.quick += 1
-            self._prefill(backend, state, request, doc if not shown else None)
+            self._prefill(backend, state, request, doc)  # the full prompt may answer better
         elif raw.stop_reason == "deadline" and raw.stats.generated_tokens == 0:
             self._prefill(backend, state, request, doc if not shown else None)
         else:
@@ -179,40 +186,38 @@ class CompletionService:
             return
         request = self._request(backend, state, doc)
         state.prepared = False
-        self._prefill(backend, state, request, None)
+        asked = state.cancel
+
+        def start() -> None:
+            if state.cancel is asked and state.layout is not None and request.prefix == state.layout.prefix:
+                self._prefill(backend, state, request, None)
+
+        asyncio.get_running_loop().call_later(PREPARE_AFTER_S, start)
 
     def _quick_request(
         self, backend: Backend, state: DocumentState, doc: CompletionInput, request: CompletionRequest
     ) -> CompletionRequest | None:
-        """A short local prompt, when the full one would not be ready within the time budget."""
+        """A short local prompt, when the full one would not be ready within the time budget:
+        as many tokens as the measured prompt speed evaluates in QUICK_SHARE of the budget, and
+        only the first line (the rest comes with the full prompt)."""
         switched, self._last_key = doc.key != self._last_key, doc.key
         if not self.settings.quick_first or (state.prepared and not switched):
             return None
         cost = backend.evaluation_cost(request)
-        if cost is None or cost[1] <= self.settings.time_budget_ms / 1000 * AFFORDABLE_SHARE:
+        budget_s = self.settings.time_budget_ms / 1000
+        if cost is None or cost[1] <= budget_s * AFFORDABLE_SHARE:
             return None
-        prefix, suffix = quick_layout(doc.text, doc.offset, backend.count_tokens, doc.syntax, self.budget)
-        log.debug("quick prompt: the full one would evaluate %d tokens (%.1f s)", *cost)
-        return dataclasses.replace(
-            request, prefix=prefix, suffix=suffix, extra=(), cache_slot="quick", cache_key=""
+        tokens, seconds = cost
+        rate = tokens / seconds if seconds > 0 else 0.0
+        size = max(QUICK_MIN_TOKENS, min(QUICK_MAX_TOKENS, int(rate * budget_s * QUICK_SHARE)))
+        budget = dataclasses.replace(
+            self.budget, quick_prefix_tokens=size * 4 // 5, quick_suffix_tokens=size // 5
         )
-
-    # -- steps -----------------------------------------------------------------------------------
-
-    def _typed_ahead(self, state: DocumentState, doc: CompletionInput) -> str | None:
-        """If the user typed the start of what was shown, the rest is still the answer."""
-        shown = state.shown
-        if shown is None or not shown.completion:
-            return None
-        before, after = doc.text[: doc.offset], doc.text[doc.offset :]
-        if after != shown.after or not before.startswith(shown.before):
-            return None
-        typed = before[len(shown.before) :]
-        if not typed or not shown.completion.startswith(typed) or typed == shown.completion:
-            return None
-        rest = shown.completion[len(typed) :]
-        state.shown = Shown(before, after, rest)
-        return rest
+        prefix, suffix = quick_layout(doc.text, doc.offset, backend.count_tokens, doc.syntax, budget)
+        log.debug("quick prompt of %d tokens: the full one would evaluate %d (%.1f s)", size, tokens, seconds)
+        return dataclasses.replace(
+            request, prefix=prefix, suffix=suffix, extra=(), stop=("\n",), cache_slot="quick", cache_key=""
+        )
 
     def _request(self, backend: Backend, state: DocumentState, doc: CompletionInput) -> CompletionRequest:
         layout = state.layout

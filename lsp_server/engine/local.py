@@ -50,7 +50,7 @@ _CALIBRATION_TEXT = (
 # prompt from cached runs while the old one is still held.
 QUICK_CELLS = 1024
 # Background preparation evaluates in smaller steps, so an interactive request waits less for it.
-BACKGROUND_STEP = 64
+BACKGROUND_STEP = 32
 
 
 def _thread_candidates() -> list[int]:

@@ -72,7 +72,7 @@ def test_default_model_fim_tokens_come_from_the_vocabulary(default_backend):
 def test_cache_reuse_evaluates_only_the_new_tail(tiny_backend):
     code = "# cache reuse\n" + CODE
     first = tiny_backend.complete(CompletionRequest(prompt=code, max_tokens=1))
-    assert first.stats.cached_tokens <= 1  # at most the BOS token is shared with earlier tests
+    assert first.stats.evaluated_tokens == first.stats.prompt_tokens - first.stats.cached_tokens
     second = tiny_backend.complete(
         CompletionRequest(prompt=code + "        self.items.append(item)\n", max_tokens=1)
     )
@@ -84,6 +84,92 @@ def test_cache_reuse_evaluates_only_the_new_tail(tiny_backend):
         CompletionRequest(prompt=code + "        self.items.append(item)\n", max_tokens=1)
     )
     assert again.stats.evaluated_tokens == 1  # identical prompt: one token re-run for fresh logits
+
+
+def _lines(n: int, tag: str) -> str:
+    return "".join(f"def {tag}_{i}(value):\n    return value * {i} + len('{tag}')\n\n" for i in range(n))
+
+
+def test_a_jump_keeps_cached_spans_at_shifted_positions(tiny_model):
+    """The next layout puts new text first and the cached text later: the cached text is moved,
+    not evaluated again, and the answer is the same as from a prompt evaluated afresh."""
+    body = _lines(20, "body")
+    new = _lines(3, "fresh")
+    with make_backend(tiny_model) as backend:
+        body_tokens = len(backend.tokenize_prompt(CompletionRequest(prompt=body))) - 1  # less the BOS
+        backend.complete(CompletionRequest(prompt=body, max_tokens=1, cache_key="a.py"))
+        moved = backend.complete(CompletionRequest(prompt=new + body, max_tokens=8, cache_key="a.py"))
+    assert moved.stats.moved_tokens >= body_tokens - 30
+    assert moved.stats.evaluated_tokens <= moved.stats.prompt_tokens - moved.stats.moved_tokens
+    assert moved.stats.evaluated_tokens < moved.stats.prompt_tokens / 2
+    with make_backend(tiny_model, cache_reuse=False) as plain:
+        plain.complete(CompletionRequest(prompt=body, max_tokens=1))
+        fresh = plain.complete(CompletionRequest(prompt=new + body, max_tokens=8))
+    assert fresh.stats.moved_tokens == 0
+    assert fresh.stats.evaluated_tokens >= fresh.stats.prompt_tokens - 2
+    assert moved.text.strip() and fresh.text.strip()
+
+
+def test_switching_back_to_a_document_restores_its_state(tiny_model):
+    first, other = _lines(15, "first"), _lines(15, "other")
+    with make_backend(tiny_model) as backend:
+        backend.complete(CompletionRequest(prompt=first, max_tokens=2, cache_key="first.py"))
+        backend.complete(CompletionRequest(prompt=other, max_tokens=2, cache_key="other.py"))
+        back = backend.complete(
+            CompletionRequest(prompt=first + "x = 1\n", max_tokens=2, cache_key="first.py")
+        )
+        report = backend.cache_report()
+    assert back.stats.evaluated_tokens <= 8, back.stats
+    assert report["documents_restored"] >= 1
+    assert 0 < report["memory_used_mb"] <= report["memory_bound_mb"]
+    with make_backend(tiny_model, cache_reuse=False) as plain:
+        plain.complete(CompletionRequest(prompt=first, max_tokens=2, cache_key="first.py"))
+        plain.complete(CompletionRequest(prompt=other, max_tokens=2, cache_key="other.py"))
+        again = plain.complete(
+            CompletionRequest(prompt=first + "x = 1\n", max_tokens=2, cache_key="first.py")
+        )
+    assert again.stats.evaluated_tokens >= again.stats.prompt_tokens - 2
+
+
+def test_saved_states_stay_within_the_memory_bound(tiny_model):
+    with make_backend(tiny_model, cache_memory_mb=1) as backend:
+        for name in ("a", "b", "c"):
+            backend.complete(CompletionRequest(prompt=_lines(40, name), max_tokens=1, cache_key=name))
+        report = backend.cache_report()
+    assert report["memory_used_mb"] <= 1
+
+
+class InteractiveArrives(CancelToken):
+    """Never cancels; on its third check (the engine's second step) an interactive job arrives."""
+
+    def __init__(self, backend) -> None:  # noqa: ANN001
+        super().__init__()
+        self.backend, self.checks, self.job = backend, 0, None
+
+    @property
+    def cancelled(self) -> bool:
+        self.checks += 1
+        if self.checks == 3:
+            self.job = self.backend._worker.submit(lambda token, queued: "ran", Priority.INTERACTIVE)
+        return False
+
+
+def test_background_work_steps_aside_for_an_interactive_request(tiny_model):
+    """A preparation stops between steps when an interactive request waits, keeping what it
+    evaluated; asked again, it evaluates only the rest."""
+    with make_backend(tiny_model) as backend:
+        prep = CompletionRequest(
+            prompt=_lines(40, "long"), max_tokens=0, priority=Priority.BATCH, yield_to_interactive=True
+        )
+        token = InteractiveArrives(backend)
+        first = backend.complete(prep, token)
+        assert first.stop_reason == "preempted"
+        assert token.job.result() == "ran"
+        rest = backend.complete(prep)
+    assert 0 < first.stats.evaluated_tokens < first.stats.prompt_tokens
+    assert rest.stop_reason == "length"
+    assert rest.stats.cached_tokens >= first.stats.evaluated_tokens
+    assert rest.stats.evaluated_tokens == rest.stats.prompt_tokens - rest.stats.cached_tokens
 
 
 @pytest.mark.default_model

@@ -282,13 +282,13 @@ function M.detach(bufnr)
   pcall(api.nvim_del_augroup_by_name, "ubiq.ghost." .. bufnr)
 end
 
---- The server has prepared an answer it could not give in time (`ubiq/completionReady`): ask
---- again, but only if the cursor is still where that answer was asked for.
+--- The server has prepared the full prompt for an answer that was empty or quick
+--- (`ubiq/completionReady`): ask again, but only if the cursor is still where it was asked for.
 ---@param bufnr integer
 ---@param position lsp.Position
 function M.ready(bufnr, position)
   local state = states[bufnr]
-  if not state or state.shown or api.nvim_get_current_buf() ~= bufnr or not in_insert_mode() then
+  if not state or api.nvim_get_current_buf() ~= bufnr or not in_insert_mode() then
     return
   end
   local client = vim.lsp.get_client_by_id(state.client_id)
