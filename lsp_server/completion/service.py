@@ -219,6 +219,23 @@ class CompletionService:
             request, prefix=prefix, suffix=suffix, extra=(), stop=("\n",), cache_slot="quick", cache_key=""
         )
 
+    # -- steps -----------------------------------------------------------------------------------
+
+    def _typed_ahead(self, state: DocumentState, doc: CompletionInput) -> str | None:
+        """If the user typed the start of what was shown, the rest is still the answer."""
+        shown = state.shown
+        if shown is None or not shown.completion:
+            return None
+        before, after = doc.text[: doc.offset], doc.text[doc.offset :]
+        if after != shown.after or not before.startswith(shown.before):
+            return None
+        typed = before[len(shown.before) :]
+        if not typed or not shown.completion.startswith(typed) or typed == shown.completion:
+            return None
+        rest = shown.completion[len(typed) :]
+        state.shown = Shown(before, after, rest)
+        return rest
+
     def _request(self, backend: Backend, state: DocumentState, doc: CompletionInput) -> CompletionRequest:
         layout = state.layout
         if layout is None or not layout.fits(doc.text, doc.offset):

@@ -136,6 +136,7 @@ class LocalBackend(Backend):
         self._control = {t for t in vars(self._fim).values() if t >= 0} if self._fim else set()
         if settings.threads:
             self._threads = self._threads_batch = settings.threads
+            self._measure_prompt_rate()
         else:
             self._threads, self._threads_batch = self._calibrate()
         self._chat_formatter = self._make_chat_formatter()
@@ -144,7 +145,7 @@ class LocalBackend(Backend):
             self._model.gguf.name,
             self._model.path,
             self.load_seconds,
-            llm.n_ctx(),
+            settings.context_size,
             self._threads,
             "yes" if self._fim else "no (prefix-only)",
         )
@@ -203,6 +204,15 @@ class LocalBackend(Backend):
         self._prompt_rate = self._timings[batch]["prompt"]
         log.info("thread calibration (tok/s): %s → %d generation, %d batch", self._timings, generation, batch)
         return generation, batch
+
+    def _measure_prompt_rate(self) -> None:
+        """The prompt speed decides when a quick first answer is needed: measure it at load
+        (which also pages the weights in) rather than guess until the first long prompt."""
+        tokens = self._tokenize(_CALIBRATION_TEXT)
+        start = time.perf_counter()
+        self._eval_fresh(tokens)
+        self._prompt_rate = len(tokens) / max(time.perf_counter() - start, 1e-6)
+        self._seqs.clear()
 
     def _eval_fresh(self, tokens: list[int]) -> None:
         self._seqs.clear()
