@@ -18,15 +18,16 @@ fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --progress-bar off -q --upgrade pip
 # llama-cpp-python compiles llama.cpp on first install (about 3-15 minutes on 2 cores; cached after),
-# for x86-64-v3 (AVX2) rather than -march=native: a native build used AMX on a Sapphire Rapids CPU
-# and crashed in its first matrix multiply.
-export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON}"
+# for this CPU's instruction sets but without AMX (scripts/cmake_args.sh says why). pip's wheel cache
+# does not know these flags: a wheel cached from other flags (or one that does not run here) is rebuilt.
+export CMAKE_ARGS="${CMAKE_ARGS:-$(sh scripts/cmake_args.sh)}"
 .venv/bin/python -m pip install --progress-bar off -e '.[test]'
-# A wheel cached by an earlier build may not run on this CPU: rebuild it once if it does not.
-if ! .venv/bin/python scripts/check_engine.py; then
+BUILT="${XDG_CACHE_HOME:-$HOME/.cache}/ubiq/llama-cpp-python.cmake-args"
+if [ "$(cat "$BUILT" 2>/dev/null)" != "$CMAKE_ARGS" ] || ! .venv/bin/python scripts/check_engine.py; then
   .venv/bin/python -m pip cache remove 'llama_cpp_python*' || true
   .venv/bin/python -m pip install --progress-bar off --force-reinstall --no-deps 'llama-cpp-python==0.3.36'
   .venv/bin/python scripts/check_engine.py
+  mkdir -p "$(dirname "$BUILT")" && echo "$CMAKE_ARGS" > "$BUILT"
 fi
 .venv/bin/ruff check lsp_server tests benchmarks
 .venv/bin/python -m pytest "$@"
