@@ -167,7 +167,8 @@ async def run(args: argparse.Namespace, files: list[Path], plan: list[tuple[int,
             same = "=" if result["exact_first_line"] else "≠"
             print(
                 f"  {'reuse' if reuse else 'base '} {files[which].name}:{line + 1} {seconds:.2f}s "
-                f"eval {result['evaluated']} {same} {result['suggestion'][:50]!r}",
+                f"eval {result['evaluated']} {same} {result['suggestion'][:50]!r}"
+                + ("" if result["exact_first_line"] else f" (was {result['truth'][:50]!r})"),
                 file=sys.stderr,
             )
             await asyncio.sleep(args.dwell)

@@ -25,9 +25,10 @@ class BlockEnd:
     the enclosing block has ended or grown too long (multi-line). Generation is the slow part on
     a CPU, so not generating what `shape` would cut anyway is the biggest latency saving."""
 
-    def __init__(self, line_before: str, line_after: str) -> None:
+    def __init__(self, line_before: str, line_after: str, first_line: bool = False) -> None:
         self.single = single_line(line_before, line_after)
         self.base = indent_of(line_before) if line_before.strip() else len(line_before)
+        self.first_line = first_line  # stop after the first line that says something
         self.text = ""
 
     def __call__(self, piece: str) -> bool:
@@ -37,6 +38,8 @@ class BlockEnd:
         if self.single:
             return True
         lines = self.text.split("\n")
+        if self.first_line:
+            return any(line.strip() for line in lines[:-1])
         finished = lines[1:-1]  # whole lines after the cursor's line
         if any(line.strip() and indent_of(line) < self.base for line in finished):
             return True

@@ -147,7 +147,7 @@ class CompletionService:
                 token.cancel()  # the model is needed here now (a preparation elsewhere would evict this)
         quick = self._quick_request(backend, state, doc, request)
         try:
-            watcher = BlockEnd(self._line_before(doc), self._line_after(doc))
+            watcher = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
             raw = await asyncio.to_thread(backend.complete, quick or request, cancel, watcher)
         except asyncio.CancelledError:
             cancel.cancel()
@@ -199,7 +199,7 @@ class CompletionService:
     ) -> CompletionRequest | None:
         """A short local prompt, when the full one would not be ready within the time budget:
         as many tokens as the measured prompt speed evaluates in QUICK_SHARE of the budget, and
-        only the first line (the rest comes with the full prompt)."""
+        only its first line that says something (the rest comes with the full prompt)."""
         switched, self._last_key = doc.key != self._last_key, doc.key
         if not self.settings.quick_first or (state.prepared and not switched):
             return None
@@ -210,13 +210,15 @@ class CompletionService:
         tokens, seconds = cost
         rate = tokens / seconds if seconds > 0 else 0.0
         size = max(QUICK_MIN_TOKENS, min(QUICK_MAX_TOKENS, int(rate * budget_s * QUICK_SHARE)))
+        # Rewriting a line, the lines after it say as much as those before: measured on real code, a
+        # ~45 % suffix share matched the full prompt's first-line accuracy where 20 % fell far short.
         budget = dataclasses.replace(
-            self.budget, quick_prefix_tokens=size * 4 // 5, quick_suffix_tokens=size // 5
+            self.budget, quick_prefix_tokens=size * 11 // 20, quick_suffix_tokens=size * 9 // 20
         )
         prefix, suffix = quick_layout(doc.text, doc.offset, backend.count_tokens, doc.syntax, budget)
         log.debug("quick prompt of %d tokens: the full one would evaluate %d (%.1f s)", size, tokens, seconds)
         return dataclasses.replace(
-            request, prefix=prefix, suffix=suffix, extra=(), stop=("\n",), cache_slot="quick", cache_key=""
+            request, prefix=prefix, suffix=suffix, extra=(), cache_slot="quick", cache_key=""
         )
 
     # -- steps -----------------------------------------------------------------------------------

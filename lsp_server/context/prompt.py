@@ -35,8 +35,8 @@ class Budget:
     extra_tokens: int = 512
     # The quick prompt, answered while the full one is prepared: what ~1 s of prompt evaluation
     # on a 2-core CPU affords.
-    quick_prefix_tokens: int = 192
-    quick_suffix_tokens: int = 48
+    quick_prefix_tokens: int = 100
+    quick_suffix_tokens: int = 80
 
 
 @dataclass(frozen=True)

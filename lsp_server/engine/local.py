@@ -369,8 +369,8 @@ class LocalBackend(Backend):
         stats.evaluated_tokens = fill.evaluated
         stats.cached_tokens = fill.plan.reused
         stats.moved_tokens = fill.plan.moved
-        if fill.evaluated >= 32 and stats.prompt_ms > 0:
-            rate = fill.evaluated / (stats.prompt_ms / 1000)
+        if fill.evaluated >= 32 and fill.decode_s > 0:
+            rate = fill.evaluated / fill.decode_s
             self._prompt_rate = rate if not self._prompt_rate else 0.7 * self._prompt_rate + 0.3 * rate
         if fill.stopped:
             return Completion("", fill.stopped, stats)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class Saved:
 class Fill:
     plan: Plan
     evaluated: int = 0
+    decode_s: float = 0.0  # time spent in llama_decode alone: the model's prompt speed
     stopped: str | None = None
 
 
@@ -221,7 +223,9 @@ class Sequences:
                 result.stopped = reason
                 return result
             piece = prompt[i : min(end, i + step)]
+            started = time.perf_counter()
             self.decode(piece, i, seq, logits and i + step >= end)
+            result.decode_s += time.perf_counter() - started
             built += piece
             result.evaluated += len(piece)
         return result

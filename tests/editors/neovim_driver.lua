@@ -148,6 +148,54 @@ local function ghost_text()
   end)
 end
 
+--- After a jump into a long file with a 50 ms budget the first answer cannot be the full one: the
+--- server announces `ubiq/completionReady` once the full prompt is prepared, and the plugin asks
+--- again where the cursor still is; that answer shows.
+local function ready_after_a_jump()
+  local ghost = require("ubiq.ghost")
+  vim.cmd.edit(vim.fn.fnameescape(config.long_source))
+  local client = wait_for("the ubiq client to attach to " .. config.long_source, 30000, ubiq_client)
+  local seen = { notified = 0, requests = 0, requests_at_notice = nil }
+  local on_ready = client.handlers["ubiq/completionReady"]
+  client.handlers["ubiq/completionReady"] = function(err, params, ctx)
+    seen.notified = seen.notified + 1
+    seen.requests_at_notice = seen.requests_at_notice or seen.requests
+    return on_ready(err, params, ctx)
+  end
+  local request = client.request
+  client.request = function(self, method, ...)
+    if method == "textDocument/inlineCompletion" then
+      seen.requests = seen.requests + 1
+    end
+    return request(self, method, ...)
+  end
+  require("ubiq").configure({ completion = { timeBudgetMs = 50 } })
+  -- The line is cleared, as if about to rewrite it, and its first letter typed.
+  api.nvim_buf_set_lines(0, config.long_line - 1, config.long_line, false, { "    " })
+  api.nvim_win_set_cursor(0, { config.long_line, 4 })
+  vim.cmd("startinsert!")
+  wait_for("insert mode", 5000, function()
+    return api.nvim_get_mode().mode == "i"
+  end)
+  api.nvim_feedkeys("r", "n", false)
+  wait_for("the first request", 20000, function()
+    return seen.requests >= 1
+  end)
+  require("ubiq").configure({ completion = { timeBudgetMs = 60000 } }) -- for the request to come
+  wait_for("ubiq/completionReady", config.ghost_timeout_ms, function()
+    return seen.notified >= 1
+  end)
+  wait_for("ghost text asked for again", config.ghost_timeout_ms, function()
+    return seen.requests > seen.requests_at_notice and ghost.visible()
+  end)
+  step("ready", { notified = seen.notified, requests = seen.requests, suggestion = ghost.current() })
+  client.request, client.handlers["ubiq/completionReady"] = request, on_ready
+  vim.cmd.stopinsert()
+  wait_for("normal mode", 5000, function()
+    return api.nvim_get_mode().mode == "n"
+  end)
+end
+
 local function stats_and_er()
   vim.cmd("UbiqStats")
   local stats = wait_for(":UbiqStats", 20000, function()
@@ -207,6 +255,7 @@ require("ubiq").setup(config.setup)
 driver = coroutine.create(function()
   model_ready()
   ghost_text()
+  ready_after_a_jump()
   stats_and_er()
   health()
   gen_tests()

@@ -1,5 +1,5 @@
 """Neovim in the real editor: headless Neovim 0.11 loads editors/neovim/ from the repo, gets ghost
-text from the real server (tiny model) and accepts it, runs :UbiqStats, :UbiqER, :checkhealth ubiq
+text from the real server (tiny model) and accepts it, gets it after `ubiq/completionReady`, runs :UbiqStats, :UbiqER, :checkhealth ubiq
 and :UbiqGenTests. The steps run inside Neovim (tests/editors/neovim_driver.lua), which writes what
 it saw to a JSON file that is checked here."""
 
@@ -33,6 +33,13 @@ def perimeter(side: float) -> float:
     """The perimeter of a square with sides of `side`."""
     return
 '''
+ORDERS = '"""Order helpers (a long sample file)."""\n\nimport math\n\n\n' + "".join(
+    f"def order_{i}(items, limit={i}):\n"
+    f"    total = sum(item.price for item in items if item.count > limit)\n"
+    f"    return round(total * {i + 1}, 2)\n\n\n"
+    for i in range(60)
+)
+ORDERS_LINE = ORDERS.splitlines().index("    return round(total * 31, 2)") + 1
 MODELS = '''"""Shop records (a sample for the ER model)."""
 
 from dataclasses import dataclass
@@ -87,6 +94,7 @@ def project(tmp_path: Path) -> Path:
     (package / "__init__.py").write_text("")
     (package / "geometry.py").write_text(GEOMETRY)
     (package / "models.py").write_text(MODELS)
+    (package / "orders.py").write_text(ORDERS)
     shutil.copy(REPO / "examples" / "pricing.py", package / "pricing.py")
     return root
 
@@ -111,6 +119,8 @@ def run_neovim(nvim: str, project: Path, tmp_path: Path) -> dict:
         },
         "source": str(project / "shop" / "geometry.py"),
         "ghost_line": GEOMETRY.count("\n"),  # typed at its end: " ", then the suggestion shows
+        "long_source": str(project / "shop" / "orders.py"),
+        "long_line": ORDERS_LINE,
         "module": str(project / "shop" / "pricing.py"),
         "target": "discount_rate",
         "test_file": str(project / "tests" / "test_pricing.py"),
@@ -182,6 +192,10 @@ def test_neovim_plugin_end_to_end(nvim: str, project: Path, tmp_path: Path):
     assert ghost["cursor_after"] == [row + len(shown) - 1, end_col], why
     if "typed_through" in ghost:
         assert ghost["typed_through"] == {"visible": True, "current": suggestion}, why
+
+    # After a jump the answer not ready in 50 ms is announced, asked for again, and shown.
+    ready = result["ready"]
+    assert ready["notified"] >= 1 and ready["suggestion"], why
 
     stats = result["commands"]["stats"]
     assert stats["model"]["name"] == result["model"]["name"], why
