@@ -6,8 +6,8 @@ its line cleared as if about to rewrite it. After each move the client waits for
 way the editors do: one request; then another whenever the server sends `ubiq/completionReady`
 for this place, or every 0.5 s as a fallback; up to 30 s. Then the line is put back.
 
-After the moves, the cursor returns once to the last place of each file (a switch back to a
-recently used file) and the tokens that request evaluated are counted.
+After the moves, the user works a while at the last place of each file (until its full prompt is
+ready), then switches back to the first file: the tokens that switch evaluated are counted.
 
 The same moves run twice in the same run: with the new reuse (shifted spans, saved document
 states, quick first answers, preparation ahead) and without it (`model.cacheReuse` and
@@ -99,7 +99,8 @@ class Jumper:
         data = await self.session.stats()
         return data["evaluated_total"] + data["background_evaluated_total"]
 
-    async def move(self, uri: str, line: int, original: str) -> dict:
+    async def move(self, uri: str, line: int, original: str, settle: float | None = None) -> dict:
+        settle = self.settle if settle is None else settle
         indent = len(original) - len(original.lstrip())
         while not self.ready.empty():
             self.ready.get_nowait()
@@ -122,9 +123,9 @@ class Jumper:
         truth = original.strip()
         first_line = suggestion.split("\n", 1)[0].strip()
         settled = first_line
-        if suggestion and self.settle > 0:  # a user who pauses: the full prompt's answer replaces it
+        if suggestion and settle > 0:  # a user who pauses: the full prompt's answer replaces it
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.ready.get(), timeout=self.settle)
+                await asyncio.wait_for(self.ready.get(), timeout=settle)
                 _, again = await self.session.inline(uri, line, indent)
                 settled = again.split("\n", 1)[0].strip() or first_line
         result = {
@@ -172,13 +173,16 @@ async def run(args: argparse.Namespace, files: list[Path], plan: list[tuple[int,
                 file=sys.stderr,
             )
             await asyncio.sleep(args.dwell)
+        # Switching back: work a while at the last place of each file (until its full prompt is
+        # ready), then return to the first of them.
+        order = sorted(last, key=lambda w: plan.index((w, last[w])))
         returns = []
-        for which in sorted(last, key=lambda w: plan.index((w, last[w]))):
+        for which in [*order, order[0]]:
             original = texts[which].splitlines()[last[which]]
-            result = await jumper.move(uris[which], last[which], original)
+            result = await jumper.move(uris[which], last[which], original, settle=WAIT_S if reuse else 0)
             jumper.restore(uris[which], last[which], original)
             returns.append(result)
-            await asyncio.sleep(args.dwell)
+        returns = returns[-1:]
         final = await session.stats()
     times = [m["seconds"] if m["seconds"] is not None else WAIT_S for m in moves]
     evaluated = [m["evaluated"] for m in moves]

@@ -78,6 +78,7 @@ class DocumentState:
     shown: Shown | None = None
     prefill: CancelToken | None = None
     prepared: bool = False  # the layout's prompt was evaluated in full once (only the middle changes)
+    bare: bool = False  # laid out without looking up the other files' chunks (see _request)
 
 
 @dataclass
@@ -126,7 +127,7 @@ class CompletionService:
             return Answer(ahead, "typed_ahead")
 
         layout_before = state.layout
-        request = self._request(backend, state, doc)
+        request = self._request(backend, state, doc, lookups=not self.settings.quick_first)
         if state.layout is not layout_before:
             state.prepared = False
         key = (request.prefix, request.suffix, request.middle, request.extra, request.path)
@@ -146,6 +147,8 @@ class CompletionService:
             if token:
                 token.cancel()  # the model is needed here now (a preparation elsewhere would evict this)
         quick = self._quick_request(backend, state, doc, request)
+        if quick is None and state.bare:
+            request = self._request(backend, state, doc)  # the full prompt answers: with its chunks
         try:
             watcher = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
             raw = await asyncio.to_thread(backend.complete, quick or request, cancel, watcher)
@@ -163,6 +166,7 @@ class CompletionService:
         shown = self._shape(raw.text, raw.stop_reason, request, doc)
         if quick is not None:
             self.stats.quick += 1
+            request = self._request(backend, state, doc)  # now with the other files' chunks
             self._prefill(backend, state, request, doc)  # the full prompt may answer better
         elif raw.stop_reason == "deadline" and raw.stats.generated_tokens == 0:
             self._prefill(backend, state, request, doc if not shown else None)
@@ -184,13 +188,14 @@ class CompletionService:
         state = self._docs.setdefault(doc.key, DocumentState())
         if state.layout is not None and state.layout.fits(doc.text, doc.offset):
             return
-        request = self._request(backend, state, doc)
-        state.prepared = False
         asked = state.cancel
 
         def start() -> None:
-            if state.cancel is asked and state.layout is not None and request.prefix == state.layout.prefix:
-                self._prefill(backend, state, request, None)
+            if state.cancel is not asked:
+                return  # a request came meanwhile: it prepares what it needs
+            request = self._request(backend, state, doc)
+            state.prepared = False
+            self._prefill(backend, state, request, None)
 
         asyncio.get_running_loop().call_later(PREPARE_AFTER_S, start)
 
@@ -238,14 +243,22 @@ class CompletionService:
         state.shown = Shown(before, after, rest)
         return rest
 
-    def _request(self, backend: Backend, state: DocumentState, doc: CompletionInput) -> CompletionRequest:
+    def _request(
+        self, backend: Backend, state: DocumentState, doc: CompletionInput, lookups: bool = True
+    ) -> CompletionRequest:
+        """The full prompt's request, laying out anew when the layout no longer fits. Without
+        `lookups` the other files' chunks are not gathered (jedi would compete for the CPU with a
+        quick answer); the layout is then marked to be made again with them."""
         layout = state.layout
-        if layout is None or not layout.fits(doc.text, doc.offset):
-            previous = layout
+        if layout is None or not layout.fits(doc.text, doc.offset) or (lookups and state.bare):
+            previous, was_bare = layout, state.bare
+            state.bare = not lookups
 
             def extra_for(window_start: int) -> Sequence[Chunk]:
-                if previous is not None and previous.window_start == window_start:
+                if previous is not None and previous.window_start == window_start and not was_bare:
                     return previous.extra  # the prompt's start stays put: keep its cached tokens
+                if not lookups:
+                    return previous.extra if previous is not None else ()
                 return tuple(doc.extra()) if doc.extra else ()
 
             layout = make_layout(

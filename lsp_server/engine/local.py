@@ -420,7 +420,11 @@ class LocalBackend(Backend):
                 if on_text and piece and on_text(piece):
                     reason = "stop"  # the caller has what it needs
                     break
-                seqs.decode([token], len(slot.tokens), slot.seq, True)
+                try:
+                    seqs.decode([token], len(slot.tokens), slot.seq, True)
+                except ModelError:
+                    seqs.clear()
+                    raise
                 slot.tokens.append(token)
         finally:
             llm._sampler = None

@@ -94,12 +94,6 @@ class Sequences:
     def _rm(self, seq: int, p0: int = -1, p1: int = -1) -> None:
         self._lib.llama_memory_seq_rm(self._mem, seq, p0, p1)
 
-    def clear(self) -> None:
-        self._lib.llama_memory_clear(self._mem, True)
-        for slot in self.slots.values():
-            self._drop_leftover(slot)
-            slot.tokens, slot.key = [], ""
-
     def decode(self, tokens: Sequence[int], pos: int, seq: int, logits: bool) -> None:
         """Evaluate `tokens` at positions pos.. of `seq` (at most one batch)."""
         batch = self._batch
@@ -113,19 +107,16 @@ class Sequences:
             batch.logits[i] = False
         batch.logits[n - 1] = logits
         code = self._lib.llama_decode(self._ctx, batch)
-        if code == 1:  # no room in the KV cache: let go of everything but this sequence, once
-            self._make_room(seq)
-            code = self._lib.llama_decode(self._ctx, batch)
         if code != 0:
-            raise ModelError(f"llama.cpp could not evaluate the prompt (llama_decode returned {code})")
+            why = "the KV cache is full" if code == 1 else f"llama_decode returned {code}"
+            raise ModelError(f"llama.cpp could not evaluate the prompt: {why}")
 
-    def _make_room(self, keep: int) -> None:
-        log.info("KV cache full: dropping the other sequences")
-        for slot in self.slots.values():
-            self._drop_leftover(slot)
-            if slot.seq != keep:
-                self._rm(slot.seq)
-                slot.tokens, slot.key = [], ""
+    def clear(self) -> None:
+        """Start over with an empty cache (also after a failure, when the bookkeeping may no
+        longer match it)."""
+        self._lib.llama_memory_clear(self._mem, True)
+        self._free = list(range(len(SLOTS), N_SEQ))
+        self.slots = {name: Slot(seq) for seq, name in enumerate(SLOTS)}
 
     # -- planning -------------------------------------------------------------------------------
 

@@ -55,12 +55,20 @@ async def test_ghost_text_appears_at_the_cursor(client: LanguageClient):
     assert items[0].range.start == types.Position(line=CURSOR[0], character=CURSOR[1])
 
 
+def renamed(source: str, *pairs: tuple[str, str]) -> str:
+    for old, new in pairs:
+        source = source.replace(old, new)
+    return source
+
+
 async def test_typed_ahead_is_served_without_a_model_call(client: LanguageClient):
-    uri = open_doc(client, "typed_ahead.py", SOURCE)
+    # Its own names: the other open files (and their cached prompts) would otherwise say the same.
+    uri = open_doc(client, "typed_ahead.py", renamed(SOURCE, ("Inventory", "Ledger"), ("items", "entries")))
     items = await inline(client, uri, *CURSOR)
     first = items[0].insert_text if items else ""
-    if len(first) < 2:  # other open files change the context; another spot gives some text
-        uri = open_doc(client, "typed_ahead_2.py", SOURCE.replace("Inventory", "Stock"))
+    if len(first) < 2:  # another spot gives some text
+        pairs = (("Inventory", "Stock"), ("items", "levels"), ("name", "sku"), ("count", "amount"))
+        uri = open_doc(client, "typed_ahead_2.py", renamed(SOURCE, *pairs))
         first = (await inline(client, uri, *CURSOR))[0].insert_text
     assert len(first) >= 2
     before = await stats(client)
