@@ -155,7 +155,7 @@ local function ready_after_a_jump()
   local ghost = require("ubiq.ghost")
   vim.cmd.edit(vim.fn.fnameescape(config.long_source))
   local client = wait_for("the ubiq client to attach to " .. config.long_source, 30000, ubiq_client)
-  local seen = { notified = 0, requests = 0, requests_at_notice = nil }
+  local seen = { notified = 0, requests = 0, requests_at_notice = nil, typed = false }
   local on_ready = client.handlers["ubiq/completionReady"]
   client.handlers["ubiq/completionReady"] = function(err, params, ctx)
     seen.notified = seen.notified + 1
@@ -163,11 +163,12 @@ local function ready_after_a_jump()
     return on_ready(err, params, ctx)
   end
   local request = client.request
-  client.request = function(self, method, ...)
+  client.request = function(self, method, params, ...)
     if method == "textDocument/inlineCompletion" then
       seen.requests = seen.requests + 1
+      seen.typed = seen.typed or params.position.character == 5 -- after the typed "r"
     end
-    return request(self, method, ...)
+    return request(self, method, params, ...)
   end
   require("ubiq").configure({ completion = { timeBudgetMs = 50 } })
   -- The line is cleared, as if about to rewrite it, and its first letter typed.
@@ -178,8 +179,8 @@ local function ready_after_a_jump()
     return api.nvim_get_mode().mode == "i"
   end)
   api.nvim_feedkeys("r", "n", false)
-  wait_for("the first request", 20000, function()
-    return seen.requests >= 1
+  wait_for("the request after the typed letter", 20000, function()
+    return seen.typed
   end)
   require("ubiq").configure({ completion = { timeBudgetMs = 60000 } }) -- for the request to come
   wait_for("ubiq/completionReady", config.ghost_timeout_ms, function()
