@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEFAULT, REPO, TINY
-from tests.editors.test_neovim import GEOMETRY, MODELS
+from tests.editors.test_neovim import GEOMETRY, MODELS, ORDERS, ORDERS_LINE
 from tests.editors.test_vscode_build import EXTENSION, VSIX, vsix  # noqa: F401 - the build fixture
 
 pytestmark = pytest.mark.editors
@@ -65,6 +65,7 @@ def project(tmp_path: Path) -> Path:
     (root / "shop" / "__init__.py").write_text("")
     (root / "shop" / "geometry.py").write_text(GEOMETRY)
     (root / "shop" / "models.py").write_text(MODELS)
+    (root / "shop" / "orders.py").write_text(ORDERS)
     shutil.copy(REPO / "examples" / "pricing.py", root / "shop" / "pricing.py")
     return root
 
@@ -164,6 +165,8 @@ def test_vscode_extension_in_code_server(
         "genTimeoutMs": 300_000,
         "settingsFile": str(tmp_path / "user" / "User" / "settings.json"),
         "switchModel": DEFAULT,
+        "longFile": "orders.py",
+        "longLine": ORDERS_LINE,
         "switchModelName": "Qwen2.5",
     }
     (tmp_path / "config.json").write_text(json.dumps(config))
@@ -180,6 +183,7 @@ def test_vscode_extension_in_code_server(
     assert "Ubiq:" in result["status"], why
     assert "Qwen2.5" in result["switched"] and result["switchedBack"] in result["status"], why
     assert result["ghost"], why
+    assert result["ready"], why  # shown after ubiq/completionReady, with nothing typed
     shown = " ".join(result["ghost"].split())
     assert shown in " ".join(result["accepted"].split()), why  # Tab inserted the suggestion
     er = result["er"]

@@ -125,6 +125,33 @@ try {
   step("accepted");
 
   await page.keyboard.press("Escape");
+
+  // A jump into a long file with a 50 ms budget: the first answer cannot be ready. The server
+  // announces ubiq/completionReady once the full prompt is prepared, the extension asks again
+  // (the cursor has not moved, nothing is typed), and the ghost text shows.
+  await editSettings(JSON.stringify({ ...JSON.parse(original), "ubiq.completion.timeBudgetMs": 50 }, null, 2));
+  await openFile(page, config.longFile);
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+G");
+  await page.keyboard.type(String(config.longLine));
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Home");
+  await page.keyboard.press("Shift+End");
+  await page.keyboard.press("Delete");
+  await page.keyboard.type("r");
+  result.ready = await waitFor(
+    async () => {
+      const ghost = page.locator(".monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview, .monaco-editor .ghost-text");
+      return (await ghost.count()) > 0 ? (await ghost.allInnerTexts()).join("\n") || "(shown)" : null;
+    },
+    config.ghostTimeoutMs,
+    "ghost text after ubiq/completionReady",
+  );
+  await page.screenshot({ path: `${config.out}/ready.png` });
+  step("ghost text after completionReady");
+  await page.keyboard.press("Escape");
+  await editSettings(original);
+
   await runCommand(page, "Ubiq: Show ER Model");
   result.er = await waitFor(
     async () => {
