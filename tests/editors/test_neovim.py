@@ -1,7 +1,7 @@
 """Neovim in the real editor: headless Neovim 0.11 loads editors/neovim/ from the repo, gets ghost
 text from the real server (tiny model) and accepts it, gets it after `ubiq/completionReady`, runs
-:UbiqStats, :UbiqER, :checkhealth ubiq and :UbiqGenTests. The steps run inside Neovim (tests/editors/neovim_driver.lua), which writes what
-it saw to a JSON file that is checked here."""
+:UbiqStats, :UbiqER, :checkhealth ubiq and :UbiqGenTests. The steps run inside Neovim
+(tests/editors/neovim_driver.lua), which writes what it saw to a JSON file that is checked here."""
 
 from __future__ import annotations
 
