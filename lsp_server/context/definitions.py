@@ -9,7 +9,9 @@ site, so the same names produce the same chunk text (and the same tokens) every 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -63,13 +65,23 @@ def _describe(definition: jedi.api.classes.Name) -> str | None:
     return "\n".join([head, *(f"    {line.strip()}" for line in doc_lines)])
 
 
+def _yield_the_cpu() -> None:
+    """Lookups that outlive their time cap go on in the background; on a 2-core machine they took
+    a core from the model's threads, and a quick answer ran several times slower. Linux schedules
+    threads one by one, so this thread alone gets the lowest priority."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
 class DefinitionFinder:
     """Looks names up with jedi in the background; `chunks()` answers within the time cap."""
 
     def __init__(self, project_root: Path | None, time_cap_s: float = 0.15) -> None:
         self.project = jedi.Project(str(project_root)) if project_root else None
         self.time_cap_s = time_cap_s
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ubiq-jedi")
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="ubiq-jedi", initializer=_yield_the_cpu
+        )
         self._cache: dict[tuple[str, str], str | None] = {}
         self._lock = threading.Lock()
 
