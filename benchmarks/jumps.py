@@ -7,7 +7,8 @@ way the editors do: one request; then another whenever the server sends `ubiq/co
 for this place, or every 0.5 s as a fallback; up to 30 s. Then the line is put back.
 
 After the moves, the user works a while at the last place of each file (until its full prompt is
-ready), then switches back to the first file: the tokens that switch evaluated are counted.
+ready), then switches back to the first file and types a character there: the tokens that switch
+evaluated are counted.
 
 The same moves run twice in the same run: with the new reuse (shifted spans, saved document
 states, quick first answers, preparation ahead) and without it (`model.cacheReuse` and
@@ -99,13 +100,17 @@ class Jumper:
         data = await self.session.stats()
         return data["evaluated_total"] + data["background_evaluated_total"]
 
-    async def move(self, uri: str, line: int, original: str, settle: float | None = None) -> dict:
+    async def move(
+        self, uri: str, line: int, original: str, settle: float | None = None, typed: str = ""
+    ) -> dict:
+        """Clear the line (then type `typed` there) and wait for ghost text as an editor does."""
         settle = self.settle if settle is None else settle
-        indent = len(original) - len(original.lstrip())
         while not self.ready.empty():
             self.ready.get_nowait()
         before = await self.counted()
-        self.edit(uri, line, indent, len(original), "")
+        start_col = len(original) - len(original.lstrip())
+        self.edit(uri, line, start_col, len(original), typed)
+        indent = start_col + len(typed)
         start = time.perf_counter()
         requests, first_answered, suggestion = 0, False, ""
         while True:
@@ -120,7 +125,7 @@ class Jumper:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.ready.get(), timeout=min(POLL_S, left))
         elapsed = time.perf_counter() - start
-        truth = original.strip()
+        truth = original.strip()[len(typed) :]
         first_line = suggestion.split("\n", 1)[0].strip()
         settled = first_line
         if suggestion and settle > 0:  # a user who pauses: the full prompt's answer replaces it
@@ -143,9 +148,9 @@ class Jumper:
         result["evaluated"] = await self.counted() - before
         return result
 
-    def restore(self, uri: str, line: int, original: str) -> None:
+    def restore(self, uri: str, line: int, original: str, typed: str = "") -> None:
         indent = len(original) - len(original.lstrip())
-        self.edit(uri, line, indent, indent, original[indent:])
+        self.edit(uri, line, indent, indent + len(typed), original[indent:])
 
 
 async def run(args: argparse.Namespace, files: list[Path], plan: list[tuple[int, int]], reuse: bool) -> dict:
@@ -174,13 +179,17 @@ async def run(args: argparse.Namespace, files: list[Path], plan: list[tuple[int,
             )
             await asyncio.sleep(args.dwell)
         # Switching back: work a while at the last place of each file (until its full prompt is
-        # ready), then return to the first of them.
+        # ready), then return to the first of them and type its line's first character (so the
+        # answer cannot come from the cache of answers, only from the model).
         order = sorted(last, key=lambda w: plan.index((w, last[w])))
         returns = []
-        for which in [*order, order[0]]:
+        for n, which in enumerate([*order, order[0]]):
             original = texts[which].splitlines()[last[which]]
-            result = await jumper.move(uris[which], last[which], original, settle=WAIT_S if reuse else 0)
-            jumper.restore(uris[which], last[which], original)
+            typed = original.strip()[:1] if n == len(order) else ""
+            result = await jumper.move(
+                uris[which], last[which], original, settle=WAIT_S if reuse else 0, typed=typed
+            )
+            jumper.restore(uris[which], last[which], original, typed)
             returns.append(result)
         returns = returns[-1:]
         final = await session.stats()

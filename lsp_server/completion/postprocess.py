@@ -20,6 +20,33 @@ def single_line(line_before: str, line_after: str) -> bool:
     return bool(line_before.strip() or line_after.strip())
 
 
+def _open_brackets(text: str) -> int:
+    """Brackets opened and not yet closed, outside string literals (roughly: enough to tell that a
+    call continues on the next line)."""
+    depth, quote, i = 0, "", 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif text.startswith(quote, i):
+                i += len(quote) - 1
+                quote = ""
+        elif ch in "\"'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            i += len(quote) - 1
+        elif ch == "#":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        i += 1
+    return depth
+
+
 class BlockEnd:
     """Watches text as it is generated and says when to stop: the line is done (single-line), or
     the enclosing block has ended or grown too long (multi-line). Generation is the slow part on
@@ -38,8 +65,9 @@ class BlockEnd:
         if self.single:
             return True
         lines = self.text.split("\n")
-        if self.first_line:
-            return any(line.strip() for line in lines[:-1])
+        if self.first_line:  # the first statement that says something, its brackets closed
+            done = "\n".join(lines[:-1])
+            return bool(done.strip()) and (_open_brackets(done) <= 0 or len(lines) > MAX_LINES)
         finished = lines[1:-1]  # whole lines after the cursor's line
         if any(line.strip() and indent_of(line) < self.base for line in finished):
             return True

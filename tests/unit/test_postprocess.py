@@ -40,3 +40,14 @@ def test_completions_that_break_parsing_are_trimmed_or_dropped():
     assert keep_parsing(text, cursor, "y += x\n        z = (") == "y += x"  # the broken line goes
     assert keep_parsing(text, cursor, "y += x\n  bad_indent = 2") == "y += x"  # Python's parser catches it
     assert keep_parsing(text, cursor, "y = [") == ""
+
+
+def test_a_quick_first_line_waits_for_its_brackets_to_close() -> None:
+    from lsp_server.completion.postprocess import BlockEnd
+
+    watcher = BlockEnd("    ", "", first_line=True)
+    assert not watcher("\n")  # nothing said yet
+    assert not watcher("    raise Error(\n")  # the call goes on
+    assert not watcher('        "a (message)",\n')
+    assert watcher("    )\n")
+    assert BlockEnd("    ", "", first_line=True)("    return x\n")
