@@ -156,7 +156,9 @@ class LocalBackend(Backend):
 
         llm, settings = self._llm, self._settings
         params = llm.context_params
-        params.n_ctx = 2 * settings.context_size + QUICK_CELLS
+        # Room to assemble the next prompt while the old one is still held; a long context gets at
+        # most 4,096 cells more (a rare overflow clears the cache once rather than costing memory).
+        params.n_ctx = settings.context_size + min(settings.context_size, 4096) + QUICK_CELLS
         params.n_seq_max = N_SEQ
         params.kv_unified = True
         context = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
