@@ -113,7 +113,7 @@ async function askAgain(params: { uri: string; position: { line: number; charact
   if (!editor.selection.isEmpty || cursor.line !== params.position.line || cursor.character !== params.position.character) {
     return;
   }
-  log.debug(`completion ready at ${params.uri}:${params.position.line + 1}: asking again`);
+  log.info(`completion ready at ${params.uri}:${params.position.line + 1}: asking again`);
   await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
 }
 
