@@ -89,8 +89,8 @@ class CompletionInput:
     path: str = ""  # shown to the model as the file's name
     syntax: SyntaxTree | None = None
     extra: Callable[[], Sequence[Chunk]] | None = None  # called only when laying out anew
-    # Called (from another thread) when an answer came back empty because the prompt was not
-    # ready in time, and the prompt has since been prepared: asking again will be fast.
+    # Called (from another thread) when an answer was empty or quick because the full prompt was
+    # not ready in time, and it has since been prepared: asking again will be fast and full.
     on_ready: Callable[[], None] | None = None
 
 

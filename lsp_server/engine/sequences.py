@@ -126,11 +126,20 @@ class Sequences:
     def estimate(self, name: str, prompt: Sequence[int], key: str = "") -> int:
         """Tokens a fill of `prompt` would evaluate, counting what a saved state would bring back."""
         slot = self.slots[name]
-        cost = self.plan(slot, prompt).evaluate
+        plan = self.plan(slot, prompt)
+        best = self._best_saved(slot, prompt)
+        return min(plan.evaluate, best[1].evaluate) if best else plan.evaluate
+
+    def _best_saved(self, slot: Slot, prompt: Sequence[int]) -> tuple[str, Plan] | None:
+        """The saved state (of another document than the slot's) that holds most of `prompt`."""
+        best: tuple[str, Plan] | None = None
         for saved_key, saved in list(self.saved.items()):
-            if saved_key != slot.key:
-                cost = min(cost, plan_reuse([saved.tokens], prompt, MIN_RUN if self.shift else 0).evaluate)
-        return cost
+            if saved_key == slot.key:
+                continue
+            candidate = plan_reuse([saved.tokens], prompt, MIN_RUN if self.shift else 0)
+            if best is None or candidate.reused > best[1].reused:
+                best = (saved_key, candidate)
+        return best
 
     # -- filling a slot -------------------------------------------------------------------------
 
@@ -233,13 +242,10 @@ class Sequences:
         """Another document's prompt: save the live state under its own document, and bring back
         a saved state instead if it holds more of this prompt than the live one."""
         self.save(slot)
-        best_key, best = "", plan
-        for saved_key, saved in self.saved.items():
-            candidate = plan_reuse([saved.tokens], prompt, MIN_RUN if self.shift else 0)
-            if saved_key != slot.key and candidate.reused > best.reused + MIN_RUN:
-                best_key, best = saved_key, candidate
-        if not best_key:
+        found = self._best_saved(slot, prompt)
+        if found is None or found[1].reused <= plan.reused + MIN_RUN:
             return plan
+        best_key, best = found
         self._drop_leftover(slot)
         saved = self.saved.pop(best_key)
         self._rm(slot.seq)
