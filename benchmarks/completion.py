@@ -1,6 +1,7 @@
 """Completion benchmarks through the real language server over stdio.
 
-1. Typing replay: a real Python file we did not write is "typed" from a starting line onwards,
+1. Typing replay: a real Python file we did not write is opened, the cursor placed on a starting
+   line until the full prompt there is ready (unless --cold), and the rest is "typed" from there,
    one character at a time (didChange + inlineCompletion per keystroke, realistic pauses, requests
    overlapping as in an editor). Reports latency p50/p95, prompt tokens evaluated per request
    p50/p95, context tokens in the prompt, and the share of requests served without a model call.
@@ -142,6 +143,8 @@ async def typing_replay(args: argparse.Namespace, lines: list[str]) -> dict:
     uri = (REPO / "bench_typing.py").as_uri()
     async with Session(args.model, args.threads) as session:
         session.open(uri, "".join(line + "\n" for line in lines[: args.start_line]))
+        if not args.cold:
+            await settle(session, uri, args.start_line)
         await session.stats(reset=True)
         pending: list[asyncio.Task] = []
         for line, col, text in keystrokes(lines, args.start_line, args.lines):
@@ -171,6 +174,16 @@ async def typing_replay(args: argparse.Namespace, lines: list[str]) -> dict:
     }
 
 
+async def settle(session: Session, uri: str, line: int) -> None:
+    """The user opened the file and placed the cursor before typing: ask once there and, if
+    that answer was a quick one, wait until the full prompt is ready (`ubiq/completionReady`)."""
+    ready = asyncio.Event()
+    session.client.feature("ubiq/completionReady")(lambda params: ready.set())
+    await session.inline(uri, line, 0)
+    if (await session.stats())["quick"]:
+        await asyncio.wait_for(ready.wait(), 600)
+
+
 async def type_awaited(session: Session, uri: str, lines: list[str], start: int, count: int) -> list[float]:
     """Type lines[start:start+count] with each keystroke's request awaited before the next one;
     the end-to-end latency of each request that reached the model."""
@@ -187,8 +200,11 @@ async def type_awaited(session: Session, uri: str, lines: list[str], start: int,
 
 
 async def sequential(args: argparse.Namespace, lines: list[str], log: str) -> list[float]:
-    """Keystrokes awaited one by one; returns the end-to-end latency of each model call."""
-    async with Session(args.model, args.threads, prompt_log=log) as session:
+    """Keystrokes awaited one by one; returns the end-to-end latency of each model call. Quick
+    answers and early first lines are off: each request then does all the work it logs, the
+    same work the raw replay repeats."""
+    options = {"completion": {"timeBudgetMs": 5000, "quickFirst": False}}
+    async with Session(args.model, args.threads, prompt_log=log, options=options) as session:
         uri = (REPO / "bench_overhead.py").as_uri()
         return await type_awaited(session, uri, lines, args.start_line, args.overhead_lines)
 
@@ -295,6 +311,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=12, help="lines typed in the replay")
     parser.add_argument("--overhead-lines", type=int, default=2, help="lines typed in the overhead run")
     parser.add_argument("--pause-ms", type=int, default=120, help="pause between keystrokes")
+    parser.add_argument(
+        "--cold", action="store_true", help="type at once after opening (no pause for the prompt to be ready)"
+    )
     parser.add_argument("--peer-url", default=None, help="a llama-server to replay against (/infill)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

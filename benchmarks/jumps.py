@@ -73,6 +73,14 @@ def places(path: Path, count: int, rng: random.Random) -> list[int]:
     return rng.sample(sorted(found), count)
 
 
+def differing_start(line: str, shown: str) -> str:
+    """The shortest start of `line` that `shown` does not start with."""
+    for end in range(1, len(line) + 1):
+        if not shown.startswith(line[:end]):
+            return line[:end]
+    return line + " "
+
+
 class Jumper:
     def __init__(self, session: Session, settle: float) -> None:
         self.session = session
@@ -179,17 +187,19 @@ async def run(args: argparse.Namespace, files: list[Path], plan: list[tuple[int,
             )
             await asyncio.sleep(args.dwell)
         # Switching back: work a while at the last place of each file (until its full prompt is
-        # ready), then return to the first of them and type its line's first character (so the
-        # answer cannot come from the cache of answers, only from the model).
+        # ready), then return to the first of them and type the start of its line: as little as
+        # differs from the suggestion last shown there, so that the answer cannot come from
+        # what was shown (typed ahead) nor from the cache of answers, only from the model.
         order = sorted(last, key=lambda w: plan.index((w, last[w])))
-        returns = []
+        returns, shown = [], {}
         for n, which in enumerate([*order, order[0]]):
             original = texts[which].splitlines()[last[which]]
-            typed = original.strip()[:1] if n == len(order) else ""
+            typed = differing_start(original.strip(), shown.get(which, "")) if n == len(order) else ""
             result = await jumper.move(
                 uris[which], last[which], original, settle=WAIT_S if reuse else 0, typed=typed
             )
             jumper.restore(uris[which], last[which], original, typed)
+            shown[which] = result["settled"]
             returns.append(result)
         returns = returns[-1:]
         final = await session.stats()

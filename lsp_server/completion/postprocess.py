@@ -53,6 +53,7 @@ class BlockEnd:
     a CPU, so not generating what `shape` would cut anyway is the biggest latency saving."""
 
     def __init__(self, line_before: str, line_after: str, first_line: bool = False) -> None:
+        self.line_before, self.line_after = line_before, line_after
         self.single = single_line(line_before, line_after)
         self.base = indent_of(line_before) if line_before.strip() else len(line_before)
         self.first_line = first_line  # stop after the first line that says something

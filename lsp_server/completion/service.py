@@ -52,6 +52,37 @@ QUICK_MAX_TOKENS = 512
 PREPARE_AFTER_S = 0.25
 
 
+class FirstLine:
+    """Watches a block being generated (wrapping its `BlockEnd`) and tells the event loop as soon
+    as the first line that says something is complete: generation is the slow part on a CPU, and
+    a first line shown at once beats a whole block shown a second later (the rest follows)."""
+
+    def __init__(self, watcher: BlockEnd) -> None:
+        self.watcher = watcher
+        self.line = BlockEnd(watcher.line_before, watcher.line_after, first_line=True)
+        self._loop = asyncio.get_running_loop()
+        self._ready: asyncio.Future[str] = self._loop.create_future()
+        self._told = False
+
+    def __call__(self, piece: str) -> bool:
+        if not self._told and self.line(piece):
+            self._told = True
+            done = self.line.text.rsplit("\n", 1)[0]
+            self._loop.call_soon_threadsafe(self._tell, done)
+        return self.watcher(piece)
+
+    def _tell(self, text: str) -> None:
+        if not self._ready.done():
+            self._ready.set_result(text)
+
+    async def before(self, answering: asyncio.Future) -> str | None:
+        """The first line, if it is complete before the whole answer; else None."""
+        await asyncio.wait({answering, self._ready}, return_when=asyncio.FIRST_COMPLETED)
+        if answering.done():
+            return None
+        return self._ready.result()
+
+
 @dataclass
 class Shown:
     """The last completion shown in a document, for typed-ahead reuse."""
@@ -76,7 +107,7 @@ class DocumentState:
     layout: Layout | None = None
     cancel: CancelToken | None = None
     shown: Shown | None = None
-    prefill: CancelToken | None = None
+    rest: CancelToken | None = None  # the rest of a block whose first line was shown
     prepared: bool = False  # the layout's prompt was evaluated in full once (only the middle changes)
     bare: bool = False  # laid out without looking up the other files' chunks (see _request)
 
@@ -89,9 +120,10 @@ class CompletionInput:
     path: str = ""  # shown to the model as the file's name
     syntax: SyntaxTree | None = None
     extra: Callable[[], Sequence[Chunk]] | None = None  # called only when laying out anew
-    # Called (from another thread) when an answer was empty or quick because the full prompt was
-    # not ready in time, and it has since been prepared: asking again will be fast and full.
-    on_ready: Callable[[], None] | None = None
+    # Called (from any thread) with the text before the cursor when asking again there will find
+    # more than was shown: the full prompt is prepared after an empty or quick answer, or the rest
+    # of a block arrived after its first line was shown.
+    on_ready: Callable[[str], None] | None = None
 
 
 @dataclass
@@ -102,14 +134,17 @@ class CompletionService:
     _docs: dict[str, DocumentState] = field(default_factory=dict)
     _lru: OrderedDict[tuple, str] = field(default_factory=OrderedDict)
     _background: CancelToken | None = None  # the one prompt being prepared, for whichever document
+    _background_for: tuple[str, Layout | None] = ("", None)  # its document and layout
+    _background_done: bool = False
+    _notify: CompletionInput | None = None  # told when the preparation is ready
     _last_key: str = ""  # the document of the last model call: another one's KV state is not live
 
     def forget(self, key: str) -> None:
         state = self._docs.pop(key, None)
-        if state:
-            for token in (state.cancel, state.prefill):
-                if token:
-                    token.cancel()
+        if state and state.cancel:
+            state.cancel.cancel()
+        if self._background_for[0] == key:
+            self._stop_background()
 
     async def complete(self, backend: Backend, doc: CompletionInput) -> Answer:
         """What to show at the cursor (text "" for nothing); raises Cancelled if superseded."""
@@ -143,15 +178,40 @@ class CompletionService:
                 self.stats.cancelled += 1
                 raise Cancelled()
         self.stats.model_calls += 1
-        for token in (state.prefill, self._background):
-            if token:
-                token.cancel()  # the model is needed here now (a preparation elsewhere would evict this)
+        if state.rest:
+            state.rest.cancel()  # the user moved on from the block still being written
+        if self._background_for != (doc.key, state.layout):
+            # The model is needed here now, and a preparation elsewhere would evict this prompt;
+            # one of this very layout goes on, stepping aside for each request (it prepares them).
+            self._stop_background()
         quick = self._quick_request(backend, state, doc, request)
         if quick is None and state.bare:
             request = self._request(backend, state, doc)  # the full prompt answers: with its chunks
+        watcher = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
+        first_line = FirstLine(watcher) if quick is None and self.settings.quick_first else None
+        asked = quick or request
+        answering = asyncio.ensure_future(
+            asyncio.to_thread(backend.complete, asked, cancel, first_line or watcher)
+        )
+        if quick is not None:
+            # While the quick answer is computed, lay the full prompt out (with the other files'
+            # chunks); its preparation starts once the quick answer is out of the way, even if a
+            # newer keystroke cancelled it: that one will need the same prompt.
+            full, layout = self._request(backend, state, doc), state.layout
+
+            def prepare_full(_: object) -> None:
+                if state.layout is layout:  # not laid out anew since
+                    self._prefill(backend, state, full, doc)
+
+            answering.add_done_callback(prepare_full)
         try:
-            watcher = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
-            raw = await asyncio.to_thread(backend.complete, quick or request, cancel, watcher)
+            if first_line is not None and not watcher.single:
+                early = await first_line.before(answering)
+                if early is not None:
+                    shown = self._shape(early, "stop", doc)
+                    if shown:
+                        return self._first_line_answer(state, doc, key, shown, answering, cancel, started)
+            raw = await answering
         except asyncio.CancelledError:
             cancel.cancel()
             self.stats.cancelled += 1
@@ -163,11 +223,9 @@ class CompletionService:
             self.stats.cancelled += 1
             self.stats.record_unanswered(raw.stats)
             raise Cancelled()
-        shown = self._shape(raw.text, raw.stop_reason, request, doc)
+        shown = self._shape(raw.text, raw.stop_reason, doc)
         if quick is not None:
             self.stats.quick += 1
-            request = self._request(backend, state, doc)  # now with the other files' chunks
-            self._prefill(backend, state, request, doc)  # the full prompt may answer better
         elif raw.stop_reason == "deadline" and raw.stats.generated_tokens == 0:
             self._prefill(backend, state, request, doc if not shown else None)
         else:
@@ -181,6 +239,46 @@ class CompletionService:
             self.stats.empty += 1
         source = "quick" if quick is not None else "model"
         return Answer(self._remember(state, doc, shown), source, raw.stop_reason, raw.stats)
+
+    def _first_line_answer(
+        self,
+        state: DocumentState,
+        doc: CompletionInput,
+        key: tuple,
+        shown: str,
+        answering: asyncio.Future,
+        cancel: CancelToken,
+        started: float,
+    ) -> Answer:
+        """Show the block's first line now; the rest goes on being written (until the next
+        request needs the model), then replaces what is shown and the editor is told to ask again."""
+        latency_ms = (time.monotonic() - started) * 1000
+        self.stats.first_line_early += 1
+        state.rest, state.cancel = cancel, None
+        first = self._remember(state, doc, shown)
+        before, after = doc.text[: doc.offset], doc.text[doc.offset :]
+
+        def arrived(task: asyncio.Future) -> None:
+            raw = None if task.cancelled() or task.exception() else task.result()
+            self.stats.record(latency_ms, raw.stats if raw else None)
+            if raw is None or raw.stop_reason == "cancelled":
+                return
+            full = self._shape(raw.text, raw.stop_reason, doc)
+            if raw.stop_reason != "deadline":
+                self._lru[key] = full
+            now = state.shown
+            if now is None or now.after != after or not now.before.startswith(before):
+                return  # the user went elsewhere
+            typed = now.before[len(before) :]
+            if not (first.startswith(typed) and now.completion == first[len(typed) :]):
+                return  # something else is shown there now
+            if full.startswith(typed) and len(full) > len(first):
+                state.shown = Shown(now.before, after, full[len(typed) :])
+                if doc.on_ready is not None:
+                    doc.on_ready(now.before)
+
+        answering.add_done_callback(arrived)
+        return Answer(first, "first_line")
 
     def prepare(self, backend: Backend, doc: CompletionInput) -> None:
         """Lay out the prompt for a place the user just moved to (an edit elsewhere, a file just
@@ -295,14 +393,16 @@ class CompletionService:
         request: CompletionRequest,
         notify: CompletionInput | None,
     ) -> None:
-        """Evaluate the full prompt in the background until it is ready or a newer request for
-        this document takes over, so that the next request finds it in the KV cache; it steps
-        aside (and then goes on) whenever an interactive request is waiting. `notify`'s
-        `on_ready` is called once it is ready."""
-        for old in (state.prefill, self._background):
-            if old:
-                old.cancel()  # one preparation at a time: the newest place is where the user is
-        token = state.prefill = self._background = CancelToken()
+        """Evaluate the full prompt in the background until it is ready or a request elsewhere
+        takes over, so that the next request finds it in the KV cache; it steps aside (and then
+        goes on) whenever an interactive request is waiting. `notify`'s `on_ready` is called once
+        it is ready (the latest one's, if the same preparation is asked for again)."""
+        self._notify = notify
+        if self._background_for == (request.cache_key, state.layout) and not self._background_done:
+            return  # already being prepared
+        self._stop_background()  # one preparation at a time: the newest place is where the user is
+        token = self._background = CancelToken()
+        self._background_for, self._background_done = (request.cache_key, state.layout), False
         prefill = dataclasses.replace(
             request, max_tokens=0, priority=Priority.BATCH, deadline=None, yield_to_interactive=True
         )
@@ -319,15 +419,19 @@ class CompletionService:
                 return
             if token.cancelled:
                 return
-            state.prepared = True
+            self._background_done = state.prepared = True
+            notify = self._notify
             if notify is not None and notify.on_ready is not None:
-                notify.on_ready()
+                notify.on_ready(notify.text[: notify.offset])
 
         asyncio.get_running_loop().run_in_executor(None, run)
 
-    def _shape(
-        self, generated: str, stop_reason: str, request: CompletionRequest, doc: CompletionInput
-    ) -> str:
+    def _stop_background(self) -> None:
+        if self._background is not None:
+            self._background.cancel()
+        self._background, self._background_for = None, ("", None)
+
+    def _shape(self, generated: str, stop_reason: str, doc: CompletionInput) -> str:
         text, offset = doc.text, doc.offset
         line_start = text.rfind("\n", 0, offset) + 1
         line_end = text.find("\n", offset)

@@ -32,6 +32,7 @@ class CompletionStats:
     cancelled: int = 0
     empty: int = 0
     quick: int = 0  # answered from a short local prompt while the full one was prepared
+    first_line_early: int = 0  # a block's first line shown while the rest was being written
     background_evaluated: int = 0  # prompt tokens evaluated ahead of requests (preparation)
     latency_ms: list[float] = field(default_factory=list)
     prompt_tokens: list[int] = field(default_factory=list)
@@ -75,6 +76,7 @@ class CompletionStats:
                 "cancelled": self.cancelled,
                 "empty": self.empty,
                 "quick": self.quick,
+                "first_line_early": self.first_line_early,
                 "evaluated_total": sum(self.evaluated_tokens),
                 "background_evaluated_total": self.background_evaluated,
                 "served_without_model": self.typed_ahead_hits + self.cache_hits,
@@ -87,7 +89,7 @@ class CompletionStats:
             }
             if reset:
                 self.requests = self.model_calls = self.typed_ahead_hits = 0
-                self.cache_hits = self.cancelled = self.empty = self.quick = 0
+                self.cache_hits = self.cancelled = self.empty = self.quick = self.first_line_early = 0
                 self.background_evaluated = 0
                 for values in (
                     self.latency_ms,

@@ -7,7 +7,7 @@ import logging
 from lsprotocol import types
 
 from lsp_server.completion.service import CompletionInput
-from lsp_server.context.positions import offset_at
+from lsp_server.context.positions import offset_at, width
 from lsp_server.errors import Cancelled, InputError, UbiqError
 from lsp_server.features.documents import relative_path, usable
 from lsp_server.server import UbiqServer
@@ -66,10 +66,12 @@ def prepare(ls: UbiqServer, uri: str, offset: int) -> None:
         ls.completions.prepare(backend, _input(ls, uri, text, offset))
 
 
-def _notify_ready(ls: UbiqServer, uri: str, position: types.Position) -> None:
+def _notify_ready(ls: UbiqServer, uri: str, before: str) -> None:
     """Pull-model editors ask only when the user types: tell them an answer is now ready, so
-    they ask again if the cursor is still there."""
-    params = {"uri": uri, "position": {"line": position.line, "character": position.character}}
+    they ask again if the cursor is still there (`before`: the text before it)."""
+    line_start = before.rfind("\n") + 1
+    column = width(before[line_start:], encoding_of(ls))
+    params = {"uri": uri, "position": {"line": before.count("\n"), "character": column}}
     ls.in_loop(lambda: ls.protocol.notify(COMPLETION_READY, params))
 
 
@@ -82,7 +84,7 @@ async def suggest(ls: UbiqServer, uri: str, position: types.Position) -> str:
     if located is None:
         return ""
     doc = _input(ls, uri, *located)
-    doc.on_ready = lambda: _notify_ready(ls, uri, position)
+    doc.on_ready = lambda before: _notify_ready(ls, uri, before)
     try:
         answer = await ls.completions.complete(backend, doc)
     except Cancelled:
