@@ -55,7 +55,12 @@ class Session:
     """A real server process and a pygls client talking to it."""
 
     def __init__(
-        self, model: str, threads: int, prompt_log: str | None = None, options: dict | None = None
+        self,
+        model: str,
+        threads: int,
+        prompt_log: str | None = None,
+        options: dict | None = None,
+        server_log: str | None = None,
     ) -> None:
         self.env = {**os.environ, "UBIQ_MODEL": model, "UBIQ_THREADS": str(threads)}
         if prompt_log:
@@ -63,9 +68,12 @@ class Session:
         self.options = options if options is not None else {"completion": {"timeBudgetMs": 5000}}
         self.client = LanguageClient("ubiq-bench", "1")
         self.version = 1
+        self.log_args = ["-v", "--log-file", server_log] if server_log else []
 
     async def __aenter__(self) -> Session:
-        await self.client.start_io(sys.executable, "-m", "lsp_server", "serve", env=self.env)
+        await self.client.start_io(
+            sys.executable, "-m", "lsp_server", *self.log_args, "serve", env=self.env
+        )
         await self.client.initialize_async(
             types.InitializeParams(
                 capabilities=types.ClientCapabilities(),

@@ -165,7 +165,8 @@ async def run(args: argparse.Namespace, files: list[Path], plan: list[tuple[int,
     options = {"model": {"cacheReuse": reuse}, "completion": {"quickFirst": reuse}}
     texts = [f.read_text(encoding="utf-8") for f in files]
     uris = [f"file:///bench/{i}_{f.name}" for i, f in enumerate(files)]
-    async with Session(args.model, args.threads, options=options) as session:
+    log = f"{args.server_log}.{'on' if reuse else 'off'}" if args.server_log else None
+    async with Session(args.model, args.threads, options=options, server_log=log) as session:
         jumper = Jumper(session, args.settle)
         for uri, text in zip(uris, texts, strict=True):
             session.open(uri, text)
@@ -235,6 +236,7 @@ def main() -> None:
         "--settle", type=float, default=0.0, help="after a suggestion, wait this long for a better one"
     )
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--server-log", help="debug log of the servers: PATH.on and PATH.off")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     files = args.files or default_files()

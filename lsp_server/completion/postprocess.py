@@ -66,9 +66,10 @@ class BlockEnd:
         if self.single:
             return True
         lines = self.text.split("\n")
-        if self.first_line:  # the first statement that says something, its brackets closed
+        if self.first_line:  # the first statement that says something: brackets closed, a body begun
             done = "\n".join(lines[:-1])
-            return bool(done.strip()) and (_open_brackets(done) <= 0 or len(lines) > MAX_LINES)
+            whole = _open_brackets(done) <= 0 and not done.rstrip().endswith((":", "\\"))
+            return bool(done.strip()) and (whole or len(lines) > MAX_LINES)
         finished = lines[1:-1]  # whole lines after the cursor's line
         if any(line.strip() and indent_of(line) < self.base for line in finished):
             return True

@@ -52,6 +52,11 @@ QUICK_MAX_TOKENS = 512
 PREPARE_AFTER_S = 0.25
 
 
+def _answer_key(request: CompletionRequest) -> tuple:
+    """What decides a prompt's answer (greedy decoding): equal keys, equal answers."""
+    return (request.prefix, request.suffix, request.middle, request.extra, request.path, request.cache_slot)
+
+
 class FirstLine:
     """Watches a block being generated (wrapping its `BlockEnd`) and tells the event loop as soon
     as the first line that says something is complete: generation is the slow part on a CPU, and
@@ -165,11 +170,18 @@ class CompletionService:
         request = self._request(backend, state, doc, lookups=not self.settings.quick_first)
         if state.layout is not layout_before:
             state.prepared = False
-        key = (request.prefix, request.suffix, request.middle, request.extra, request.path)
+        key = _answer_key(request)
+        quick = None if key in self._lru else self._quick_request(backend, state, doc, request)
+        if quick is not None:
+            # A quick prompt answers the same every time (also nothing, if its statement did not
+            # fit the budget): asking again only takes time from the full prompt's preparation.
+            key = _answer_key(quick)
         if key in self._lru:
             self._lru.move_to_end(key)
             self.stats.cache_hits += 1
             self.stats.record((time.monotonic() - started) * 1000, None)
+            if quick is not None:  # the full prompt is still what the user waits for
+                self._prefill(backend, state, self._request(backend, state, doc), doc)
             return Answer(self._remember(state, doc, self._lru[key]), "cache")
 
         if self.settings.debounce_ms:
@@ -184,9 +196,9 @@ class CompletionService:
             # The model is needed here now, and a preparation elsewhere would evict this prompt;
             # one of this very layout goes on, stepping aside for each request (it prepares them).
             self._stop_background()
-        quick = self._quick_request(backend, state, doc, request)
         if quick is None and state.bare:
             request = self._request(backend, state, doc)  # the full prompt answers: with its chunks
+            key = _answer_key(request)
         watcher = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
         first_line = FirstLine(watcher) if quick is None and self.settings.quick_first else None
         asked = quick or request
@@ -224,6 +236,14 @@ class CompletionService:
             self.stats.record_unanswered(raw.stats)
             raise Cancelled()
         shown = self._shape(raw.text, raw.stop_reason, doc)
+        log.debug(
+            "%s answer: %d tokens generated, stop %s: %r shown as %r",
+            "quick" if quick else "full",
+            raw.stats.generated_tokens,
+            raw.stop_reason,
+            raw.text[:200],
+            shown[:200],
+        )
         if quick is not None:
             self.stats.quick += 1
         elif raw.stop_reason == "deadline" and raw.stats.generated_tokens == 0:
@@ -231,7 +251,7 @@ class CompletionService:
         else:
             state.prepared = True
         self.stats.record((time.monotonic() - started) * 1000, raw.stats)
-        if raw.stop_reason != "deadline" and quick is None:
+        if raw.stop_reason != "deadline" or quick is not None:
             self._lru[key] = shown
             while len(self._lru) > LRU_SIZE:
                 self._lru.popitem(last=False)
@@ -261,9 +281,11 @@ class CompletionService:
         def arrived(task: asyncio.Future) -> None:
             raw = None if task.cancelled() or task.exception() else task.result()
             self.stats.record(latency_ms, raw.stats if raw else None)
+            self.stats.rest_done += 1
             if raw is None or raw.stop_reason == "cancelled":
                 return
             full = self._shape(raw.text, raw.stop_reason, doc)
+            log.debug("the rest of %r: stop %s, %r shown as %r", first, raw.stop_reason, raw.text[:200], full[:200])
             if raw.stop_reason != "deadline":
                 self._lru[key] = full
             now = state.shown
@@ -274,6 +296,7 @@ class CompletionService:
                 return  # something else is shown there now
             if full.startswith(typed) and len(full) > len(first):
                 state.shown = Shown(now.before, after, full[len(typed) :])
+                self.stats.rest_shown += 1
                 if doc.on_ready is not None:
                     doc.on_ready(now.before)
 

@@ -371,7 +371,7 @@ class LocalBackend(Backend):
         stats.evaluated_tokens = fill.evaluated
         stats.cached_tokens = fill.plan.reused
         stats.moved_tokens = fill.plan.moved
-        if fill.evaluated >= 32 and fill.decode_s > 0:
+        if fill.evaluated >= 32 and fill.decode_s > 0 and not step:  # full batches, as requests get
             rate = fill.evaluated / fill.decode_s
             self._prompt_rate = rate if not self._prompt_rate else 0.7 * self._prompt_rate + 0.3 * rate
         if fill.stopped:
