@@ -285,7 +285,9 @@ class CompletionService:
             if raw is None or raw.stop_reason == "cancelled":
                 return
             full = self._shape(raw.text, raw.stop_reason, doc)
-            log.debug("the rest of %r: stop %s, %r shown as %r", first, raw.stop_reason, raw.text[:200], full[:200])
+            log.debug(
+                "the rest of %r: stop %s, %r shown as %r", first, raw.stop_reason, raw.text[:200], full[:200]
+            )
             if raw.stop_reason != "deadline":
                 self._lru[key] = full
             now = state.shown

@@ -86,7 +86,8 @@ async def test_a_block_shows_its_first_line_and_then_the_rest(client: LanguageCl
     # The tiny model writes a block at some of these spots (at others, one line or nothing).
     spots = [("Warehouse", "shelves"), ("Cart", "lines"), ("Library", "books"), ("Garage", "cars")]
     for name, field in spots:
-        uri = open_doc(client, f"first_line_{name}.py", renamed(SOURCE, ("Inventory", name), ("items", field)))
+        text = renamed(SOURCE, ("Inventory", name), ("items", field))
+        uri = open_doc(client, f"first_line_{name}.py", text)
         ready = asyncio.ensure_future(client.wait_for_notification(READY))
         before = await stats(client)
         items = await inline(client, uri, *CURSOR)
