@@ -10,6 +10,7 @@ from pathlib import Path
 from string import Template
 
 from lsp_server.errors import ConfigError
+from lsp_server.files import UnreadableFile, read_text
 
 _PACKAGED = Path(__file__).resolve().parent / "prompts"  # inside the wheel
 _SOURCE_TREE = Path(__file__).resolve().parent.parent / "prompts"  # editable install / checkout
@@ -33,7 +34,10 @@ def render(
     name: str, variables: dict[str, object], override_dir: str = "", project_root: Path | None = None
 ) -> str:
     path = prompt_path(name, override_dir, project_root)
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    try:
+        lines = read_text(path).splitlines(keepends=True)
+    except UnreadableFile as exc:  # a project's own template, saved in another encoding
+        raise ConfigError(f"cannot read prompt template {path}: {exc.reason}", exc.hint) from None
     while lines and lines[0].startswith("#"):
         lines.pop(0)
     try:

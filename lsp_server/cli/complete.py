@@ -8,9 +8,9 @@ from pathlib import Path
 
 from lsp_server.cli.common import add_model_flags, load_model, settings_from_args
 from lsp_server.completion.pipeline import complete_at
-from lsp_server.context.documents import read_source
 from lsp_server.context.positions import offset_at
 from lsp_server.errors import InputError
+from lsp_server.files import read_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +42,7 @@ def parse_location(location: str) -> tuple[Path, int, int]:
 
 def run(args: argparse.Namespace) -> int:
     path, line, col = parse_location(args.location)
-    text = read_source(path)
+    text = read_text(path)
     offset = offset_at(text, line - 1, col - 1)
     settings = settings_from_args(args, path.resolve().parent)
     if args.max_tokens is not None:

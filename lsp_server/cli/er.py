@@ -22,6 +22,7 @@ from lsp_server.datamodel import (
 )
 from lsp_server.datamodel.render.ddl import DIALECTS
 from lsp_server.errors import InputError
+from lsp_server.files import read_text as read_file_text
 from lsp_server.files import write_atomic
 from lsp_server.glossary.index import TermIndex
 from lsp_server.glossary.store import Glossary, glossary_path
@@ -104,20 +105,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def read_requirements(path: Path) -> str:
-    """The text of a requirements file: UTF-8, or GB18030 (Chinese documents are often GBK)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if text.strip():
-            return text
+    """The text of a requirements file, read as the editor reads it (`files.read_text`: UTF-8, or
+    GB18030, since Chinese documents are often GBK)."""
+    text = read_file_text(path)
+    if not text.strip():
         raise InputError(f"{path} is empty", "give --from-text a file of requirement text")
-    raise InputError(f"{path} is not UTF-8 or GB18030 text")
+    return text
 
 
 def load_glossary(given: str | None, root: Path, settings: Settings) -> TermIndex:

@@ -47,6 +47,8 @@ AFFORDABLE_SHARE = 0.5
 QUICK_SHARE = 0.45
 QUICK_MIN_TOKENS = 64
 QUICK_MAX_TOKENS = 512
+# A request that evaluated at most this many prompt tokens had its prompt cached already.
+RETRY_EVALUATED = 8
 # A place the user moved to is prepared after this pause, unless a request came meanwhile (it
 # would then wait for the preparation's current step).
 PREPARE_AFTER_S = 0.25
@@ -173,8 +175,8 @@ class CompletionService:
         key = _answer_key(request)
         quick = None if key in self._lru else self._quick_request(backend, state, doc, request)
         if quick is not None:
-            # A quick prompt answers the same every time (also nothing, if its statement did not
-            # fit the budget): asking again only takes time from the full prompt's preparation.
+            # A quick prompt answers the same every time: asking again (the editor polls) would
+            # only take time from the full prompt's preparation.
             key = _answer_key(quick)
         if key in self._lru:
             self._lru.move_to_end(key)
@@ -251,7 +253,9 @@ class CompletionService:
         else:
             state.prepared = True
         self.stats.record((time.monotonic() - started) * 1000, raw.stats)
-        if raw.stop_reason != "deadline" or quick is not None:
+        # An answer cut by the deadline may be whole next time, when the prompt is in the KV cache
+        # and all the budget goes to generating; once it was, asking again gives the same answer.
+        if raw.stop_reason != "deadline" or raw.stats.evaluated_tokens <= RETRY_EVALUATED:
             self._lru[key] = shown
             while len(self._lru) > LRU_SIZE:
                 self._lru.popitem(last=False)

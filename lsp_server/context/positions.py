@@ -37,14 +37,9 @@ def width(text: str, encoding: str = "utf-32") -> int:
     return len(text)
 
 
-def utf16_len(text: str) -> int:
-    return width(text, "utf-16")
-
-
-def offset_at(text: str, line: int, column: int, utf16: bool = False, encoding: str | None = None) -> int:
-    """String offset of a 0-based (line, column). Columns count code points, or the units of
-    `encoding` ("utf-16" — LSP's default — or "utf-8"); `utf16=True` is short for "utf-16"."""
-    encoding = encoding or ("utf-16" if utf16 else "utf-32")
+def offset_at(text: str, line: int, column: int, *, encoding: str = "utf-32") -> int:
+    """String offset of a 0-based (line, column). Columns count the units of `encoding`: code
+    points (utf-32, as the CLI and people count), or "utf-16" (LSP's default) or "utf-8"."""
     start = _line_start(text, line)
     end = _line_end(text, start)
     if column < 0:

@@ -112,9 +112,6 @@ class SyntaxTree:
             node = node.parent
         return found[::-1]
 
-    def error_count(self) -> int:
-        return count_errors(self.tree.root_node)
-
 
 def count_errors(node: Node) -> int:
     if not node.has_error:

@@ -1,11 +1,11 @@
-"""ER models read statically from code and DDL, rendered as diagrams and schemas, and checked.
+"""ER models read statically from code and DDL, and rendered as diagrams and schemas. The tests
+read every rendering back with their own oracle (tests/oracle); it is not shipped.
 
 The public API (everything else is an implementation detail of these):
 
 - `extract(paths, dialect=, kinds=, overrides=)` / `extract_sources([Source…])` → `ERModel`
 - `ERModel`, `Entity`, `Attribute`, `Relationship`, `ERWarning`, `Location`, `Ref` (JSON-ready)
 - `render(model, fmt, dialect=, collapse_associations=)` with `FORMATS`; `GraphvizError`
-- `roundtrip_problems(model, fmt, text)`: read a rendering back and say what differs
 - `suggest(model, glossary=)` → `[Suggestion…]`: undeclared foreign keys and many-to-manys by
   rule, names the glossary disagrees with; `render(…, suggestions=)` draws them apart
 - `read_text(backend, text, path)` → `ERModel`: requirement text read by the model, step by step,
@@ -13,7 +13,6 @@ The public API (everything else is an implementation detail of these):
 - `declare_foreign_key(source, suggestion, model)` → the edits that write a suggestion into code
 """
 
-from lsp_server.datamodel.check.roundtrip import roundtrip_problems
 from lsp_server.datamodel.declare import Declaration, TextEdit, declare_foreign_key
 from lsp_server.datamodel.extract import KINDS, Source, extract, extract_sources
 from lsp_server.datamodel.from_text import merge_into, read_text
@@ -60,6 +59,5 @@ __all__ = [
     "merge_into",
     "read_text",
     "render",
-    "roundtrip_problems",
     "suggest",
 ]

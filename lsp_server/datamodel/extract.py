@@ -1,9 +1,10 @@
 """The front of ER extraction: walk files and directories, read each file with the reader its
 content calls for (Python models, SQL DDL), and resolve everything into one `ERModel`.
 
-Never imports or runs the code it reads. Skips what is not the project's own (virtualenvs,
-`site-packages`, `node_modules`, hidden directories) below the paths it is given, and files too
-large or binary; a skipped or unreadable file is a warning, never an exception.
+Never imports or runs the code it reads. Below the paths it is given, walks only the project's own
+files (`project_files`: not virtualenvs, vendored code, build output, what .gitignore lists); reads
+each the one way users' files are read (`files.read_text`: UTF-8 or GB18030). A file too large or
+unreadable is a warning, never an exception.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from lsp_server.datamodel.hierarchy import ClassIndex
 from lsp_server.datamodel.model import ERModel, ERWarning, Location
 from lsp_server.datamodel.pysource import PyModule, parse_module
 from lsp_server.datamodel.resolve import resolve
+from lsp_server.files import UnreadableFile, read_text
+from lsp_server.project_files import walk_project
 
 MAX_BYTES = 2_000_000
 PYTHON_SUFFIXES = (".py", ".pyi")
 SQL_SUFFIXES = (".sql", ".ddl")
-SKIP_DIRS = frozenset({"site-packages", "dist-packages", "node_modules", "__pycache__", "venv"})
+_SUFFIXES = PYTHON_SUFFIXES + SQL_SUFFIXES
 KINDS = frozenset({"sqlalchemy", "django", "dataclass", "pydantic", "attrs", "sqlmodel", "table"})
 _PYTHON_MARKERS = (b"class ", b"Table(", b"AUTH_USER_MODEL", b"DEFAULT_AUTO_FIELD")
 _SQL_MARKER = re.compile(rb"\b(create|alter|comment)\s", re.IGNORECASE)
@@ -145,18 +148,9 @@ def module_name(path: Path, root: Path | None) -> str:
     return ".".join(parts)
 
 
-def _skip_dir(path: Path) -> bool:
-    name = path.name
-    return name.startswith(".") or name in SKIP_DIRS or (path / "pyvenv.cfg").exists()
-
-
 def _walk(root: Path) -> Iterator[Path]:
-    for directory, subdirs, files in os.walk(root):
-        here = Path(directory)
-        subdirs[:] = sorted(d for d in subdirs if not _skip_dir(here / d))
-        for name in sorted(files):
-            if not name.startswith(".") and name.lower().endswith(PYTHON_SUFFIXES + SQL_SUFFIXES):
-                yield here / name
+    """Files of any size: one too large is reported when read (see `_read_text`)."""
+    return walk_project(root, keep=lambda path: path.name.lower().endswith(_SUFFIXES), max_bytes=None)
 
 
 def _read_sources(
@@ -182,7 +176,7 @@ def _read_sources(
             seen.add(resolved)
             text = overrides.get(str(path))
             if text is None:
-                text = _read_text(path, max_bytes, warnings, explicit=base is None)
+                text = _read_text(path, max_bytes, warnings)
             if text is not None and _worth_reading(path, text, explicit=base is None):
                 yield Source(str(path), text, module_name(path, base))
 
@@ -197,30 +191,9 @@ def _worth_reading(path: Path, text: str, explicit: bool) -> bool:
     return any(marker in data for marker in _PYTHON_MARKERS)
 
 
-def _read_text(path: Path, max_bytes: int, warnings: list[ERWarning], explicit: bool) -> str | None:
-    location = Location(str(path))
+def _read_text(path: Path, max_bytes: int, warnings: list[ERWarning]) -> str | None:
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            warnings.append(
-                ERWarning(f"larger than {max_bytes} bytes ({size}); not read", location, "skipped-file")
-            )
-            return None
-        data = path.read_bytes()
-    except OSError as error:
-        warnings.append(ERWarning(f"cannot be read: {error.strerror or error}", location, "skipped-file"))
+        return read_text(path, max_bytes)
+    except UnreadableFile as error:
+        warnings.append(ERWarning(f"not read: {error.reason}", Location(str(path)), "skipped-file"))
         return None
-    if b"\0" in data[:8192]:
-        if explicit:
-            warnings.append(ERWarning("binary file; not read", location, "skipped-file"))
-        return None
-    # Chinese DDL dumps are often GBK, and GB18030 is its superset; Latin-1 reads anything.
-    for encoding in ("utf-8-sig", "gb18030", "latin-1"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding != "utf-8-sig":
-            warnings.append(ERWarning(f"not UTF-8; read as {encoding}", location, "unsupported"))
-        return text
-    return None

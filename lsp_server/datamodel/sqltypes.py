@@ -42,7 +42,6 @@ for _type, _names in {
 _SERIALS = {T.SERIAL: T.INT, T.BIGSERIAL: T.BIGINT, T.SMALLSERIAL: T.SMALLINT}
 _INTEGERS = {T.INT, T.BIGINT, T.SMALLINT, T.TINYINT, T.MEDIUMINT}
 _UNSIGNED = {T.UBIGINT, T.UINT, T.USMALLINT, T.UTINYINT, T.UMEDIUMINT}
-_AUTO = {"autofield", "bigautofield", "smallautofield", "serial", "bigserial", "smallserial"}
 _TYPE_TEXT = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?:\((.*)\))?\s*$")
 
 
@@ -71,11 +70,6 @@ def key_family(type_text: str) -> str | None:
     if kind in (T.VARCHAR, T.CHAR, T.NVARCHAR, T.NCHAR, T.TEXT):
         return "string"
     return None
-
-
-def is_auto_increment(attribute: Attribute) -> bool:
-    """`AutoField`, `SERIAL`… (their values come from the database)."""
-    return _parts(attribute.type)[0] in _AUTO
 
 
 def _data_type(type_text: str) -> exp.DataType | None:

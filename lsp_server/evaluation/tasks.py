@@ -8,24 +8,22 @@ code, not help on the team's own.
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
 from dataclasses import asdict, dataclass
-from fnmatch import fnmatch
 from pathlib import Path
 
 from lsp_server.context.syntax import SyntaxTree
+from lsp_server.files import UnreadableFile, read_text
+from lsp_server.project_files import walk_project
 
 MAX_FILE_BYTES = 300_000
 MAX_FILES = 3000  # files parsed for candidates; more are sampled down first
 PER_FILE = 3  # tasks from one file at most: spread over the repository
 BLOCK_LINES = (2, 8)  # a masked block spans this many lines
-_SKIP_PARTS = {
-    ".git", ".hg", ".venv", "venv", "env", "node_modules", "site-packages", "__pycache__", "build",
-    "dist", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "external", "migrations",
-    "testdata", "test_data", "fixtures", ".tox", ".nox", ".eggs", ".mypy_cache", ".ubiq",
-}  # fmt: skip
+# Skipped on top of the project's walk (which leaves out what is ignored, installed, vendored or
+# built): code that is no fair test of help on the team's own, being someone else's (`external`, an
+# `env` made without pyvenv.cfg), generated (`migrations`) or test data.
+_SKIP_PARTS = {"env", "external", "migrations", "testdata", "test_data", "fixtures"}
 _BLOCKS = {"if_statement", "for_statement", "while_statement", "with_statement", "try_statement"}
 
 
@@ -49,62 +47,23 @@ class Task:
 
 
 def python_files(root: Path) -> list[Path]:
-    """The repository's own Python files, in a stable order: git's view when it is a git work tree
-    (tracked and untracked, minus ignored), else a walk that honours the root .gitignore."""
+    """The repository's own Python files, sorted: the project's walk (which honours .gitignore and
+    skips what was installed, vendored or built), less test data and the folders above."""
     root = root.resolve()
-    listed = _git_files(root)
-    if listed is None:
-        listed = _walked_files(root)
     result = []
-    for path in sorted(set(listed)):
-        rel = path.relative_to(root)
-        folders = rel.parts[:-1]
-        if any(part in _SKIP_PARTS or part.startswith(".") for part in folders):
+    for path in sorted(walk_project(root, keep=_is_python, max_bytes=MAX_FILE_BYTES)):
+        folders = path.relative_to(root).parts[:-1]
+        if any(part in _SKIP_PARTS for part in folders):
             continue
         pairs = zip(folders, folders[1:], strict=False)
         if any(a in ("test", "tests") and b in ("data", "samples") for a, b in pairs):
             continue  # test data: inputs for a test suite, often someone else's code
-        if path.suffix != ".py" or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
-            continue
         result.append(path)
     return result
 
 
-def _git_files(root: Path) -> list[Path] | None:
-    try:
-        done = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.py"],
-            cwd=root,
-            capture_output=True,
-            timeout=60,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if done.returncode != 0:
-        return None
-    return [root / name for name in done.stdout.decode("utf-8", "replace").split("\0") if name]
-
-
-def _walked_files(root: Path) -> list[Path]:
-    patterns = []
-    ignore = root / ".gitignore"
-    if ignore.is_file():
-        for line in ignore.read_text(encoding="utf-8", errors="replace").splitlines():
-            line = line.strip()
-            if line and not line.startswith(("#", "!")):
-                patterns.append(line.strip("/"))
-
-    def ignored(rel: str) -> bool:
-        name = rel.rsplit("/", 1)[-1]
-        return any(fnmatch(rel, p) or fnmatch(name, p) or rel.startswith(p + "/") for p in patterns)
-
-    found = []
-    for folder, dirs, files in os.walk(root):
-        rel_folder = Path(folder).relative_to(root).as_posix()
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_PARTS and not ignored(prefix + d))
-        found += [Path(folder) / f for f in files if f.endswith(".py") and not ignored(prefix + f)]
-    return found
+def _is_python(path: Path) -> bool:
+    return path.suffix == ".py"
 
 
 def _generated(text: str) -> bool:
@@ -184,8 +143,8 @@ def sample(root: Path, count: int, seed: int, kinds: tuple[str, ...] = ("line", 
     pools: dict[str, list[Task]] = {kind: [] for kind in kinds}
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_text(path)
+        except UnreadableFile:
             continue
         if "\0" in text or _generated(text):
             continue

@@ -15,6 +15,7 @@ from lsp_server.context.positions import width
 from lsp_server.features.code_actions import GENERATE_TESTS
 from lsp_server.features.edits import apply
 from lsp_server.features.inline_completion import encoding_of
+from lsp_server.files import read_text
 from lsp_server.progress import JobProgress, run_job
 from lsp_server.server import UbiqServer
 from lsp_server.testgen import writer
@@ -28,7 +29,7 @@ STATS = "ubiq.stats"
 def _edit(planned: writer.Planned, encoding: str) -> types.WorkspaceEdit:
     uri = from_fs_path(str(planned.path))
     if planned.mode == "appended":
-        existing = planned.path.read_text(encoding="utf-8")
+        existing = read_text(planned.path)
         lines = existing.split("\n")
         end = types.Position(line=len(lines) - 1, character=width(lines[-1], encoding))
         change = types.TextEdit(

@@ -7,10 +7,10 @@ import logging
 
 from lsprotocol import types
 
-from lsp_server.context.documents import MAX_BYTES, looks_binary
 from lsp_server.context.positions import offset_at
 from lsp_server.context.syntax import SyntaxTree
 from lsp_server.errors import InputError
+from lsp_server.files import MAX_BYTES, looks_binary
 from lsp_server.server import UbiqServer
 
 log = logging.getLogger(__name__)

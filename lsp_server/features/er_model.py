@@ -35,6 +35,8 @@ from lsp_server.datamodel.render.ddl import DIALECTS
 from lsp_server.engine.backend import Backend
 from lsp_server.errors import Cancelled, UbiqError
 from lsp_server.features.inline_completion import encoding_of
+from lsp_server.files import UnreadableFile
+from lsp_server.files import read_text as read_file_text
 from lsp_server.glossary.index import TermIndex
 from lsp_server.glossary.store import Glossary, glossary_path
 from lsp_server.progress import JobProgress
@@ -122,12 +124,14 @@ def _glossary(ls: UbiqServer) -> TermIndex | None:
 
 
 def _requirements(path: Path, overrides: dict[str, str]) -> str:
+    """The editor's copy of the requirement text, else the file read as `ubiq er --from-text` reads
+    it (`files.read_text`: UTF-8, or GB18030, since Chinese documents are often GBK)."""
     text = overrides.get(str(path))
     if text is None:
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _invalid(f"fromText: cannot read {path}: {exc}") from None
+            text = read_file_text(path)
+        except UnreadableFile as exc:
+            raise _invalid(f"fromText: {exc}") from None
     if not text.strip():
         raise _invalid(f"fromText: {path} is empty")
     return text

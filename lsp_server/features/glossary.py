@@ -18,6 +18,7 @@ from lsp_server.features.documents import is_python, usable
 from lsp_server.features.edits import apply, file_edit
 from lsp_server.features.inline_completion import encoding_of
 from lsp_server.features.rename import RENAME
+from lsp_server.files import read_text
 from lsp_server.glossary.check import Finding, check_scan
 from lsp_server.glossary.draft import draft_entry
 from lsp_server.glossary.duplicates import find_duplicates
@@ -289,7 +290,7 @@ def _file_edit(ls: UbiqServer, glossary: Glossary) -> types.WorkspaceEdit:
     if document is not None:
         old: str | None = document.source
     else:
-        old = glossary.path.read_text(encoding="utf-8") if glossary.path.exists() else None
+        old = read_text(glossary.path) if glossary.path.exists() else None
     return types.WorkspaceEdit(
         document_changes=file_edit(glossary.path, old, glossary.dumps(), encoding_of(ls))
     )

@@ -16,6 +16,7 @@ from lsp_server.context.positions import offset_at
 from lsp_server.errors import InputError
 from lsp_server.features.edits import file_edit
 from lsp_server.features.inline_completion import encoding_of
+from lsp_server.files import read_text
 from lsp_server.server import UbiqServer
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ RENAME = "ubiq.rename"
 
 def _text_of(ls: UbiqServer, path: Path) -> str:
     document = ls.workspace.text_documents.get(from_fs_path(str(path)))
-    return document.source if document is not None else path.read_text(encoding="utf-8")
+    return document.source if document is not None else read_text(path)
 
 
 def rename_edit(ls: UbiqServer, uri: str, position: types.Position, new_name: str) -> types.WorkspaceEdit:

@@ -8,11 +8,15 @@ by a model, so the same `english` always gives the same names.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import inflect
 
 Style = Literal["pascal", "snake", "camel", "upper"]
 
@@ -144,12 +148,24 @@ def singulars(word: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+@functools.cache
+def _inflector() -> inflect.engine:
+    """Loaded on first use, not with the server: importing inflect takes about a second, spent by
+    typeguard instrumenting it (jaraco/inflect#212)."""
+    import inflect
+
+    return inflect.engine()
+
+
 def pluralize(word: str) -> str:
-    if word.endswith(("s", "x", "z", "ch", "sh")):
-        return word + "es"
-    if len(word) > 1 and word.endswith("y") and word[-2] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + "s"
+    """The English plural of a singular word, irregular ones included (person → people, category →
+    categories, status → statuses), by inflect's rules: English has too many exceptions for
+    suffix rules. A word without cased letters (Chinese, digits) gets a lower-case `s`, where
+    inflect would take it for an acronym and write `S`."""
+    if not word:
+        return word
+    plural = _inflector().plural_noun(word)
+    return plural if word.lower() != word.upper() else plural.lower()
 
 
 def abbreviates(short: str, full: str) -> bool:

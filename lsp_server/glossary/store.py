@@ -7,7 +7,6 @@ entry changes nothing else in the file. A mistake in it is reported with the fil
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import io
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from lsp_server.errors import InputError
-from lsp_server.files import write_atomic
+from lsp_server.files import UnreadableFile, decode_text, write_atomic
 from lsp_server.glossary.index import TermIndex, term_key
 from lsp_server.glossary.model import Entry, InvalidEntry
 
@@ -103,9 +102,12 @@ class Glossary:
 
     entries: tuple[Entry, ...]
 
-    def __init__(self, path: Path, text: str, *, on_disk: bytes | None = None) -> None:
+    def __init__(
+        self, path: Path, text: str, *, on_disk: bytes | None = None, encoding: str = "utf-8"
+    ) -> None:
         self.path = path
         self._on_disk = on_disk
+        self._encoding = encoding  # the file's own (see `files.decode_text`): saving keeps it
         self._newline = "\r\n" if "\r\n" in text else "\n"
         self._load(text.replace("\r\n", "\n"))
 
@@ -121,11 +123,11 @@ class Glossary:
         except OSError as exc:
             raise GlossaryError(path, [Problem(0, 0, f"cannot read it: {exc.strerror or exc}")]) from exc
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise GlossaryError(path, [Problem(line, 1, "is not UTF-8 text")]) from None
-        return cls(path, text, on_disk=data)
+            text, encoding = decode_text(data, path)
+        except UnreadableFile as exc:
+            line = data.count(b"\n", 0, exc.offset) + 1 if exc.offset is not None else 0
+            raise GlossaryError(path, [Problem(line, 1 if line else 0, exc.reason)], exc.hint) from None
+        return cls(path, text, on_disk=data, encoding=encoding)
 
     @classmethod
     def parse(cls, text: str, path: Path) -> Glossary:
@@ -252,8 +254,7 @@ class Glossary:
                 [Problem(0, 0, "changed on disk since it was read")],
                 hint="load it again and retry",
             )
-        bom = codecs.BOM_UTF8 if self._on_disk and self._on_disk.startswith(codecs.BOM_UTF8) else b""
-        data = bom + self.dumps().encode("utf-8")
+        data = self.dumps().encode(self._encoding)
         _write_atomic(self.path, data)
         self._on_disk = data
 

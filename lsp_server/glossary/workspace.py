@@ -1,26 +1,15 @@
-"""Which files of a project the glossary reads: the project's own Python, not what it installed.
-
-Virtual environments, `site-packages`, `node_modules` and hidden folders hold other people's code
-(or none); huge or binary files are generated. Reading them would be slow and report names the
-team cannot rename.
-"""
+"""Which files of a project the glossary reads: the project's own Python (see `project_files`, the
+one walk every feature shares), not what it installed, and how it reads them (`files.read_text`)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
-MAX_FILE_BYTES = 1_000_000
-SKIPPED_FOLDERS = frozenset({"node_modules", "site-packages", "dist-packages", "__pycache__"})
+from lsp_server.files import UnreadableFile, read_text
+from lsp_server.project_files import walk_project
 
-
-def _skipped_folder(folder: Path) -> bool:
-    return (
-        folder.name.startswith(".")
-        or folder.name in SKIPPED_FOLDERS
-        or (folder / "pyvenv.cfg").exists()  # a virtual environment under any name
-    )
+MAX_FILE_BYTES = 1_000_000  # a larger Python file is generated: its names are not the team's to fix
 
 
 def iter_python_files(root: Path) -> Iterator[Path]:
@@ -29,31 +18,13 @@ def iter_python_files(root: Path) -> Iterator[Path]:
         if root.suffix == ".py":
             yield root
         return
-    for folder, subfolders, files in os.walk(root):  # symlinked folders are not followed
-        here = Path(folder)
-        subfolders[:] = sorted(name for name in subfolders if not _skipped_folder(here / name))
-        for name in sorted(files):
-            path = here / name
-            if name.endswith(".py") and not name.startswith(".") and _small_file(path):
-                yield path
-
-
-def _small_file(path: Path) -> bool:
-    try:
-        return path.is_file() and path.stat().st_size <= MAX_FILE_BYTES
-    except OSError:
-        return False
+    yield from walk_project(root, keep=lambda path: path.suffix == ".py", max_bytes=MAX_FILE_BYTES)
 
 
 def read_source(path: Path) -> str | None:
-    """A source file's text; None for a file that cannot be read, is binary, or is not UTF-8."""
+    """A source file's text; None for a file that cannot be read, is binary, or is neither UTF-8
+    nor GB18030 (a scan skips it rather than stop)."""
     try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if b"\0" in data[:8192]:
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+        return read_text(path)
+    except UnreadableFile:
         return None

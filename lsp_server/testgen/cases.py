@@ -156,20 +156,6 @@ def slug(text: str) -> str:
     return re.sub(r"^(test_)+", "", name) or "case"
 
 
-def _expected(item: dict) -> str:
-    raises = str(item.get("raises") or "").strip()
-    if re.fullmatch(r"[A-Za-z_][\w.]*", raises) and raises.lower() not in ("none", "null", "no", "false"):
-        return f"raises {raises}"
-    value = item.get("expected")
-    if isinstance(value, str):
-        text = value.strip()
-        if _RAISES.match(text):
-            return text
-        # A string the model meant as Python ("[1, 2]", "0.15") is taken as code if it is a literal.
-        return text if text and literal(text) else repr(value)
-    return repr(value)
-
-
 def from_json(target: str, data: dict) -> list[Case]:
     cases = []
     for item in data.get("tests", []) if "tests" in data else [data]:

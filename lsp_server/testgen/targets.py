@@ -101,9 +101,9 @@ def find_targets(syntax: SyntaxTree, include_private: bool = False) -> list[Targ
 
 
 def load_module(path: Path, only: str | None = None, include_private: bool = False) -> ModuleInfo:
-    from lsp_server.context.documents import read_source
+    from lsp_server.files import read_text
 
-    source = read_source(path)
+    source = read_text(path)
     syntax = SyntaxTree(source)
     if syntax.tree.root_node.has_error:
         raise InputError(f"{path} does not parse as Python", "fix the syntax errors first")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lsp_server.errors import InputError, UbiqError
-from lsp_server.files import write_atomic
+from lsp_server.files import read_text, write_atomic
 from lsp_server.testgen import sandbox
 from lsp_server.testgen.cases import Case
 from lsp_server.testgen.pipeline import Report
@@ -61,7 +61,7 @@ def plan(report: Report, path: Path, force: bool = False, append: bool = False, 
         '"""\n\n'
     )
     if path.exists() and append:
-        existing = path.read_text(encoding="utf-8")
+        existing = read_text(path)
         taken = _existing_names(existing)
         for case in cases:
             while case.function in taken:

@@ -162,6 +162,16 @@ def test_suggest_renames_what_the_glossary_forbids(tmp_path: Path):
     assert len(json.loads(result.stdout)["suggestions"]) == len(suggest(extract([NO_FK]), glossary=index))
 
 
+def test_a_gbk_requirement_file_reads_as_in_the_editor(tmp_path: Path):
+    needs = tmp_path / "needs.md"
+    needs.write_bytes("会员可以下多个订单。每个订单有下单日期和金额。\n".encode("gbk"))
+    out = tmp_path / "model.json"
+    result = ubiq("er", "--from-text", str(needs), "--format", "json", "--out", str(out))
+    # read and given to the model (a 135M model may find nothing it names: said as an error)
+    assert "cannot read" not in result.stderr
+    assert result.returncode == 0 or "found no entities" in result.stderr, result.stderr
+
+
 def test_from_text_reads_requirements_with_the_model(tmp_path: Path):
     needs = tmp_path / "needs.md"
     needs.write_text("Customers place orders. Each order has a date.\n", encoding="utf-8")

@@ -295,9 +295,18 @@ async def test_a_code_action_declares_a_suggested_foreign_key(client: LanguageCl
         close(client, uri)
 
 
-async def test_requirement_text_is_read_with_the_model(client: LanguageClient, tmp_path: Path):
+@pytest.mark.parametrize(
+    "text,encoding",
+    [
+        ("Members borrow books. Each book has a title.\n", "utf-8"),
+        ("会员可以借阅多本图书。每本图书有书名和作者。\n", "gbk"),  # as Chinese teams often save it
+    ],
+)
+async def test_requirement_text_is_read_with_the_model(
+    client: LanguageClient, tmp_path: Path, text: str, encoding: str
+):
     needs = tmp_path / "needs.md"
-    needs.write_text("Members borrow books. Each book has a title.\n", encoding="utf-8")
+    needs.write_bytes(text.encode(encoding))
     await wait_for_model(client)
     try:
         result = await er_model(client, {"fromText": needs.as_uri(), "format": "json"})

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from lsp_server.datamodel import ERModel, read_text, render, roundtrip_problems
+from lsp_server.datamodel import ERModel, read_text, render
 from lsp_server.engine.backend import CancelToken
 from lsp_server.errors import Cancelled, ModelError
+from tests.oracle.roundtrip import roundtrip_problems
 
 TEXTS = {
     "en": "A library lends books to members. Each member has a name. A member can borrow many books.",

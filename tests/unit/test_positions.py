@@ -19,9 +19,9 @@ def test_code_point_columns():
 
 def test_utf16_columns_count_surrogate_pairs():
     # "# 会员积分 " is 7 units, the emoji 2, then " ok"
-    assert TEXT[offset_at(TEXT, 0, 9, utf16=True) :].startswith(" ok")
+    assert TEXT[offset_at(TEXT, 0, 9, encoding="utf-16") :].startswith(" ok")
     with pytest.raises(InputError, match="splits a character"):
-        offset_at(TEXT, 0, 8, utf16=True)
+        offset_at(TEXT, 0, 8, encoding="utf-16")
 
 
 @pytest.mark.parametrize("line,col", [(-1, 0), (4, 0), (1, 6), (0, -1), (2, 1)])

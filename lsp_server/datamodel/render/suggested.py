@@ -3,6 +3,9 @@ that says they are suggestions. Diagrams (Mermaid, PlantUML, DOT) draw a suggest
 as a dashed line labelled `suggested: …`; schemas (DBML, DDL) carry it as a commented-out `Ref`
 or `ALTER TABLE`, so importing the file never declares what nobody accepted. Many-to-manys and
 renames are comments everywhere, and JSON lists them all under `"suggestions"`.
+
+The package's `render()` calls this module, so it takes what it needs from the renderers' own
+modules, never from the package: no import cycle.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from lsp_server.datamodel.model import ONE_TO_ONE, Entity, ERModel, Relationship
-from lsp_server.datamodel.render import mermaid
 from lsp_server.datamodel.render.dbml import endpoint, ref_columns
 from lsp_server.datamodel.render.dot import arrows, quoted_id
+from lsp_server.datamodel.render.mermaid import entity_name, markers
+from lsp_server.datamodel.render.mermaid import text as mermaid_text
 from lsp_server.datamodel.render.plantuml import entity_aliases, one_line
 from lsp_server.datamodel.render.view import diagram_view, table_name
 from lsp_server.datamodel.suggest import FOREIGN_KEY, Suggestion
@@ -44,13 +48,13 @@ def mermaid_lines(model: ERModel, suggestions: Sequence[Suggestion], collapse: b
     names = {e.name for e in diagram_view(model, collapse).entities}
     lines = [f"    %% {HEADER}:"]
     for suggestion in suggestions:
-        lines.append(f"    %% {mermaid.text(_note(suggestion))}")
+        lines.append(f"    %% {mermaid_text(_note(suggestion))}")
         rel = _drawn(suggestion, names)
         if rel is not None:
-            left, right = mermaid.markers(rel)
+            left, right = markers(rel)
             lines.append(
-                f"    {mermaid.entity_name(rel.from_entity)} {left}..{right} "
-                f'{mermaid.entity_name(rel.to_entity)} : "{mermaid.text(label(rel))}"'
+                f"    {entity_name(rel.from_entity)} {left}..{right} "
+                f'{entity_name(rel.to_entity)} : "{mermaid_text(label(rel))}"'
             )
     return lines
 
@@ -63,7 +67,7 @@ def plantuml_lines(model: ERModel, suggestions: Sequence[Suggestion], collapse: 
         lines.append(f"' {one_line(_note(suggestion))}")
         rel = _drawn(suggestion, set(aliases))
         if rel is not None:
-            left, right = mermaid.markers(rel)
+            left, right = markers(rel)
             ends = f"{aliases[rel.from_entity]} {left}..{right} {aliases[rel.to_entity]}"
             lines.append(f"{ends} : {one_line(label(rel))}")
     return lines

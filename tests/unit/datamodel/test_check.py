@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from lsp_server.datamodel.check.dbml import parse_dbml
-from lsp_server.datamodel.check.diagram import ONE, ONE_OR_MORE, ZERO_OR_MORE, ZERO_OR_ONE, DiagramSyntaxError
-from lsp_server.datamodel.check.mermaid import parse_mermaid
-from lsp_server.datamodel.check.plantuml import parse_plantuml
-from lsp_server.datamodel.check.roundtrip import relationship_key
+from tests.oracle.dbml import parse_dbml
+from tests.oracle.diagram import ONE, ONE_OR_MORE, ZERO_OR_MORE, ZERO_OR_ONE, DiagramSyntaxError
+from tests.oracle.mermaid import parse_mermaid
+from tests.oracle.plantuml import parse_plantuml
+from tests.oracle.roundtrip import relationship_key
 
 
 def test_mermaid_documented_example():
@@ -62,17 +62,23 @@ def test_mermaid_rejects(text):
 
 
 def test_dbml_documented_example():
+    """Read by pydbml, which takes one statement a line and resolves every reference, so the
+    referenced tables are declared too."""
     diagram = parse_dbml("""
 Project shop { database_type: 'PostgreSQL' }
-Enum status { active
-  inactive [note: 'gone'] }
+Enum status {
+  active
+  inactive [note: 'gone']
+}
 Table users as U {
   id integer [pk, increment] // auto-increment
   "full name" varchar(100) [not null, note: 'it\\'s a name']
   country_code int [ref: > countries.code]
   Note: 'Stores users'
 }
-Table countries { code int [pk] }
+Table countries {
+  code int [pk]
+}
 Table merchant_periods {
   merchant_id int
   country_code int
@@ -82,12 +88,33 @@ Table merchant_periods {
     start
   }
 }
+Table merchants {
+  id int
+  country_code int
+}
+Table posts {
+  user_id int
+}
+Table tags {
+  id int
+}
+Table profiles {
+  user_id int
+}
 Ref fk_name: merchant_periods.(merchant_id, country_code) > merchants.(id, country_code)
 Ref { users.id < posts.user_id [delete: cascade] }
 Ref: users.id <> tags.id
 Ref: profiles.user_id - users.id
 """)
-    assert list(diagram.entities) == ["users", "countries", "merchant_periods"]
+    assert list(diagram.entities) == [
+        "users",
+        "countries",
+        "merchant_periods",
+        "merchants",
+        "posts",
+        "tags",
+        "profiles",
+    ]
     users = diagram.entities["users"]
     assert (users[1].name, users[1].nullable, users[1].comment) == ("full name", False, "it's a name")
     assert [a.keys for a in diagram.entities["merchant_periods"]] == [("PK",), ("PK",), ()]
@@ -111,6 +138,8 @@ Ref: profiles.user_id - users.id
         "Tabel users {\n}\n",  # unknown statement
         "Ref: users > posts.id\n",  # an endpoint needs a column
         "Table t {\n  id int [pk] extra\n}\n",  # junk after the settings
+        "Table users {\n  id int [pk]\n}\nRef: users.id < posts.user_id\n",  # an undeclared table
+        "Table users {\n  id int [pk]\n}\nRef: users.id < users.parent_id\n",  # an undeclared column
     ],
 )
 def test_dbml_rejects(text):

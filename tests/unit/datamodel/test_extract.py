@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from lsp_server.datamodel import ERModel, Source, extract, extract_sources
-from tests.unit.datamodel.conftest import DATA, codes, rels
+from tests.unit.datamodel.conftest import DATA, rels
 
 MODEL = (
     "from django.db import models\nclass Thing(models.Model):\n    name = models.CharField(max_length=9)\n"
@@ -40,11 +41,17 @@ def test_huge_binary_and_undecodable_files(tmp_path):
     (tmp_path / "big.sql").write_text("CREATE TABLE big (id INT);\n" + "-- padding\n" * 200)
     (tmp_path / "blob.py").write_bytes(b"class A:\x00\x01\x02")
     (tmp_path / "gbk.sql").write_bytes("CREATE TABLE t (id INT COMMENT '编号');".encode("gbk"))
+    (tmp_path / "latin1.sql").write_bytes("CREATE TABLE u (id INT COMMENT 'café');\n".encode("latin-1"))
     model = extract([tmp_path], max_bytes=1000)
-    assert _names(model) == ["t"]
+    assert _names(model) == ["t"]  # GBK is read as every user file is (UTF-8, else GB18030)
     assert model.entity("t").attributes[0].description == "编号"
-    assert sorted(codes(model)) == ["skipped-file", "unsupported"]  # too large; not UTF-8
-    assert extract([tmp_path / "blob.py"]).warnings[0].code == "skipped-file"  # binary, named
+    warnings = {Path(w.location.path).name: (w.code, w.message) for w in model.warnings}
+    assert warnings == {  # the binary file walked past is no warning
+        "big.sql": ("skipped-file", "not read: 2,227 bytes, more than the 1,000 Ubiq reads"),
+        "latin1.sql": ("skipped-file", "not read: neither UTF-8 nor GB18030 text (byte 35 is invalid)"),
+    }
+    named = extract([tmp_path / "blob.py"]).warnings
+    assert [(w.code, w.message) for w in named] == [("skipped-file", "not read: binary, not text")]
 
 
 def test_missing_path_and_unknown_kind_of_file(tmp_path):

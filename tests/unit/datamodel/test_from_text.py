@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pygls.exceptions import JsonRpcInvalidParams
 
+from lsp_server.cli.er import read_requirements
 from lsp_server.datamodel import ERModel, Source, extract_sources, merge_into, read_text
 from lsp_server.datamodel.from_text import complete_items, language_of, mentions, split_sentences
 from lsp_server.engine.backend import Backend, ChatMessage, Completion, CompletionRequest, ModelInfo
-from lsp_server.errors import ModelError
+from lsp_server.errors import InputError, ModelError
+from lsp_server.features.er_model import _requirements
 from lsp_server.glossary.store import Glossary
 
 ZH = "客户可以下多个订单，客户有姓名和电话。\n订单有订单编号和下单日期。"
@@ -155,6 +158,37 @@ def test_chinese_text_gets_english_identifiers_and_every_fact_is_a_suggestion():
     assert relationship_items["from"] == relationship_items["to"] == {"enum": ["Customer", "Order"]}
 
 
+def test_navigation_names_are_english_plurals():
+    """`Team.people`, not `Team.persons`: plurals come from an inflection library, not suffix rules."""
+    backend = Scripted(
+        [
+            entity("team", "team"),
+            entity("people", "person"),
+            entity("addresses", "address"),
+            entity("categories", "category", 2),
+            entity("statuses", "status", 2),
+        ],
+        {},
+        [
+            relationship("Team", "Person"),
+            relationship("Person", "Address"),
+            relationship("Person", "Category", "N:M", 2),
+            relationship("Category", "Status", "1:N", 2),
+        ],
+    )
+    text = (
+        "A team has many people, and each person has several addresses.\n"
+        "People choose categories; each category has statuses."
+    )
+    model = read_text(backend, text, "needs.md")
+    assert [(r.from_entity, r.to_entity, r.from_field, r.to_field) for r in model.relationships] == [
+        ("Team", "Person", "people", "team"),
+        ("Person", "Address", "addresses", "person"),
+        ("Person", "Category", "categories", "people"),
+        ("Category", "Status", "statuses", "category"),
+    ]
+
+
 def test_relationships_naming_no_entity_found_are_dropped_with_a_warning():
     backend = Scripted(
         [entity("customers", "customer"), entity("orders", "order")],
@@ -257,3 +291,22 @@ def test_a_property_listed_as_an_entity_becomes_its_owners_attribute():
         ("name", "string", "姓名"),
     ]
     assert sum(1 for s in backend.schemas if "attributes" in s["properties"]) == 3  # none for the properties
+
+
+def test_a_gbk_requirement_file_reads_the_same_on_the_command_line_and_in_the_editor(tmp_path):
+    """Chinese teams write GBK: `ubiq er --from-text` and `ubiq.erModel` with "fromText" read the
+    file the one way users' files are read (UTF-8, else GB18030), so it works in both."""
+    path = tmp_path / "needs.txt"
+    path.write_bytes(ZH.encode("gbk"))
+    assert read_requirements(path) == _requirements(path, {}) == ZH
+    backend = Scripted([entity("客户", "customer"), entity("订单", "order", 2)], {}, [])
+    model = read_text(backend, read_requirements(path), str(path))
+    assert [e.name for e in model.entities] == ["Customer", "Order"]
+    assert model.entities[0].location.path == str(path)
+
+    path.write_bytes("Café au lait\n".encode("latin-1"))  # neither: one clear error naming the file
+    with pytest.raises(InputError, match="neither UTF-8 nor GB18030") as cli:
+        read_requirements(path)
+    with pytest.raises(JsonRpcInvalidParams) as editor:
+        _requirements(path, {})
+    assert str(path) in str(cli.value) and f"fromText: {cli.value}" in editor.value.message

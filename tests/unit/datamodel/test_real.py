@@ -9,7 +9,8 @@ from collections.abc import Iterable
 
 import pytest
 
-from lsp_server.datamodel import ERModel, extract, render, roundtrip_problems
+from lsp_server.datamodel import ERModel, extract, render
+from tests.oracle.roundtrip import roundtrip_problems
 from tests.unit.datamodel.conftest import DATA
 
 REAL = DATA / "real"

@@ -16,12 +16,12 @@ from lsp_server.datamodel import (
     Source,
     extract_sources,
     render,
-    roundtrip_problems,
 )
-from lsp_server.datamodel.check.dbml import parse_dbml
-from lsp_server.datamodel.check.mermaid import parse_mermaid
 from lsp_server.datamodel.render.svg import dot_svg
 from lsp_server.errors import InputError
+from tests.oracle.dbml import parse_dbml
+from tests.oracle.mermaid import parse_mermaid
+from tests.oracle.roundtrip import roundtrip_problems
 from tests.unit.datamodel.conftest import PROJECTS
 
 CHECKED = ("mermaid", "dbml", "plantuml")
@@ -129,7 +129,8 @@ def test_mermaid_free_text_cannot_break_a_line():
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_dbml_agrees_with_pydbml(models):
-    """An independent DBML parser (pydbml, a test-only dependency) reads the same tables and refs."""
+    """The oracle's reading (`parse_dbml`, built on pydbml) keeps every table, column and ref
+    pydbml itself reads."""
     pydbml = pytest.importorskip("pydbml")
     for name, model in models.items():
         text = render(model, "dbml")

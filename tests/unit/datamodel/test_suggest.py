@@ -19,11 +19,11 @@ from lsp_server.datamodel import (
     extract,
     extract_sources,
     render,
-    roundtrip_problems,
     suggest,
 )
 from lsp_server.datamodel.suggest import FOREIGN_KEY, JUNCTION, RENAME
 from lsp_server.glossary.store import Glossary
+from tests.oracle.roundtrip import roundtrip_problems
 from tests.unit.datamodel.conftest import DATA, PROJECTS
 
 GLOSSARY = """terms:

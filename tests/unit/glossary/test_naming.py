@@ -127,6 +127,23 @@ def test_similar_words_and_plurals():
     assert similar_words("redemption", "redemtion")  # a typo in a long word
     assert not similar_words("date", "data")  # short words: one letter makes another word
     assert not similar_words("number", "name")
-    assert pluralize("box") == "boxes"
-    assert pluralize("company") == "companies"
-    assert pluralize("day") == "days"
+
+
+@pytest.mark.parametrize(
+    "word, plural",
+    [
+        ("person", "people"),  # irregular: not "persons"
+        ("child", "children"),
+        ("category", "categories"),
+        ("status", "statuses"),
+        ("address", "addresses"),
+        ("box", "boxes"),
+        ("company", "companies"),
+        ("day", "days"),
+        ("sku", "skus"),
+        ("Person", "People"),  # the word's capitals are kept
+        ("订单", "订单s"),  # no cased letters: not read as an acronym ("订单S")
+    ],
+)
+def test_pluralize_knows_irregular_plurals(word, plural):
+    assert pluralize(word) == plural

@@ -228,11 +228,25 @@ def test_malformed_text_points_at_the_line(text, line, column, fragment):
     assert str(caught.value).startswith(f"glossary.yml:{line}:{column}: ")
 
 
-def test_file_that_is_not_utf8(tmp_path):
+def test_file_that_is_neither_utf8_nor_gb18030(tmp_path):
     path = tmp_path / "glossary.yml"
     path.write_bytes(b"terms:\n  - term: \xff\n")
-    with pytest.raises(GlossaryError, match="2:1: is not UTF-8 text"):
+    with pytest.raises(GlossaryError, match="2:1: neither UTF-8 nor GB18030 text"):
         Glossary.load(path)
+
+
+def test_gbk_file_is_read_and_saved_back_as_gbk(tmp_path):
+    """Chinese teams often save GBK: read as GB18030 (its superset), as every user file is, and an
+    edit keeps the file's encoding rather than turn it into UTF-8 under the team's other tools."""
+    path = tmp_path / "glossary.yml"
+    path.write_bytes("terms:\n  - term: 会员积分\n    english: member points\n".encode("gbk"))
+    glossary = Glossary.load(path)
+    assert [e.term for e in glossary.entries] == ["会员积分"]
+    glossary.add(NEW)
+    glossary.save()
+    text = path.read_bytes().decode("gb18030")
+    assert "会员积分" in text and "满减活动" in text
+    assert [e.term for e in Glossary.load(path).entries] == ["会员积分", "满减活动"]
 
 
 def test_glossary_path(tmp_path):

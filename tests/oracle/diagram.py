@@ -10,10 +10,11 @@ MANY = (ZERO_OR_MORE, ONE_OR_MORE)
 
 
 class DiagramSyntaxError(ValueError):
-    """The text breaks its format's syntax rules; `line` is 1-based."""
+    """The text breaks its format's syntax rules; `line` is 1-based, None where the error is not
+    on one line (a DBML reference to a table the text never declares)."""
 
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(f"line {line}: {message}")
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message if line is None else f"line {line}: {message}")
         self.line = line
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lsp_server.datamodel.check.diagram import (
+from tests.oracle.diagram import (
     ONE,
     ONE_OR_MORE,
     ZERO_OR_MORE,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from lsp_server.datamodel.check.diagram import ONE, ZERO_OR_MORE, Diagram, ParsedAttribute, ParsedRelationship
+from tests.oracle.diagram import ONE, ZERO_OR_MORE, Diagram, ParsedAttribute, ParsedRelationship
 
 
 def _name(node: exp.Expression | None) -> str:

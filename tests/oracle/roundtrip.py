@@ -3,16 +3,19 @@ format's own syntax rules, then compare entities, attributes (names and keys) an
 (ends and cardinality) with what the model says the text should hold.
 
 `roundtrip_problems(model, fmt, text)` is empty when the text is valid and complete; each problem
-is one line a person can read. Used by the tests, and usable by anything that writes a diagram.
+is one line a person can read.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from lsp_server.datamodel.check.dbml import parse_dbml
-from lsp_server.datamodel.check.ddl import read_ddl
-from lsp_server.datamodel.check.diagram import (
+from lsp_server.datamodel.model import MANY_TO_MANY, ONE_TO_ONE, ERModel, Relationship
+from lsp_server.datamodel.render import dbml, ddl, mermaid
+from lsp_server.datamodel.render.view import column_name, diagram_view, table_name
+from tests.oracle.dbml import parse_dbml
+from tests.oracle.ddl import read_ddl
+from tests.oracle.diagram import (
     MANY,
     ONE,
     ZERO_OR_MORE,
@@ -22,11 +25,8 @@ from lsp_server.datamodel.check.diagram import (
     ParsedAttribute,
     ParsedRelationship,
 )
-from lsp_server.datamodel.check.mermaid import parse_mermaid
-from lsp_server.datamodel.check.plantuml import parse_plantuml
-from lsp_server.datamodel.model import MANY_TO_MANY, ONE_TO_ONE, ERModel, Relationship
-from lsp_server.datamodel.render import dbml, ddl, mermaid
-from lsp_server.datamodel.render.view import column_name, diagram_view, table_name
+from tests.oracle.mermaid import parse_mermaid
+from tests.oracle.plantuml import parse_plantuml
 
 CHECKED_FORMATS = ("mermaid", "dbml", "plantuml", "ddl")
 
