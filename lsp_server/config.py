@@ -60,7 +60,8 @@ class CompletionSettings:
     time_budget_ms: int = field(default=2000, metadata={"min": 50, "max": 600_000})
     debounce_ms: int = field(default=0, metadata={"min": 0, "max": 10_000})
     quick_first: bool = field(default=True, metadata={"env": "UBIQ_QUICK_FIRST"})
-    """After a jump, answer from a short local prompt while the full one is prepared."""
+    """Answer fast first: after a jump, from a short local prompt while the full one is prepared;
+    a block's first line before the rest."""
 
 
 @dataclass
@@ -231,3 +232,24 @@ def load_settings(
         _apply(settings, layer, "", found)
         errors.extend(f"{source}: {message}" for message in found)
     return LoadedSettings(settings, errors, project_root)
+
+
+# Process-wide switches with no LSP or pyproject equivalent (the machine's cache, a debugging log,
+# a mirror): read here, at call time, so every `UBIQ_*` variable Ubiq honours is parsed in one module.
+HF_ENDPOINT = "https://huggingface.co"
+
+
+def cache_dir_override(env: Mapping[str, str] | None = None) -> Path | None:
+    """`UBIQ_CACHE_DIR`: where model packs are assembled instead of the platform's cache folder."""
+    value = (os.environ if env is None else env).get("UBIQ_CACHE_DIR")
+    return Path(value) if value else None
+
+
+def prompt_log_path(env: Mapping[str, str] | None = None) -> str | None:
+    """`UBIQ_PROMPT_LOG`: a file to append every prompt's tokens to (debugging, benchmarks)."""
+    return (os.environ if env is None else env).get("UBIQ_PROMPT_LOG") or None
+
+
+def hf_endpoint(env: Mapping[str, str] | None = None) -> str:
+    """`UBIQ_HF_ENDPOINT`: a Hugging Face mirror for `hf:` models, without a trailing slash."""
+    return (os.environ if env is None else env).get("UBIQ_HF_ENDPOINT", HF_ENDPOINT).rstrip("/")

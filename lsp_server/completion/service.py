@@ -47,6 +47,9 @@ AFFORDABLE_SHARE = 0.5
 QUICK_SHARE = 0.45
 QUICK_MIN_TOKENS = 64
 QUICK_MAX_TOKENS = 512
+# The share of the time budget kept for shaping, checking and sending what the deadline leaves, so
+# that the answer reaches the editor within the budget.
+DELIVERY_SHARE = 0.05
 # A request that evaluated at most this many prompt tokens had its prompt cached already.
 RETRY_EVALUATED = 8
 # A place the user moved to is prepared after this pause, unless a request came meanwhile (it
@@ -114,7 +117,8 @@ class DocumentState:
     layout: Layout | None = None
     cancel: CancelToken | None = None
     shown: Shown | None = None
-    rest: CancelToken | None = None  # the rest of a block whose first line was shown
+    rest: CancelToken | None = None  # an answer still being written after what was shown of it
+    rest_key: tuple | None = None  # ... its prompt (see _answer_key)
     prepared: bool = False  # the layout's prompt was evaluated in full once (only the middle changes)
     bare: bool = False  # laid out without looking up the other files' chunks (see _request)
 
@@ -186,6 +190,17 @@ class CompletionService:
                 self._prefill(backend, state, self._request(backend, state, doc), doc)
             return Answer(self._remember(state, doc, self._lru[key]), "cache")
 
+        if state.rest is not None and state.rest_key == key and not state.rest.cancelled:
+            # This very prompt is still being answered (the editor asked again, or polls): starting
+            # over would throw that work away; ubiq/completionReady follows when it is written.
+            self.stats.record((time.monotonic() - started) * 1000, None)
+            shown = state.shown
+            same_place = shown is not None and (shown.before, shown.after) == (
+                doc.text[: doc.offset],
+                doc.text[doc.offset :],
+            )
+            return Answer(shown.completion if same_place and shown else "", "pending")
+
         if self.settings.debounce_ms:
             await asyncio.sleep(self.settings.debounce_ms / 1000)
             if cancel.cancelled:
@@ -204,6 +219,10 @@ class CompletionService:
         watcher = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
         first_line = FirstLine(watcher) if quick is None and self.settings.quick_first else None
         asked = quick or request
+        if quick is not None and quick.deadline is not None:
+            # A statement cut by the deadline cannot be shown, and is often a few tokens from its
+            # end: it is written on after the deadline, and announced when done.
+            asked = dataclasses.replace(quick, deadline=quick.deadline + self.settings.time_budget_ms / 1000)
         answering = asyncio.ensure_future(
             asyncio.to_thread(backend.complete, asked, cancel, first_line or watcher)
         )
@@ -224,7 +243,13 @@ class CompletionService:
                 if early is not None:
                     shown = self._shape(early, "stop", doc)
                     if shown:
-                        return self._first_line_answer(state, doc, key, shown, answering, cancel, started)
+                        self.stats.first_line_early += 1
+                        return self._answer_later(state, doc, key, shown, answering, cancel, started)
+            if quick is not None and request.deadline is not None:
+                await asyncio.wait({answering}, timeout=max(0.0, request.deadline - time.monotonic()))
+                if not answering.done():
+                    self.stats.quick += 1
+                    return self._answer_later(state, doc, key, "", answering, cancel, started)
             raw = await answering
         except asyncio.CancelledError:
             cancel.cancel()
@@ -264,7 +289,7 @@ class CompletionService:
         source = "quick" if quick is not None else "model"
         return Answer(self._remember(state, doc, shown), source, raw.stop_reason, raw.stats)
 
-    def _first_line_answer(
+    def _answer_later(
         self,
         state: DocumentState,
         doc: CompletionInput,
@@ -274,15 +299,19 @@ class CompletionService:
         cancel: CancelToken,
         started: float,
     ) -> Answer:
-        """Show the block's first line now; the rest goes on being written (until the next
-        request needs the model), then replaces what is shown and the editor is told to ask again."""
+        """Show what is ready now (a block's first line, or nothing at a quick answer's deadline);
+        the answer goes on being written (until the next request needs the model), then replaces
+        what is shown and the editor is told to ask again."""
         latency_ms = (time.monotonic() - started) * 1000
-        self.stats.first_line_early += 1
-        state.rest, state.cancel = cancel, None
+        # The answer's own token moves to `rest`: a typed-ahead request must not cancel it, one that
+        # needs the model will. `cancel` gets a token of its own (a request was made here).
+        state.rest, state.rest_key, state.cancel = cancel, key, CancelToken()
         first = self._remember(state, doc, shown)
         before, after = doc.text[: doc.offset], doc.text[doc.offset :]
 
         def arrived(task: asyncio.Future) -> None:
+            if state.rest is cancel:
+                state.rest, state.rest_key = None, None
             raw = None if task.cancelled() or task.exception() else task.result()
             self.stats.record(latency_ms, raw.stats if raw else None)
             self.stats.rest_done += 1
@@ -294,13 +323,15 @@ class CompletionService:
             )
             if raw.stop_reason != "deadline":
                 self._lru[key] = full
+            if not first and not full:
+                self.stats.empty += 1
             now = state.shown
             if now is None or now.after != after or not now.before.startswith(before):
                 return  # the user went elsewhere
             typed = now.before[len(before) :]
             if not (first.startswith(typed) and now.completion == first[len(typed) :]):
                 return  # something else is shown there now
-            if full.startswith(typed) and len(full) > len(first):
+            if full.startswith(typed) and len(full) > len(first):  # (also: nothing shown until now)
                 state.shown = Shown(now.before, after, full[len(typed) :])
                 self.stats.rest_shown += 1
                 if doc.on_ready is not None:
@@ -403,7 +434,7 @@ class CompletionService:
             cache_key=doc.key,
             max_tokens=self.settings.max_tokens,
             stop=("\n",) if single_line(self._line_before(doc), self._line_after(doc)) else ("\n\n\n",),
-            deadline=deadline_in(self.settings.time_budget_ms),
+            deadline=deadline_in(self.settings.time_budget_ms * (1 - DELIVERY_SHARE)),
         )
 
     @staticmethod
@@ -426,7 +457,8 @@ class CompletionService:
         takes over, so that the next request finds it in the KV cache; it steps aside (and then
         goes on) whenever an interactive request is waiting. `notify`'s `on_ready` is called once
         it is ready (the latest one's, if the same preparation is asked for again)."""
-        self._notify = notify
+        if notify is not None or self._background_for[0] != request.cache_key:
+            self._notify = notify  # (a preparation nobody asked for keeps the request waiting on it)
         if self._background_for == (request.cache_key, state.layout) and not self._background_done:
             return  # already being prepared
         self._stop_background()  # one preparation at a time: the newest place is where the user is
