@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 
 class JobProgress:
+    """Work-done progress for one job; it is a `jobs.Handle`, so the protocol-free use cases
+    (`testgen.generate`, `glossary.add`) report through it without knowing about LSP."""
+
     def __init__(self, ls: UbiqServer, title: str, cancellable: bool = True) -> None:
         self.ls, self.title, self.cancellable = ls, title, cancellable
         self.token: str | None = None

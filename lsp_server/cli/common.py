@@ -5,15 +5,25 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
 
 from lsp_server.config import Settings, find_project_root, load_settings
 from lsp_server.engine import load_backend
-from lsp_server.engine.backend import Backend
+from lsp_server.engine.backend import Backend, CancelToken
 
 # stdout carries results (and, for `serve`, the protocol); everything else goes to stderr.
 err = Console(stderr=True, highlight=False)
@@ -96,6 +106,51 @@ def load_model(settings: Settings) -> Backend:
     """Load the configured model, with a progress bar only if a model pack must be assembled first."""
     with ByteProgress("assembling and verifying the model pack") as progress:
         return load_backend(settings, lambda n: progress.update(advance=n))
+
+
+class _BarHandle:
+    """A `jobs.Handle` drawing on a rich progress bar; Ctrl-C, not the token, stops a CLI job."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("", total=1.0)
+        self.cancel = CancelToken()
+
+    def report(self, message: str, fraction: float | None = None) -> None:
+        self.progress.update(self.task, description=message, completed=fraction)
+
+
+@contextmanager
+def progress_bar(label: str, *, disable: bool = False) -> Iterator[_BarHandle]:
+    """A transient progress bar on stderr for a use case's `Handle` (hidden with `disable`)."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=disable,
+    ) as progress:
+        handle = _BarHandle(progress)
+        handle.report(label, 0.0)
+        yield handle
+
+
+# Where stdout is not a terminal (CI logs, pipes) rich assumes 80 columns and cuts long cells to
+# "qwen2.5-cod…"; a wide console and folding columns keep every name and path whole there.
+PIPE_WIDTH = 240
+
+
+def table_console(**options: Any) -> Console:
+    """A stdout console for tables: the terminal's width, or `PIPE_WIDTH` when not a terminal."""
+    console = Console(**options)
+    return console if console.is_terminal else Console(width=PIPE_WIDTH, **options)
+
+
+def add_columns(table: Table, *headers: str) -> None:
+    """Columns that wrap a long value onto more lines instead of cutting it with an ellipsis."""
+    for header in headers:
+        table.add_column(header, overflow="fold")
 
 
 def setup_logging(verbose: bool, log_file: str | None) -> None:

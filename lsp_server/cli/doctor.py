@@ -6,10 +6,9 @@ import argparse
 import json
 import time
 
-from rich.console import Console
 from rich.table import Table
 
-from lsp_server.cli.common import add_model_flags, load_model, settings_from_args
+from lsp_server.cli.common import add_model_flags, load_model, settings_from_args, table_console
 from lsp_server.engine.backend import CompletionRequest, ModelInfo
 
 # A realistic completion prompt: ~200 tokens of Python, then a short generation.
@@ -87,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
         return 0
     table = Table(title="ubiq doctor", show_header=False)
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", overflow="fold")
+    table.add_column(overflow="fold")  # paths and model names stay whole in logs
     rows = [
         ("model", f"{info.name} ({info.architecture})" if info.architecture else info.name),
         ("file" if info.backend == "local" else "server", info.path),
@@ -103,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     ]
     for row in rows:
         table.add_row(*row)
-    console = Console()
+    console = table_console()
     console.print(table)
     for line in advice or ["all good"]:
         console.print(f"- {line}", markup=False)

@@ -8,11 +8,10 @@ import json
 import time
 from pathlib import Path
 
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lsp_server.cli.common import err, settings_from_args
+from lsp_server.cli.common import add_columns, err, settings_from_args, table_console
 from lsp_server.config import find_project_root
 from lsp_server.errors import InputError
 from lsp_server.evaluation import report
@@ -88,15 +87,12 @@ def _configured(settings) -> str:  # noqa: ANN001
 
 
 def _print(data: dict, paths: dict[str, Path], seconds: float) -> None:
-    console = Console(highlight=False)
-    if not console.is_terminal:  # a log or a pipe: keep the table's 13 columns readable
-        console = Console(highlight=False, width=200)
+    console = table_console(highlight=False)  # a log or a pipe: keep the 13 columns readable
     kinds = ", ".join(sorted({t["kind"] for t in data["tasks"]}))
     table = Table(
         title=f"ubiq eval: {len(data['tasks'])} tasks ({kinds}) from {data['source']}, seed {data['seed']}"
     )
-    for column in report.COLUMNS:
-        table.add_column(column, overflow="fold")
+    add_columns(table, *report.COLUMNS)
     for row in report.table_rows(data):
         table.add_row(*row)
     console.print(table)

@@ -1,21 +1,27 @@
-"""`gen-tests FILE[::NAME]` (also `ubiq gen-tests`): write passing, useful pytest tests for a module."""
+"""`gen-tests FILE[::NAME]` (also `ubiq gen-tests`): write passing, useful pytest tests for a module.
+
+Flags in, text and an exit code out; the work is `testgen.generate`, shared with the editor."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lsp_server.cli.common import add_model_flags, err, load_model, settings_from_args
+from lsp_server.cli.common import (
+    add_columns,
+    add_model_flags,
+    err,
+    load_model,
+    progress_bar,
+    settings_from_args,
+    table_console,
+)
 from lsp_server.errors import InputError
 from lsp_server.testgen import writer
-from lsp_server.testgen.pipeline import Generator, Options, check_importable
-from lsp_server.testgen.targets import load_module, project_root_for
+from lsp_server.testgen.generate import Generated, Request, generate, prepare
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,71 +49,47 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_arguments(sub.add_parser("gen-tests", help="generate passing, useful pytest tests for a module"))
 
 
-def run(args: argparse.Namespace) -> int:
-    file, _, name = args.target.partition("::")
-    path = Path(file)
+def request_from_args(args: argparse.Namespace) -> Request:
+    """The flags as a typed request."""
     if args.rounds < 1 or args.tests < 1 or args.budget <= 0:
         raise InputError("--rounds, --tests and --budget must be positive")
-    module = load_module(path, only=name or None, include_private=args.private)
-    check_importable(module)
-    settings = settings_from_args(args, path.resolve().parent)
-    root = project_root_for(module)
-    options = Options(
+    file, _, name = args.target.partition("::")
+    return Request(
+        path=Path(file),
+        name=name or None,
         budget_s=args.budget,
         rounds=args.rounds,
-        tests_per_target=min(args.tests, 6),
-        prompts_dir=settings.prompts_dir,
-        project_root=root,
+        tests_per_target=args.tests,
+        include_private=args.private,
+        out=args.out,
+        existing="overwrite" if args.force else "append" if args.append else "beside",
     )
-    with load_model(settings) as backend:
-        model_name = backend.info().name
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=args.json,
-        ) as progress:
-            task = progress.add_task(f"generating tests for {module.module}", total=1.0)
-            report = Generator(
-                backend,
-                module,
-                options,
-                on_progress=lambda message, fraction: progress.update(
-                    task, description=message, completed=fraction
-                ),
-            ).run()
-    out = args.out or writer.default_path(report, root)
-    planned = (
-        writer.plan(report, out, force=args.force, append=args.append, model=model_name)
-        if report.kept
-        else None
-    )
-    written = None
-    if planned is not None:
-        writer.verify(planned, report, root)
-        written = writer.write(planned)
-    data = {
-        **report.to_dict(),
-        "written": str(written) if written else None,
-        "mode": planned.mode if planned else None,
-    }
+
+
+def run(args: argparse.Namespace) -> int:
+    request = request_from_args(args)
+    module = prepare(request)  # a bad target fails before the model loads
+    settings = settings_from_args(args, request.path.resolve().parent)
+    request.prompts_dir = settings.prompts_dir
+    label = f"generating tests for {module.module}"
+    with load_model(settings) as backend, progress_bar(label, disable=args.json) as handle:
+        generated = generate(backend, request, handle, module)
+    written = writer.write(generated.planned) if generated.planned else None
     if args.json:
-        print(json.dumps(data, indent=2))
+        print(json.dumps(generated.to_dict(), indent=2))
     else:
-        _print(report, data)
+        _print(generated)
     if written is None:
         err.print("error: no generated test passed; nothing was written", style="red", markup=False)
         return 1
     return 0
 
 
-def _print(report, data: dict) -> None:  # noqa: ANN001
-    console = Console(stderr=False, highlight=False)
+def _print(generated: Generated) -> None:
+    report, data = generated.report, generated.to_dict()
+    console = table_console(highlight=False)
     table = Table(title=f"gen-tests {data['module']}")
-    for column in ("target", "generated", "kept", "repaired", "discarded (why)"):
-        table.add_column(column)
+    add_columns(table, "target", "generated", "kept", "repaired", "discarded (why)")
     for name, stats in report.targets.items():
         why = ", ".join(f"{n} {reason}" for reason, n in stats.discarded.items()) or "-"
         table.add_row(name, str(stats.generated), str(stats.kept), str(stats.repaired), why)
@@ -121,10 +103,3 @@ def _print(report, data: dict) -> None:  # noqa: ANN001
     console.print(f"generated code ran with: {data['isolation']}", markup=False)
     if data["written"]:
         console.print(f"{data['mode']} {data['written']} ({data['tests_kept']} tests)", markup=False)
-
-
-def gen_tests_main(argv: list[str] | None = None) -> int:
-    """The `gen-tests` console script: `ubiq gen-tests` without the `ubiq`."""
-    from lsp_server.cli.main import main
-
-    return main(["gen-tests", *(sys.argv[1:] if argv is None else argv)])

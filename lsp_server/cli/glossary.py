@@ -9,18 +9,22 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from lsp_server.cli.common import add_model_flags, err, load_model, settings_from_args
+from lsp_server.cli.common import (
+    add_columns,
+    add_model_flags,
+    err,
+    load_model,
+    settings_from_args,
+    table_console,
+)
 from lsp_server.config import Settings, find_project_root
 from lsp_server.errors import InputError
+from lsp_server.glossary.add import TermClash, add_term, check_term, draft_term
 from lsp_server.glossary.check import check_files
-from lsp_server.glossary.draft import draft_entry
-from lsp_server.glossary.duplicates import find_duplicates
 from lsp_server.glossary.extract import extract_workspace
 from lsp_server.glossary.format import finding_line
 from lsp_server.glossary.index import TermIndex
-from lsp_server.glossary.locate import find_usages
 from lsp_server.glossary.model import Entry
-from lsp_server.glossary.scan import scan_file
 from lsp_server.glossary.store import Glossary, glossary_path
 from lsp_server.glossary.workspace import iter_python_files
 
@@ -64,35 +68,6 @@ def _open(args: argparse.Namespace) -> tuple[Settings, Path, Glossary]:
     return settings, root, Glossary.load(path)
 
 
-def _draft(
-    backend, settings: Settings, root: Path, glossary: Glossary, term: str, context: str, lang: str
-) -> Entry:  # noqa: ANN001
-    scans = [s for s in (scan_file(p) for p in iter_python_files(root)) if s is not None]
-    with err.status(f"drafting {term} with {backend.info().name}…"):
-        return draft_entry(
-            backend,
-            term,
-            existing=glossary.entries,
-            usages=find_usages(scans, term),
-            context=context,
-            language=lang,
-            prompts_dir=settings.prompts_dir,
-            project_root=root,
-        )
-
-
-def _refuse_duplicates(glossary: Glossary, term: str, english: str, context: str, force: bool) -> None:
-    found = find_duplicates(glossary.entries, term, english, context)
-    blocking = [d for d in found if d.exact or not force]
-    if blocking:
-        reasons = "; ".join(f"{d.entry.term} ({d.entry.english}): {d.reason}" for d in blocking)
-        what = f"the draft for {term!r} ({english})" if english else repr(term)
-        raise InputError(
-            f"{what} clashes with {glossary.path.name}: {reasons}",
-            "edit the existing entry" + ("" if all(d.exact for d in blocking) else ", or add --force"),
-        )
-
-
 def _show(entry: Entry) -> None:
     out.print(f"{entry.term} = {entry.english}  [{entry.status}, {entry.source}]", markup=False)
     out.print(f"  types: {entry.forms.pascal}   names: {entry.forms.snake}", markup=False)
@@ -105,15 +80,25 @@ def _show(entry: Entry) -> None:
 
 def run_add(args: argparse.Namespace) -> int:
     settings, root, glossary = _open(args)
-    term = args.term.strip()
-    if not term:
-        raise InputError("the term is empty")
-    _refuse_duplicates(glossary, term, "", args.context, args.force)
-    with load_model(settings) as backend:
-        entry = _draft(backend, settings, root, glossary, term, args.context, args.lang)
-    _refuse_duplicates(glossary, term, entry.english, args.context, args.force)
+    use_case = draft_term if args.dry_run else add_term
+    try:
+        term = check_term(glossary, args.term, args.context, args.force)  # before the model loads
+        with load_model(settings) as backend, err.status(f"drafting {term} with {backend.info().name}…"):
+            entry = use_case(
+                backend,
+                glossary,
+                term,
+                root=root,
+                context=args.context,
+                language=args.lang,
+                force=args.force,
+                prompts_dir=settings.prompts_dir,
+            )
+    except TermClash as exc:
+        if exc.forcible:
+            exc.hint = "edit the existing entry, or add --force"
+        raise
     if not args.dry_run:
-        entry = glossary.add(entry)
         glossary.save()
     if args.json:
         print(
@@ -136,11 +121,19 @@ def run_extract(args: argparse.Namespace) -> int:
     if args.add:
         with load_model(settings) as backend:
             for candidate in candidates[: args.add]:
-                if find_duplicates(glossary.entries, candidate.term):
+                try:  # a known term is skipped before the model runs, a clashing draft after
+                    with err.status(f"drafting {candidate.term} with {backend.info().name}…"):
+                        added.append(
+                            add_term(
+                                backend,
+                                glossary,
+                                candidate.term,
+                                root=root,
+                                prompts_dir=settings.prompts_dir,
+                            )
+                        )
+                except TermClash:
                     continue
-                entry = _draft(backend, settings, root, glossary, candidate.term, "", "en")
-                if not find_duplicates(glossary.entries, candidate.term, entry.english):
-                    added.append(glossary.add(entry))
         if added:
             glossary.save()
     if args.json:
@@ -150,11 +143,10 @@ def run_extract(args: argparse.Namespace) -> int:
         print(json.dumps({"candidates": rows, "added": [e.to_mapping() for e in added]}, ensure_ascii=False))
         return 0
     table = Table(title=f"candidate terms in {root.name}")
-    for column in ("#", "term", "found as", "score", "files"):
-        table.add_column(column)
+    add_columns(table, "#", "term", "found as", "score", "files")
     for rank, c in enumerate(candidates[: args.limit], 1):
         table.add_row(str(rank), c.term, ", ".join(c.kinds), f"{c.score:.1f}", str(c.files))
-    out.print(table)
+    table_console(highlight=False).print(table)
     for entry in added:
         out.print(f"added {entry.term} = {entry.english} (draft)", markup=False)
     return 0

@@ -48,8 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def gen_tests_main() -> int:
-    return gen_tests.gen_tests_main()
+def gen_tests_main(argv: Sequence[str] | None = None) -> int:
+    """The `gen-tests` console script: `ubiq gen-tests` without the `ubiq`."""
+    return main(["gen-tests", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

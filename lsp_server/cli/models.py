@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.console import Console
 from rich.table import Table
 
-from lsp_server.cli.common import ByteProgress
+from lsp_server.cli.common import ByteProgress, add_columns, table_console
 from lsp_server.engine import packs
 from lsp_server.engine.resolve import pull_hf
 from lsp_server.errors import InputError
@@ -52,8 +51,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     table = Table(title="Ubiq model packs", expand=False)
-    for column in ("pack", "installed", "verified", "FIM", "size", "path / how to install"):
-        table.add_column(column)
+    add_columns(table, "pack", "installed", "verified", "FIM", "size", "path / how to install")
     best = packs.best_installed()
     for row in rows:
         name = row["name"] + (" (default)" if best and best.name == row["name"] else "")
@@ -70,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             f"{row['size'] / 1e6:,.0f} MB",
             where,
         )
-    Console(markup=False).print(table)
+    table_console(markup=False).print(table)
     return 0
 
 

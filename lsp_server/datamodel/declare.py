@@ -16,9 +16,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tree_sitter import Node, Parser
+from tree_sitter import Node
 
-from lsp_server.context.syntax import PY_LANGUAGE
+from lsp_server.context.treesitter import (
+    IMPORTS,
+    Lines,
+    node_text,
+    nodes_of_type,
+    parse,
+    read_class,
+    split_arguments,
+)
 from lsp_server.datamodel.model import ONE_TO_ONE, Entity, ERModel, Relationship
 from lsp_server.datamodel.suggest import FOREIGN_KEY, Suggestion
 
@@ -54,20 +62,15 @@ class Declaration:
 
 
 class _Source:
+    """The holder's file as parsed now; edits are found at byte offsets and given in code points."""
+
     def __init__(self, text: str) -> None:
         self.data = text.encode("utf-8")
-        self.tree = Parser(PY_LANGUAGE).parse(self.data)
-
-    def text(self, node: Node) -> str:
-        return self.data[node.start_byte : node.end_byte].decode("utf-8")
-
-    def position(self, offset: int) -> tuple[int, int]:
-        line_start = self.data.rfind(b"\n", 0, offset) + 1
-        line = self.data.count(b"\n", 0, line_start)
-        return line, len(self.data[line_start:offset].decode("utf-8", "replace"))
+        self.tree = parse(self.data)
+        self.lines = Lines(self.data)
 
     def edit(self, start: int, end: int, text: str) -> TextEdit:
-        return TextEdit(self.position(start), self.position(end), text)
+        return TextEdit(self.lines.position(start), self.lines.position(end), text)
 
 
 def declare_foreign_key(source: str, suggestion: Suggestion, model: ERModel) -> Declaration | None:
@@ -98,37 +101,25 @@ def declare_foreign_key(source: str, suggestion: Suggestion, model: ERModel) -> 
 
 
 def _find_assignment(code: _Source, class_name: str, name: str) -> tuple[Node, Node] | None:
-    for node in _walk(code.tree.root_node):
-        if node.type != "class_definition":
+    """(class, assignment) where a class of that name assigns the attribute, nested classes too."""
+    for node in nodes_of_type(code.tree.root_node, ("class_definition",)):
+        cls = read_class(node)
+        if cls is None or node_text(cls.name) != class_name:
             continue
-        class_id = node.child_by_field_name("name")
-        body = node.child_by_field_name("body")
-        if class_id is None or body is None or code.text(class_id) != class_name:
-            continue
-        for statement in body.named_children:
-            assignment = statement.named_children[0] if statement.type == "expression_statement" else None
-            if assignment is None or assignment.type != "assignment":
-                continue
-            left = assignment.child_by_field_name("left")
-            if left is not None and code.text(left) == name:
-                return node, assignment
+        for assigned in cls.fields:
+            if node_text(assigned.name) == name:
+                return cls.node, assigned.node
     return None
 
 
-def _walk(node: Node):  # noqa: ANN202 - a generator of nodes
-    yield node
-    for child in node.named_children:
-        yield from _walk(child)
-
-
-def _call_parts(code: _Source, call: Node | None) -> tuple[str, str, Node] | None:
+def _call_parts(call: Node | None) -> tuple[str, str, Node] | None:
     """(prefix, function name, argument list) of `prefix.name(...)` or `name(...)`."""
     if call is None or call.type != "call":
         return None
     function, arguments = call.child_by_field_name("function"), call.child_by_field_name("arguments")
     if function is None or arguments is None or arguments.type != "argument_list":
         return None
-    dotted = code.text(function)
+    dotted = node_text(function)
     prefix, _, name = dotted.rpartition(".")
     return (prefix + "." if prefix else ""), name, arguments
 
@@ -142,7 +133,7 @@ def _sqlalchemy(
     title = f'Declare {name} as ForeignKey("{reference}")'
     if value is None:  # `x: Mapped[int]` alone: give it a mapped_column
         annotation = assignment.child_by_field_name("type")
-        if annotation is None or "Mapped[" not in code.text(annotation):
+        if annotation is None or "Mapped[" not in node_text(annotation):
             return None
         edits = [
             code.edit(
@@ -151,12 +142,12 @@ def _sqlalchemy(
         ]
         edits += _imports(code, ("ForeignKey", "mapped_column"))
         return Declaration(title, edits)
-    parts = _call_parts(code, value)
+    parts = _call_parts(value)
     if parts is None or parts[1] not in SQLALCHEMY_CALLS:
         return None
     prefix, _, arguments = parts
     foreign_key = f'{prefix}ForeignKey("{reference}")'
-    positional = [a for a in arguments.named_children if a.type not in ("keyword_argument", "comment")]
+    positional = split_arguments(arguments)[0]
     if positional:
         edit = code.edit(positional[-1].end_byte, positional[-1].end_byte, f", {foreign_key}")
     else:
@@ -173,18 +164,13 @@ def _django(
     target: Entity,
     rel: Relationship,
 ) -> Declaration | None:
-    parts = _call_parts(code, assignment.child_by_field_name("right"))
+    parts = _call_parts(assignment.child_by_field_name("right"))
     if parts is None or parts[1] not in DJANGO_KEY_FIELDS or not name.endswith("_id") or len(name) <= 3:
         return None
     prefix, _, arguments = parts
     if not prefix:
         return None  # a bare `IntegerField` was imported by name; `ForeignKey` may not be
-    options = {}
-    for argument in arguments.named_children:
-        if argument.type == "keyword_argument":
-            key, value = argument.child_by_field_name("name"), argument.child_by_field_name("value")
-            if key is not None and value is not None:
-                options[code.text(key)] = code.text(value)
+    options = {node_text(key): node_text(value) for key, value in split_arguments(arguments)[1]}
     null = options.get("null") == "True"
     field = "OneToOneField" if rel.cardinality == ONE_TO_ONE else "ForeignKey"
     model_name = target.name.rsplit(".", 1)[-1]
@@ -213,22 +199,22 @@ def _imports(code: _Source, names: tuple[str, ...]) -> list[TextEdit]:
     sqlalchemy_import: Node | None = None
     last_import: Node | None = None
     for statement in root.named_children:
-        if statement.type in ("import_statement", "import_from_statement", "future_import_statement"):
+        if statement.type in IMPORTS:
             last_import = statement
         if statement.type != "import_from_statement":
             continue
         module = statement.child_by_field_name("module_name")
         for child in statement.named_children:
-            if child.type == "wildcard_import" and module is not None and code.text(module) == "sqlalchemy":
+            if child.type == "wildcard_import" and module is not None and node_text(module) == "sqlalchemy":
                 return []
             if child is module:
                 continue
             if child.type == "aliased_import":
                 alias = child.child_by_field_name("alias")
-                imported.add(code.text(alias) if alias is not None else "")
+                imported.add(node_text(alias) if alias is not None else "")
             elif child.type == "dotted_name":
-                imported.add(code.text(child))
-        if module is not None and code.text(module) == "sqlalchemy" and sqlalchemy_import is None:
+                imported.add(node_text(child))
+        if module is not None and node_text(module) == "sqlalchemy" and sqlalchemy_import is None:
             sqlalchemy_import = statement
     missing = [n for n in names if n not in imported]
     if not missing:

@@ -30,8 +30,9 @@ from lsp_server.datamodel.model import (
     Location,
     Relationship,
 )
-from lsp_server.engine.backend import Backend, CancelToken, ChatMessage, Priority
-from lsp_server.errors import Cancelled, ModelError
+from lsp_server.engine.backend import Backend, CancelToken, ChatMessage
+from lsp_server.engine.chat_json import RETRY_HINT, UnparsableAnswer, chat_json
+from lsp_server.errors import ModelError
 from lsp_server.glossary.index import TermIndex
 from lsp_server.glossary.naming import pluralize, render, same_words, words_of
 from lsp_server.prompts import render as render_prompt
@@ -606,37 +607,25 @@ class TextReader:
     def _ask(
         self, messages: list[ChatMessage], schema: dict[str, Any], key: str, max_tokens: int
     ) -> list[dict]:
-        result = self.backend.chat(
-            messages, json_schema=schema, max_tokens=max_tokens, priority=Priority.BATCH, cancel=self.cancel
-        )
-        if result.stop_reason == "cancelled":
-            raise Cancelled()
-        items = complete_items(result.text, key)
-        if items is None:
-            raise ModelError(f"the model's {key} are not JSON ({result.stop_reason})", "try a larger model")
-        return [item for item in items if isinstance(item, dict)]
-
-
-def complete_items(text: str, key: str) -> list[Any] | None:
-    """The items of `{"key": [...]}`, also from an answer cut off by the token limit: every item
-    that was written whole is kept. None if not even the list began."""
-    try:
-        data = json.loads(text)
-        value = data.get(key) if isinstance(data, dict) else None
-        return value if isinstance(value, list) else None
-    except ValueError:
-        pass
-    start = re.search(r'"' + re.escape(key) + r'"\s*:\s*\[', text)
-    if start is None:
-        return None
-    decoder, items, position = json.JSONDecoder(), [], start.end()
-    while True:
-        position = len(text) - len(text[position:].lstrip(" \t\r\n,"))
+        """The items of the answer's `{key: [...]}`; an answer cut off by the token limit still
+        gives the items it wrote whole (each is checked against the text anyway)."""
         try:
-            item, position = decoder.raw_decode(text, position)
-        except ValueError:
-            return items
-        items.append(item)
+            data = chat_json(
+                self.backend,
+                messages,
+                schema,
+                max_tokens=max_tokens,
+                cancel=self.cancel,
+                what=f"list of {key}",
+            )
+        except UnparsableAnswer as error:
+            data = error.partial or {}
+            if not isinstance(data.get(key), list):
+                raise
+        items = data.get(key)
+        if not isinstance(items, list):
+            raise ModelError(f"the model's answer has no list of {key}", RETRY_HINT)
+        return [item for item in items if isinstance(item, dict)]
 
 
 def mentions(text: str, written: str, words: tuple[str, ...]) -> bool:

@@ -13,9 +13,20 @@ import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 
-from tree_sitter import Node, Parser
+from tree_sitter import Node
 
-from lsp_server.context.syntax import PY_LANGUAGE
+from lsp_server.context.treesitter import (
+    ClassSyntax,
+    Lines,
+    assignment_of,
+    decorator_name,
+    first_error,
+    node_text,
+    parse,
+    read_class,
+    split_arguments,
+    unwrap_decorated,
+)
 from lsp_server.datamodel.model import Location
 
 Pos = tuple[int, int]  # 1-based line and column
@@ -202,15 +213,12 @@ class _Reader:
 
     def __init__(self, data: bytes, line_offset: int = 0) -> None:
         self.data = data
+        self.lines = Lines(data)
         self.line_offset = line_offset
 
-    def text(self, node: Node) -> str:
-        return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
-
     def pos(self, node: Node) -> Pos:
-        line_start = self.data.rfind(b"\n", 0, node.start_byte) + 1
-        column = len(self.data[line_start : node.start_byte].decode("utf-8", "replace"))
-        return node.start_point[0] + 1 + self.line_offset, column + 1
+        line, column = self.lines.start(node)
+        return line + 1 + self.line_offset, column + 1
 
     def expr(self, node: Node) -> Expr:
         kind, pos = node.type, self.pos(node)
@@ -220,28 +228,28 @@ class _Reader:
         ):
             return self.expr(node.named_children[0])
         if kind == "identifier":
-            return Name(self.text(node), pos)
+            return Name(node_text(node), pos)
         if kind == "attribute":
             inner = self.expr(node.child_by_field_name("object"))
-            attribute = self.text(node.child_by_field_name("attribute"))
+            attribute = node_text(node.child_by_field_name("attribute"))
             if isinstance(inner, Name):
                 return Name(f"{inner.dotted}.{attribute}", pos)
-            return Other(self.text(node), pos)
+            return Other(node_text(node), pos)
         if kind == "string":
             return self._string(node, pos)
         if kind == "concatenated_string":
             parts = [self.expr(child) for child in node.named_children]
             if all(isinstance(p, Str) for p in parts):
                 return Str("".join(p.value for p in parts if isinstance(p, Str)), pos)
-            return Other(self.text(node), pos)
+            return Other(node_text(node), pos)
         if kind in ("integer", "float"):
-            text = self.text(node)
+            text = node_text(node)
             try:
                 return Const(int(text, 0) if kind == "integer" else float(text), text, pos)
             except ValueError:
                 return Const(None, text, pos)
         if kind in ("true", "false", "none"):
-            return Const({"true": True, "false": False, "none": None}[kind], self.text(node), pos)
+            return Const({"true": True, "false": False, "none": None}[kind], node_text(node), pos)
         if kind == "call":
             return self._call(node, pos)
         if kind == "subscript":
@@ -266,39 +274,37 @@ class _Reader:
         if kind == "unary_operator" and node.named_child_count == 1:
             inner = self.expr(node.named_children[0])
             if isinstance(inner, Const) and isinstance(inner.value, int | float):
-                text = self.text(node)
+                text = node_text(node)
                 return Const(-inner.value if text.startswith("-") else inner.value, text, pos)
-        return Other(self.text(node), pos)
+        return Other(node_text(node), pos)
 
     def _operator(self, node: Node) -> str:
         operator = node.child_by_field_name("operator")
-        return self.text(operator) if operator is not None else ""
+        return node_text(operator) if operator is not None else ""
 
     def _string(self, node: Node, pos: Pos) -> Expr:
         if any(c.type == "interpolation" for c in node.children):
-            return Other(self.text(node), pos)
+            return Other(node_text(node), pos)
         content = "".join(
-            self.text(c) for c in node.children if c.type in ("string_content", "escape_sequence")
+            node_text(c) for c in node.children if c.type in ("string_content", "escape_sequence")
         )
-        prefix = self.text(node.children[0]).lower() if node.children else ""
+        prefix = node_text(node.children[0]).lower() if node.children else ""
         if "r" not in prefix and "\\" in content:
             with suppress(UnicodeDecodeError):
                 content = content.encode("latin-1", "backslashreplace").decode("unicode_escape")
         return Str(content, pos)
 
     def _call(self, node: Node, pos: Pos) -> Expr:
-        func = self.expr(node.child_by_field_name("function"))
-        args: list[Expr] = []
-        kwargs: dict[str, Expr] = {}
-        arguments = node.child_by_field_name("arguments")
-        for child in arguments.named_children if arguments is not None else []:
-            if child.type == "keyword_argument":
-                kwargs[self.text(child.child_by_field_name("name"))] = self.expr(
-                    child.child_by_field_name("value")
-                )
-            elif child.type != "comment":
-                args.append(self.expr(child))
-        return Call(func, args, kwargs, pos)
+        args, kwargs = self._arguments(*split_arguments(node.child_by_field_name("arguments")))
+        return Call(self.expr(node.child_by_field_name("function")), args, kwargs, pos)
+
+    def _arguments(
+        self, positional: list[Node], keywords: list[tuple[Node, Node]]
+    ) -> tuple[list[Expr], dict[str, Expr]]:
+        """A call's arguments or a class's bases (see `split_arguments`), keywords by name."""
+        return [self.expr(node) for node in positional], {
+            node_text(name): self.expr(value) for name, value in keywords
+        }
 
     def _dict(self, node: Node, pos: Pos) -> Expr:
         items: dict[str, Expr] = {}
@@ -310,25 +316,6 @@ class _Reader:
         return Mapping(items, pos)
 
 
-def _first_error(node: Node) -> Node | None:
-    if not node.has_error:
-        return None
-    if node.type == "ERROR" or node.is_missing:
-        return node
-    for child in node.children:
-        found = _first_error(child)
-        if found is not None:
-            return found
-    return node
-
-
-def _unwrap_decorated(node: Node) -> tuple[list[Node], Node]:
-    if node.type == "decorated_definition":
-        decorators = [c for c in node.children if c.type == "decorator"]
-        return decorators, node.child_by_field_name("definition")
-    return [], node
-
-
 class _ModuleReader(_Reader):
     def __init__(self, data: bytes, module: PyModule, line_offset: int = 0) -> None:
         super().__init__(data, line_offset)
@@ -336,7 +323,7 @@ class _ModuleReader(_Reader):
 
     def read(self, root: Node) -> None:
         self._statements(root, top=True)
-        error = _first_error(root)
+        error = first_error(root)
         if error is not None:
             self.module.error = self.pos(error)
 
@@ -347,9 +334,9 @@ class _ModuleReader(_Reader):
             elif child.type in ("if_statement", "try_statement", "else_clause", "except_clause", "block"):
                 self._statements(child, top=False)  # imports under TYPE_CHECKING / try
             elif top and child.type in ("class_definition", "decorated_definition"):
-                decorators, definition = _unwrap_decorated(child)
-                if definition is not None and definition.type == "class_definition":
-                    self.module.classes.append(self._class(definition, decorators))
+                cls = read_class(child)
+                if cls is not None:
+                    self.module.classes.append(self._class(cls))
             elif top and child.type == "expression_statement":
                 assigned = self._assignment(child)
                 if assigned is not None:
@@ -363,42 +350,39 @@ class _ModuleReader(_Reader):
         if node.type == "import_statement":
             for name in node.children_by_field_name("name"):
                 if name.type == "aliased_import":
-                    target = self.text(name.child_by_field_name("name"))
-                    self.module.imports[self.text(name.child_by_field_name("alias"))] = target
+                    target = node_text(name.child_by_field_name("name"))
+                    self.module.imports[node_text(name.child_by_field_name("alias"))] = target
                 else:
-                    dotted = self.text(name)
+                    dotted = node_text(name)
                     self.module.imports.setdefault(dotted.split(".")[0], dotted.split(".")[0])
             return
         source_node = node.child_by_field_name("module_name")
-        source = self.text(source_node) if source_node is not None else ""
+        source = node_text(source_node) if source_node is not None else ""
         for name in node.children_by_field_name("name"):
             if name.type == "aliased_import":
-                target = self.text(name.child_by_field_name("name"))
-                alias = self.text(name.child_by_field_name("alias"))
+                target = node_text(name.child_by_field_name("name"))
+                alias = node_text(name.child_by_field_name("alias"))
             else:
-                target = alias = self.text(name)
+                target = alias = node_text(name)
             joiner = "" if source.endswith(".") else "."
             self.module.imports[alias] = f"{source}{joiner}{target}"
 
     def _assignment(self, statement: Node) -> PyField | None:
-        node = statement.named_children[0] if statement.named_child_count else None
-        if node is None or node.type != "assignment":
+        assigned = assignment_of(statement)
+        if assigned is None:
             return None
-        left = node.child_by_field_name("left")
-        if left is None or left.type != "identifier":
-            return None
-        annotation = node.child_by_field_name("type")
-        right = node.child_by_field_name("right")
+        right = assigned.value
         return PyField(
-            self.text(left),
-            self.expr(annotation) if annotation is not None else None,
+            node_text(assigned.name),
+            self.expr(assigned.annotation) if assigned.annotation is not None else None,
+            # `a = b = 1`: the value of `a` is the assignment's, which reads as none
             self.expr(right) if right is not None and right.type != "assignment" else None,
-            self.pos(left),
+            self.pos(assigned.name),
         )
 
     def _declared_attr(self, decorators: list[Node], function: Node) -> PyField | None:
         """`@declared_attr def user_id(cls) -> Mapped[int]: return mapped_column(...)`."""
-        names = [self.text(d).lstrip("@").strip() for d in decorators]
+        names = [decorator_name(d) for d in decorators]
         if not any(n.split(".")[-1] in ("declared_attr", "directive", "cascading") for n in names):
             return None
         returned: Expr | None = None
@@ -410,54 +394,44 @@ class _ModuleReader(_Reader):
         annotation = function.child_by_field_name("return_type")
         name = function.child_by_field_name("name")
         return PyField(
-            self.text(name),
+            node_text(name),
             self.expr(annotation) if annotation is not None else None,
             returned,
             self.pos(name),
         )
 
-    def _class(self, node: Node, decorator_nodes: list[Node]) -> PyClass:
-        bases: list[Expr] = []
-        keywords: dict[str, Expr] = {}
-        superclasses = node.child_by_field_name("superclasses")
-        for child in superclasses.named_children if superclasses is not None else []:
-            if child.type == "keyword_argument":
-                keywords[self.text(child.child_by_field_name("name"))] = self.expr(
-                    child.child_by_field_name("value")
-                )
-            elif child.type != "comment":
-                bases.append(self.expr(child))
-        decorators = [self.expr(d.named_children[0]) for d in decorator_nodes if d.named_child_count]
+    def _class(self, cls: ClassSyntax) -> PyClass:
+        bases, keywords = self._arguments(cls.bases, cls.keywords)
+        decorators = [self.expr(d.named_children[0]) for d in cls.decorators if d.named_child_count]
         fields: list[PyField] = []
         meta: dict[str, Expr] = {}
         doc = ""
-        body = node.child_by_field_name("body")
-        for index, child in enumerate(body.named_children if body is not None else []):
+        for index, child in enumerate(cls.body):
             if index == 0 and child.type == "expression_statement":
                 docstring = self.expr(child)
                 if isinstance(docstring, Str):
                     doc = docstring.value.strip().split("\n")[0].strip()
                     continue
-            inner_decorators, definition = _unwrap_decorated(child)
+            inner_decorators, definition = unwrap_decorated(child)
             if child.type == "expression_statement":
                 assigned = self._assignment(child)
                 if assigned is not None:
                     fields.append(assigned)
             elif definition is not None and definition.type == "class_definition":
-                if self.text(definition.child_by_field_name("name")) == "Meta":
+                if node_text(definition.child_by_field_name("name")) == "Meta":
                     meta = self._meta(definition)
             elif definition is not None and definition.type == "function_definition" and inner_decorators:
                 declared = self._declared_attr(inner_decorators, definition)
                 if declared is not None:
                     fields.append(declared)
         return PyClass(
-            name=self.text(node.child_by_field_name("name")),
+            name=node_text(cls.name),
             bases=bases,
             keywords=keywords,
             decorators=decorators,
             fields=fields,
             meta=meta,
-            pos=self.pos(node.child_by_field_name("name")),
+            pos=self.pos(cls.name),
             module=self.module,
             doc=doc,
         )
@@ -485,8 +459,7 @@ def parse_module(text: str, path: str, module_name: str = "") -> PyModule:
     """
     data = text.encode("utf-8")
     module = PyModule(path=path, name=module_name)
-    tree = Parser(PY_LANGUAGE).parse(data)
-    _ModuleReader(data, module).read(tree.root_node)
+    _ModuleReader(data, module).read(parse(data).root_node)
     if module.error is not None:
         _recover_classes(text, module)
     return module
@@ -506,7 +479,7 @@ def _recover_classes(text: str, module: PyModule) -> None:
         line_offset = text.count("\n", 0, start)
         piece = PyModule(path=module.path, name=module.name)
         reader = _ModuleReader(chunk.encode("utf-8"), piece, line_offset)
-        root = Parser(PY_LANGUAGE).parse(reader.data).root_node
+        root = parse(reader.data).root_node
         if root.has_error:
             continue
         reader.read(root)
@@ -520,7 +493,7 @@ def _recover_classes(text: str, module: PyModule) -> None:
 def parse_expression(text: str) -> Expr | None:
     """An expression from a string, for forward references such as `Mapped["list[Order]"]`."""
     data = text.strip().encode("utf-8")
-    root = Parser(PY_LANGUAGE).parse(data).root_node
+    root = parse(data).root_node
     if root.has_error or root.named_child_count != 1:
         return None
     statement = root.named_children[0]

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from lsp_server.config import ModelSettings
+from lsp_server.config import ModelSettings, prompt_log_path
 from lsp_server.engine.backend import (
     Backend,
     CancelToken,
@@ -98,7 +98,7 @@ class LocalBackend(Backend):
         self._timings: dict[int, dict[str, float]] = {}
         self._prompt_rate = 0.0  # prompt tokens/s, a running average of what evaluation really took
         # Debugging and benchmarks only: every prompt's token ids and outcome, one JSON line each.
-        self._prompt_log = os.environ.get("UBIQ_PROMPT_LOG") or None
+        self._prompt_log = prompt_log_path()
         try:
             self._worker.run(lambda cancel, queued: self._load())
         except BaseException:

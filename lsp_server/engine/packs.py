@@ -19,6 +19,7 @@ from pathlib import Path
 
 import platformdirs
 
+from lsp_server.config import cache_dir_override
 from lsp_server.errors import ModelError
 
 CHUNK = 8 << 20
@@ -93,8 +94,7 @@ def find_pack(name: str) -> Pack | None:
 
 def cache_dir() -> Path:
     """Where assembled models live; `UBIQ_CACHE_DIR` overrides the platform's cache folder."""
-    override = os.environ.get("UBIQ_CACHE_DIR")
-    return Path(override) if override else Path(platformdirs.user_cache_dir("ubiq")) / "models"
+    return cache_dir_override() or Path(platformdirs.user_cache_dir("ubiq")) / "models"
 
 
 def cached_path(pack: Pack) -> Path:

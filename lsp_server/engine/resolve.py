@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from lsp_server.config import hf_endpoint
 from lsp_server.engine import packs
 from lsp_server.engine.gguf import GgufInfo, inspect_gguf
 from lsp_server.errors import ModelError
-
-HF_ENDPOINT = "https://huggingface.co"
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ def pull_hf(spec: str, progress: Callable[[int, int], None] | None = None) -> Pa
     if target.is_file():
         inspect_gguf(target)
         return target
-    endpoint = os.environ.get("UBIQ_HF_ENDPOINT", HF_ENDPOINT).rstrip("/")
+    endpoint = hf_endpoint()
     url = f"{endpoint}/{repo}/resolve/main/{filename}"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")

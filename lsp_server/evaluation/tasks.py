@@ -12,7 +12,9 @@ import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lsp_server.context.syntax import SyntaxTree
+from tree_sitter import Node
+
+from lsp_server.context.treesitter import DEFINITIONS, is_docstring, nodes_of_type, parse
 from lsp_server.files import UnreadableFile, read_text
 from lsp_server.project_files import walk_project
 
@@ -73,8 +75,8 @@ def _generated(text: str) -> bool:
 
 def candidates(rel: str, text: str, kinds: tuple[str, ...]) -> list[Task]:
     """Every line and block of every function body in one file that could be masked."""
-    syntax = SyntaxTree(text)
-    if syntax.tree.root_node.has_error:
+    root = parse(text).root_node
+    if root.has_error:
         return []  # code that does not parse is not a fair test of a completion
     lines = text.split("\n")
     starts = [0]
@@ -91,15 +93,10 @@ def candidates(rel: str, text: str, kinds: tuple[str, ...]) -> list[Task]:
             return
         tasks.append(Task(f"{rel}:{first + 1}", rel, kind, text[:begin] + text[end:], begin, truth))
 
-    stack = [syntax.tree.root_node]
-    while stack:
-        node = stack.pop()
-        stack.extend(reversed(node.named_children))
-        if node.type != "function_definition":
-            continue
+    for node in nodes_of_type(root, ("function_definition",)):
         body = node.child_by_field_name("body")
         statements = list(body.named_children) if body else []
-        if statements and _is_docstring(statements[0]):
+        if statements and is_docstring(statements[0]):
             statements = statements[1:]
         if not statements or statements[0].start_point[0] == node.start_point[0]:
             continue  # empty, or a one-line `def f(): return x`
@@ -115,23 +112,14 @@ def candidates(rel: str, text: str, kinds: tuple[str, ...]) -> list[Task]:
     return tasks
 
 
-def _is_docstring(node) -> bool:  # noqa: ANN001 - tree-sitter node
-    return (
-        node.type == "expression_statement"
-        and bool(node.named_children)
-        and (node.named_children[0].type == "string")
-    )
-
-
-def _descendants(nodes, types: set[str]) -> list:  # noqa: ANN001
-    found, stack = [], list(nodes)
-    while stack:
-        node = stack.pop()
-        if node.type in types:
-            found.append(node)
-        if node.type not in ("function_definition", "class_definition"):  # nested defs: own tasks
-            stack.extend(node.named_children)
-    return sorted(found, key=lambda n: n.start_byte)
+def _descendants(statements: list[Node], types: set[str]) -> list[Node]:
+    """The nodes of `types` in a function's statements, in source order; nested functions and
+    classes are left out, as they give tasks of their own."""
+    return [
+        found
+        for statement in statements
+        for found in nodes_of_type(statement, types, into=lambda node: node.type not in DEFINITIONS)
+    ]
 
 
 def sample(root: Path, count: int, seed: int, kinds: tuple[str, ...] = ("line", "block")) -> list[Task]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from lsp_server.context.syntax import SyntaxTree
 from lsp_server.features import er_model, glossary
+from lsp_server.features.commands import GENERATE_TESTS
 from lsp_server.features.documents import is_python
 from lsp_server.server import UbiqServer
 from lsp_server.testgen.targets import find_targets
-
-GENERATE_TESTS = "ubiq.generateTests"
 
 
 def register(server: UbiqServer) -> None:
@@ -30,15 +30,18 @@ def register(server: UbiqServer) -> None:
         if not is_python(uri) or syntax is None:
             return []
         line = params.range.start.line + 1
-        actions = []
-        for target in find_targets(syntax, include_private=True):
-            if target.start_line <= line <= target.end_line and target.kind != "method":
-                actions.append(_action(f"Generate tests for {target.name}", uri, target.name))
-        for target in find_targets(syntax, include_private=True):
-            if target.kind == "method" and target.start_line <= line <= target.end_line:
-                actions.append(_action(f"Generate tests for {target.name}", uri, target.name))
-        actions.append(_action("Generate tests for this module", uri, None))
-        return glossary.code_actions(ls, params) + er_model.code_actions(ls, params) + actions
+        tests = generate_tests_actions(syntax, uri, line)
+        return glossary.code_actions(ls, params) + er_model.code_actions(ls, params) + tests
+
+
+def generate_tests_actions(syntax: SyntaxTree, uri: str, line: int) -> list[types.CodeAction]:
+    """The test-generation actions: for what encloses the 1-based `line`, then for the module.
+    The file's targets are read once per request, as this runs on every cursor move."""
+    here = [t for t in find_targets(syntax, include_private=True) if t.start_line <= line <= t.end_line]
+    # The function or class first, then the method inside it: the outer one is the usual ask.
+    here.sort(key=lambda target: target.kind == "method")
+    actions = [_action(f"Generate tests for {t.name}", uri, t.name) for t in here]
+    return [*actions, _action("Generate tests for this module", uri, None)]
 
 
 def _action(title: str, uri: str, name: str | None) -> types.CodeAction:

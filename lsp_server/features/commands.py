@@ -1,5 +1,8 @@
 """workspace/executeCommand: `ubiq.stats` (completion statistics) and `ubiq.generateTests`
-(a test file for a module or one of its functions, delivered as an undoable WorkspaceEdit)."""
+(a test file for a module or one of its functions, delivered as an undoable WorkspaceEdit).
+
+Test generation itself is `testgen.generate`, shared with the CLI: here only the command's
+arguments go in and a WorkspaceEdit, a notification and the report come out."""
 
 from __future__ import annotations
 
@@ -12,18 +15,18 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from lsp_server.context.positions import width
-from lsp_server.features.code_actions import GENERATE_TESTS
+from lsp_server.errors import UbiqError
+from lsp_server.features.documents import encoding_of
 from lsp_server.features.edits import apply
-from lsp_server.features.inline_completion import encoding_of
 from lsp_server.files import read_text
 from lsp_server.progress import JobProgress, run_job
 from lsp_server.server import UbiqServer
 from lsp_server.testgen import writer
-from lsp_server.testgen.pipeline import Generator, Options, check_importable
-from lsp_server.testgen.targets import load_module, project_root_for
+from lsp_server.testgen.generate import Request, generate, prepare
 
 log = logging.getLogger(__name__)
 STATS = "ubiq.stats"
+GENERATE_TESTS = "ubiq.generateTests"  # arguments: [uri, name or null]
 
 
 def _edit(planned: writer.Planned, encoding: str) -> types.WorkspaceEdit:
@@ -57,6 +60,36 @@ def _edit(planned: writer.Planned, encoding: str) -> types.WorkspaceEdit:
     )
 
 
+async def generate_tests(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+    """`[uri, name]` in; the tests as a WorkspaceEdit (appended to an existing test file)."""
+    uri = args[0] if args and isinstance(args[0], str) else None
+    name = args[1] if len(args) > 1 and isinstance(args[1], str) else None
+    backend = ls.model.backend()
+    if uri is None or backend is None:
+        message = "Ubiq: open a Python file first" if uri is None else "Ubiq: the model is not loaded yet"
+        ls.warn(message)
+        return {"error": message}
+    request = Request(
+        path=Path(to_fs_path(uri)), name=name, existing="append", prompts_dir=ls.settings.prompts_dir
+    )
+
+    async def job(progress: JobProgress) -> tuple[dict[str, Any], str]:
+        module = await asyncio.to_thread(prepare, request)
+        generated = await asyncio.to_thread(generate, backend, request, progress, module)
+        if generated.planned is None:
+            raise UbiqError(f"no generated test for {module.module} passed; nothing to write")
+        await apply(ls, _edit(generated.planned, encoding_of(ls)), "Ubiq: generated tests")
+        return generated.to_dict(), f"Ubiq: {generated.summary()}"
+
+    return await run_job(
+        ls,
+        "Ubiq: generating tests",
+        f"{request.path.name}{f'::{name}' if name else ''}",
+        "Ubiq could not generate tests",
+        job,
+    )
+
+
 def register(server: UbiqServer) -> None:
     @server.command(STATS)
     def stats(ls: UbiqServer, *args: Any) -> dict[str, Any]:
@@ -69,40 +102,5 @@ def register(server: UbiqServer) -> None:
         return data
 
     @server.command(GENERATE_TESTS)
-    async def generate_tests(ls: UbiqServer, *args: Any) -> dict[str, Any]:
-        uri = args[0] if args and isinstance(args[0], str) else None
-        name = args[1] if len(args) > 1 and isinstance(args[1], str) else None
-        backend = ls.model.backend()
-        if uri is None or backend is None:
-            message = "Ubiq: open a Python file first" if uri is None else "Ubiq: the model is not loaded yet"
-            ls.warn(message)
-            return {"error": message}
-        path = Path(to_fs_path(uri))
-
-        async def job(progress: JobProgress) -> tuple[dict[str, Any], str]:
-            module = await asyncio.to_thread(load_module, path, name)
-            await asyncio.to_thread(check_importable, module)
-            root = project_root_for(module)
-            options = Options(prompts_dir=ls.settings.prompts_dir, project_root=root)
-            generator = Generator(
-                backend, module, options, on_progress=progress.report, cancel=progress.cancel
-            )
-            report = await asyncio.to_thread(generator.run)
-            target = writer.default_path(report, root)
-            planned = writer.plan(report, target, append=target.exists(), model=backend.info().name)
-            await asyncio.to_thread(writer.verify, planned, report, root)
-            await apply(ls, _edit(planned, encoding_of(ls)), "Ubiq: generated tests")
-            after = report.coverage_after
-            summary = (
-                f"Ubiq: {len(report.kept)} tests for {module.module} {planned.mode} in {planned.path.name} "
-                f"(lines {report.coverage_before[0]:.0%} → {after[0]:.0%}, {len(report.discarded)} discarded)"
-            )
-            return {**report.to_dict(), "written": str(planned.path), "mode": planned.mode}, summary
-
-        return await run_job(
-            ls,
-            "Ubiq: generating tests",
-            f"{path.name}{f'::{name}' if name else ''}",
-            "Ubiq could not generate tests",
-            job,
-        )
+    async def generate_tests_command(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+        return await generate_tests(ls, *args)

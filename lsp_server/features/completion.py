@@ -6,7 +6,8 @@ from __future__ import annotations
 from lsprotocol import types
 
 from lsp_server.context.positions import width
-from lsp_server.features.inline_completion import encoding_of, locate, suggest
+from lsp_server.features.documents import encoding_of
+from lsp_server.features.inline_completion import locate, suggest
 from lsp_server.server import UbiqServer
 
 EMPTY = types.CompletionList(is_incomplete=False, items=[])

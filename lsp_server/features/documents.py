@@ -20,6 +20,13 @@ def is_python(uri: str, language_id: str | None = None) -> bool:
     return language_id == "python" or uri.endswith((".py", ".pyi"))
 
 
+def encoding_of(ls: UbiqServer) -> str:
+    """The position encoding negotiated at initialize (UTF-16 unless the client offered another).
+    Here, beside the other per-document helpers, because every feature that maps positions needs it."""
+    encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
+    return str(getattr(encoding, "value", encoding))
+
+
 def usable(text: str) -> bool:
     """Documents we complete in: not binary-looking and not absurdly large."""
     return len(text) <= MAX_BYTES and not looks_binary(text[:8192].encode("utf-8", "replace"))
@@ -64,8 +71,6 @@ def _remember_chunk(ls: UbiqServer, uri: str, line: int) -> None:
 
 def _edited_at(ls: UbiqServer, uri: str, change: types.TextDocumentContentChangePartial) -> int | None:
     """The offset just after an edit's new text: where the cursor is after typing or pasting it."""
-    from lsp_server.features.inline_completion import encoding_of
-
     document = ls.workspace.text_documents.get(uri)
     if document is None:
         return None

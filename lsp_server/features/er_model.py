@@ -34,7 +34,7 @@ from lsp_server.datamodel import (
 from lsp_server.datamodel.render.ddl import DIALECTS
 from lsp_server.engine.backend import Backend
 from lsp_server.errors import Cancelled, UbiqError
-from lsp_server.features.inline_completion import encoding_of
+from lsp_server.features.documents import encoding_of
 from lsp_server.files import UnreadableFile
 from lsp_server.files import read_text as read_file_text
 from lsp_server.glossary.index import TermIndex

@@ -14,14 +14,12 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from lsp_server.context.positions import offset_at, width
 from lsp_server.errors import InputError, UbiqError
-from lsp_server.features.documents import is_python, usable
+from lsp_server.features.documents import encoding_of, is_python, usable
 from lsp_server.features.edits import apply, file_edit
-from lsp_server.features.inline_completion import encoding_of
 from lsp_server.features.rename import RENAME
 from lsp_server.files import read_text
+from lsp_server.glossary import add as glossary_add
 from lsp_server.glossary.check import Finding, check_scan
-from lsp_server.glossary.draft import draft_entry
-from lsp_server.glossary.duplicates import find_duplicates
 from lsp_server.glossary.format import entry_markdown
 from lsp_server.glossary.live import LiveGlossary
 from lsp_server.glossary.locate import matches_at
@@ -238,18 +236,20 @@ def _unknown_word(ls: UbiqServer, uri: str, position: types.Position) -> str | N
 
 
 async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+    """`[{term, context?, lang?, force?}]` in, through the use case the CLI's `glossary add` uses;
+    the grown glossary goes out as an undoable WorkspaceEdit (the editor saves the file)."""
     options = args[0] if args and isinstance(args[0], dict) else {}
     term = str(options.get("term", "")).strip()
-    holder, backend = live(ls), ls.model.backend()
-    if not term or holder is None or backend is None:
+    holder, backend, root = live(ls), ls.model.backend(), ls.project_root
+    if not term or holder is None or root is None or backend is None:
         message = (
             "Ubiq: no term given" if not term
-            else "Ubiq: open a folder to keep a glossary" if holder is None
+            else "Ubiq: open a folder to keep a glossary" if holder is None or root is None
             else "Ubiq: the model is not loaded yet"
         )  # fmt: skip
         ls.warn(message)
         return {"error": message}
-    context = str(options.get("context", ""))
+    context, force = str(options.get("context", "")), bool(options.get("force", False))
 
     async def job(progress: JobProgress) -> tuple[dict[str, Any], str]:
         glossary = current(ls)
@@ -257,25 +257,19 @@ async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
             raise UbiqError(
                 f"the glossary has errors: {holder.error.message if holder.error else 'unreadable'}"
             )
-        duplicates = find_duplicates(glossary.entries, term, context=context)
-        if duplicates:
-            raise UbiqError(f"{term} is already in the glossary: {duplicates[0].reason}")
+        edited = Glossary.parse(glossary.dumps(), glossary.path)  # the live one changes once applied
         entry = await asyncio.to_thread(
-            draft_entry,
+            glossary_add.add_term,
             backend,
+            edited,
             term,
-            existing=glossary.entries,
+            root=root,
             context=context,
             language=str(options.get("lang", "en")),
+            force=force,
             prompts_dir=ls.settings.prompts_dir,
-            project_root=ls.project_root,
-            cancel=progress.cancel,
+            handle=progress,
         )
-        clash = find_duplicates(glossary.entries, term, entry.english)
-        if clash:
-            raise UbiqError(f"the draft ({entry.english}) clashes with the glossary: {clash[0].reason}")
-        edited = Glossary.parse(glossary.dumps(), glossary.path)  # the live one changes once applied
-        entry = edited.add(entry)
         await apply(ls, _file_edit(ls, edited), f"Ubiq: add {term} to the glossary")
         summary = f"Ubiq: added {term} = {entry.english} to {edited.path.name} (draft)"
         return {"entry": entry.to_mapping(), "path": str(edited.path)}, summary

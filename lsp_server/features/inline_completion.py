@@ -9,16 +9,10 @@ from lsprotocol import types
 from lsp_server.completion.service import CompletionInput
 from lsp_server.context.positions import offset_at, width
 from lsp_server.errors import Cancelled, InputError, UbiqError
-from lsp_server.features.documents import relative_path, usable
+from lsp_server.features.documents import encoding_of, relative_path, usable
 from lsp_server.server import UbiqServer
 
 log = logging.getLogger(__name__)
-
-
-def encoding_of(ls: UbiqServer) -> str:
-    """The position encoding negotiated at initialize (UTF-16 unless the client offered another)."""
-    encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
-    return str(getattr(encoding, "value", encoding))
 
 
 def locate(ls: UbiqServer, uri: str, position: types.Position) -> tuple[str, int] | None:

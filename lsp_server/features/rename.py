@@ -14,8 +14,8 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from lsp_server.context.positions import offset_at
 from lsp_server.errors import InputError
+from lsp_server.features.documents import encoding_of
 from lsp_server.features.edits import file_edit
-from lsp_server.features.inline_completion import encoding_of
 from lsp_server.files import read_text
 from lsp_server.server import UbiqServer
 

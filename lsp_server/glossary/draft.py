@@ -13,8 +13,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from lsp_server.engine.backend import Backend, CancelToken, ChatMessage, Priority
-from lsp_server.errors import Cancelled, ModelError
+from lsp_server.engine.backend import Backend, CancelToken, ChatMessage
+from lsp_server.engine.chat_json import chat_json
+from lsp_server.errors import ModelError
 from lsp_server.glossary.locate import Usage
 from lsp_server.glossary.model import Entry, InvalidEntry
 from lsp_server.prompts import render
@@ -134,26 +135,16 @@ def _answer(
     cancel: CancelToken | None,
     temperature: float = 0.0,
 ) -> dict:
-    result = backend.chat(
+    """A draft that does not parse is an error: half an entry is no use to anyone."""
+    return chat_json(
+        backend,
         messages,
-        json_schema=SCHEMA,
+        SCHEMA,
         max_tokens=320,
         temperature=temperature,
-        priority=Priority.BATCH,
         cancel=cancel,
+        what=f"draft for {term!r}",
     )
-    if result.stop_reason == "cancelled":
-        raise Cancelled()
-    try:
-        data = json.loads(result.text)
-    except ValueError:
-        raise ModelError(
-            f"the model's draft for {term!r} is not complete JSON ({result.stop_reason})",
-            "try again, or a larger model (--model large)",
-        ) from None
-    if not isinstance(data, dict):
-        raise ModelError(f"the model's draft for {term!r} is not a JSON object")
-    return data
 
 
 def _neighbours(term: str, existing: Sequence[Entry], limit: int = 10) -> list[Entry]:

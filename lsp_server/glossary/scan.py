@@ -12,16 +12,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from tree_sitter import Node, Parser, Tree
+from tree_sitter import Node, Tree
 
 from lsp_server.context.positions import width
-from lsp_server.context.syntax import PY_LANGUAGE
+from lsp_server.context.treesitter import (
+    IMPORTS,
+    ClassSyntax,
+    Lines,
+    decorator_name,
+    is_docstring,
+    node_text,
+    parse,
+    read_class,
+    walk_fields,
+)
 from lsp_server.glossary.workspace import read_source
 
 IdentifierKind = Literal[
     "class", "function", "parameter", "variable", "attribute", "keyword", "import", "name"
 ]
-_IMPORTS = ("import_statement", "import_from_statement", "future_import_statement")
 _PARAMETER_LISTS = ("parameters", "lambda_parameters")
 _DEFAULTED_PARAMETERS = ("default_parameter", "typed_default_parameter")
 _PARAMETER_WRAPPERS = ("typed_parameter", "list_splat_pattern", "dictionary_splat_pattern")
@@ -131,28 +140,13 @@ class ScannedFile:
         return None
 
 
-class _Columns:
-    """Byte columns (tree-sitter's) to character and UTF-16 columns, line by line."""
-
-    def __init__(self, data: bytes) -> None:
-        self.lines = data.split(b"\n")
-
-    def at(self, row: int, byte_column: int) -> tuple[int, int]:
-        line = self.lines[row] if row < len(self.lines) else b""
-        if line.isascii():
-            return byte_column, byte_column
-        before = line[:byte_column].decode("utf-8", "replace")
-        return len(before), width(before, "utf-16")
-
-
 def scan_source(text: str, path: Path | None = None, tree: Tree | None = None) -> ScannedFile:
     """Scan source text; pass the document's existing tree-sitter `tree` to skip parsing again."""
     data = text.encode("utf-8")
     if tree is None:
-        tree = Parser(PY_LANGUAGE).parse(data)
+        tree = parse(data)
     scanned = ScannedFile(path, text)
-    columns = _Columns(data)
-    _walk(tree.root_node, scanned, columns)
+    _walk(tree.root_node, scanned, Lines(data))
     return scanned
 
 
@@ -162,40 +156,25 @@ def scan_file(path: Path) -> ScannedFile | None:
     return None if text is None else scan_source(text, path)
 
 
-def _walk(root: Node, scanned: ScannedFile, columns: _Columns) -> None:
-    # A cursor walk with an explicit ancestor stack: deep expressions cannot overflow the recursion
-    # limit, and the field name of each node (which part of its parent it is) comes for free.
-    cursor = root.walk()
-    ancestors: list[Node] = []
-    while True:
-        node = cursor.node
-        assert node is not None
+def _walk(root: Node, scanned: ScannedFile, lines: Lines) -> None:
+    for node, field_name, ancestors in walk_fields(root):
         kind = node.type
         if kind == "identifier":
-            scanned.identifiers.append(_identifier(node, cursor.field_name, ancestors, columns))
+            scanned.identifiers.append(_identifier(node, field_name, ancestors, lines))
         elif kind == "comment":
-            scanned.texts.append(_text_block("comment", node, columns))
-        elif (
-            kind == "expression_statement"
-            and node.named_child_count == 1
-            and node.named_children[0].type == "string"
-        ):
-            scanned.texts.append(_text_block("docstring", node.named_children[0], columns))
+            scanned.texts.append(_text_block("comment", node, lines))
+        elif is_docstring(node):
+            scanned.texts.append(_text_block("docstring", node.named_children[0], lines))
         elif kind == "class_definition":
-            scanned.classes.append(_class(node, columns))
-        if cursor.goto_first_child():
-            ancestors.append(node)
-            continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
-                return
-            ancestors.pop()
+            cls = read_class(node)
+            if cls is not None:
+                scanned.classes.append(_class(cls, lines))
 
 
-def _identifier(node: Node, field_name: str | None, ancestors: list[Node], columns: _Columns) -> Identifier:
-    name = (node.text or b"").decode("utf-8", "replace")
+def _identifier(node: Node, field_name: str | None, ancestors: list[Node], lines: Lines) -> Identifier:
+    name = node_text(node)
     line, byte_column = node.start_point
-    col, col_utf16 = columns.at(line, byte_column)
+    col, col_utf16 = lines.columns(line, byte_column)
     return Identifier(
         name,
         _kind(field_name, ancestors),
@@ -229,56 +208,35 @@ def _kind(field_name: str | None, ancestors: list[Node]) -> IdentifierKind:
         return "keyword"
     if parent == "attribute" and field_name == "attribute":
         return "attribute"
-    if any(node.type in _IMPORTS for node in ancestors):
+    if any(node.type in IMPORTS for node in ancestors):
         return "import"
     if (parent in _ASSIGNMENTS and field_name == "left") or parent in _PATTERNS:
         return "variable"
     return "name"
 
 
-def _text_block(kind: Literal["comment", "docstring"], node: Node, columns: _Columns) -> TextBlock:
+def _text_block(kind: Literal["comment", "docstring"], node: Node, lines: Lines) -> TextBlock:
     line, byte_column = node.start_point
     end_line, end_byte_column = node.end_point
-    col, col_utf16 = columns.at(line, byte_column)
-    end_col, _ = columns.at(end_line, end_byte_column)
+    col, col_utf16 = lines.columns(line, byte_column)
     return TextBlock(
-        kind, (node.text or b"").decode("utf-8", "replace"), line, col, col_utf16, end_line, end_col
+        kind, node_text(node), line, col, col_utf16, end_line, lines.column(end_line, end_byte_column)
     )
 
 
-def _source(node: Node | None) -> str:
-    return (node.text or b"").decode("utf-8", "replace") if node is not None else ""
-
-
-def _class(node: Node, columns: _Columns) -> ClassInfo:
-    name_node = node.child_by_field_name("name")
-    assert name_node is not None
-    bases = node.child_by_field_name("superclasses")
-    decorated = (
-        node.parent if node.parent is not None and node.parent.type == "decorated_definition" else None
+def _class(cls: ClassSyntax, lines: Lines) -> ClassInfo:
+    """The glossary's view of a class: its names with positions, everything else as written."""
+    fields = tuple(
+        ClassField(
+            _identifier(assigned.name, "left", [assigned.node], lines),
+            node_text(assigned.annotation),
+            node_text(assigned.value),
+        )
+        for assigned in cls.fields
     )
-    fields: list[ClassField] = []
-    body = node.child_by_field_name("body")
-    for statement in body.named_children if body is not None else ():
-        assignment = statement.named_children[0] if statement.type == "expression_statement" else None
-        if assignment is None or assignment.type != "assignment":
-            continue
-        left = assignment.child_by_field_name("left")
-        if left is not None and left.type == "identifier":
-            fields.append(
-                ClassField(
-                    _identifier(left, "left", [assignment], columns),
-                    _source(assignment.child_by_field_name("type")),
-                    _source(assignment.child_by_field_name("right")),
-                )
-            )
     return ClassInfo(
-        _identifier(name_node, "name", [node], columns),
-        tuple(_source(base) for base in bases.named_children if base.type != "keyword_argument")
-        if bases
-        else (),
-        tuple(_source(d).lstrip("@").strip() for d in decorated.named_children if d.type == "decorator")
-        if decorated
-        else (),
-        tuple(fields),
+        _identifier(cls.name, "name", [cls.node], lines),
+        tuple(node_text(base) for base in cls.bases),
+        tuple(decorator_name(decorator) for decorator in cls.decorators),
+        fields,
     )

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lsp_server.engine.backend import Backend, CancelToken, ChatMessage, Priority
-from lsp_server.errors import Cancelled, InputError
+from lsp_server.engine.backend import Backend, CancelToken, ChatMessage
+from lsp_server.engine.chat_json import UnparsableAnswer, chat_json
+from lsp_server.errors import InputError
 from lsp_server.prompts import render
 from lsp_server.testgen import runner, sandbox
 from lsp_server.testgen.cases import (
@@ -137,22 +138,21 @@ class Generator:
         case.function = name
 
     def _ask(self, prompt: str, schema: dict, max_tokens: int, temperature: float = 0.0) -> dict:
-        self.cancel.check()
+        """An answer that does not parse means no cases this round: the budget, not one bad
+        answer, decides when generation stops."""
         system = render("gen_tests.system.txt", {}, self.options.prompts_dir, self.options.project_root)
-        result = self.backend.chat(
-            [ChatMessage("system", system), ChatMessage("user", prompt)],
-            json_schema=schema,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            priority=Priority.BATCH,
-            cancel=self.cancel,
-        )
-        if result.stop_reason == "cancelled":
-            raise Cancelled()
+        messages = [ChatMessage("system", system), ChatMessage("user", prompt)]
         try:
-            return json.loads(result.text)
-        except ValueError:
-            log.info("model output is not complete JSON (%s): %.200s", result.stop_reason, result.text)
+            return chat_json(
+                self.backend,
+                messages,
+                schema,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                cancel=self.cancel,
+            )
+        except UnparsableAnswer as error:
+            log.info("%s: %.200s", error.message, error.text)
             return {}
 
     def _variables(self, target: Target, uncovered: str = "", probe: bool = False) -> dict[str, object]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsp_server.context.syntax import SyntaxTree
+from lsp_server.context.treesitter import DEFINITIONS, node_text, unwrap_decorated
 from lsp_server.errors import InputError
 
 
@@ -50,38 +51,28 @@ def _is_public(name: str, include_private: bool) -> bool:
     return include_private or not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
 
 
-def _definition(node):  # noqa: ANN001, ANN202 - tree-sitter nodes
-    """The function/class node itself, looking through decorators."""
-    if node.type == "decorated_definition":
-        return node.child_by_field_name("definition")
-    return node
-
-
 def find_targets(syntax: SyntaxTree, include_private: bool = False) -> list[Target]:
-    data = syntax.data
+    """The module's top-level functions and classes, and the public methods of each class;
+    spans and sources include decorators, which a test of the definition needs to see."""
     targets: list[Target] = []
-
-    def text(node) -> str:  # noqa: ANN001
-        return data[node.start_byte : node.end_byte].decode("utf-8", "replace")
-
     for child in syntax.tree.root_node.children:
-        node = _definition(child)
-        if node is None or node.type not in ("function_definition", "class_definition"):
+        node = unwrap_decorated(child)[1]
+        if node is None or node.type not in DEFINITIONS:
             continue
-        name = text(node.child_by_field_name("name"))
+        name = node_text(node.child_by_field_name("name"))
         if not _is_public(name, include_private) or name.startswith("__"):
             continue
         span = (child.start_point[0] + 1, child.end_point[0] + 1)
         if node.type == "function_definition":
-            targets.append(Target(name, "function", text(child), *span))
+            targets.append(Target(name, "function", node_text(child), *span))
             continue
         methods = []
         body = node.child_by_field_name("body")
         for member in body.children if body else []:
-            method = _definition(member)
+            method = unwrap_decorated(member)[1]
             if method is None or method.type != "function_definition":
                 continue
-            method_name = text(method.child_by_field_name("name"))
+            method_name = node_text(method.child_by_field_name("name"))
             if method_name == "__init__" or not _is_public(method_name, include_private):
                 continue
             if method_name.startswith("__"):
@@ -91,12 +82,12 @@ def find_targets(syntax: SyntaxTree, include_private: bool = False) -> list[Targ
                 Target(
                     f"{name}.{method_name}",
                     "method",
-                    text(member),
+                    node_text(member),
                     member.start_point[0] + 1,
                     member.end_point[0] + 1,
                 )
             )
-        targets.append(Target(name, "class", text(child), *span, methods=methods))
+        targets.append(Target(name, "class", node_text(child), *span, methods=methods))
     return targets
 
 

@@ -14,7 +14,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from lsp_server.cli.er import read_requirements
 from lsp_server.datamodel import ERModel, Source, extract_sources, merge_into, read_text
-from lsp_server.datamodel.from_text import complete_items, language_of, mentions, split_sentences
+from lsp_server.datamodel.from_text import language_of, mentions, split_sentences
 from lsp_server.engine.backend import Backend, ChatMessage, Completion, CompletionRequest, ModelInfo
 from lsp_server.errors import InputError, ModelError
 from lsp_server.features.er_model import _requirements
@@ -98,13 +98,37 @@ def test_language_and_mentions():
     assert mentions("Each order line records the quantity.", "", ("order", "lines"))
 
 
+class CutOff(Scripted):
+    """Cuts the answers of the steps named in `cut` short by that many characters, as the token
+    limit does."""
+
+    def __init__(self, *script: Any, cut: dict[str, int]) -> None:
+        super().__init__(*script)
+        self.cut = cut
+
+    def chat(self, messages: Sequence[ChatMessage], **options: Any) -> Completion:
+        answer = super().chat(messages, **options)
+        cut = self.cut.get(next(iter(options["json_schema"]["properties"])), 0)
+        return Completion(answer.text[: len(answer.text) - cut], "length") if cut else answer
+
+
 def test_an_answer_cut_off_keeps_its_whole_items():
-    assert complete_items('{"entities": [{"a": 1}, {"b": "x, y"}, {"c": ', "entities") == [
-        {"a": 1},
-        {"b": "x, y"},
-    ]
-    assert complete_items('{"entities": []}', "entities") == []
-    assert complete_items('{"other', "entities") is None
+    script = (
+        [entity("customer", "customer"), entity("order", "order", 2), entity("date", "date", 2)],
+        {"customer": [attribute("name", "name")]},
+        [relationship("Customer", "Order")],
+    )
+    assert [e.name for e in read_text(Scripted(*script), EN).entities] == ["Customer", "Order", "Date"]
+    model = read_text(CutOff(*script, cut={"entities": 8, "attributes": 1000}), EN)
+    assert [e.name for e in model.entities] == ["Customer", "Order"]  # the date was cut off
+    assert [r.from_entity for r in model.relationships] == ["Customer"]
+    assert [e.attributes for e in model.entities] == [[], []]
+    assert [w.code for w in model.warnings] == ["internal-error", "internal-error"]
+    assert model.warnings[0].message.startswith(
+        "attributes of Customer: the model's list of attributes is not complete JSON (length)"
+    )
+    with pytest.raises(ModelError, match="list of entities is not complete JSON"):
+        read_text(CutOff(*script, cut={"entities": 1000}), EN)
 
 
 def test_chinese_text_gets_english_identifiers_and_every_fact_is_a_suggestion():
