@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from lsp_server.engine.backend import Backend
 from lsp_server.errors import InputError
@@ -100,29 +101,8 @@ def draft_term(
     return entry
 
 
-def add_term(
-    backend: Backend,
-    glossary: Glossary,
-    term: str,
-    *,
-    root: Path,
-    context: str = "",
-    language: str = "en",
-    force: bool = False,
-    prompts_dir: str = "",
-    handle: Handle | None = None,
-) -> Entry:
-    """Draft `term` (see `draft_term`) and add it to `glossary` in memory; returns the entry as
-    added, with its line. The caller saves the file or turns `glossary.dumps()` into an edit."""
-    entry = draft_term(
-        backend,
-        glossary,
-        term,
-        root=root,
-        context=context,
-        language=language,
-        force=force,
-        prompts_dir=prompts_dir,
-        handle=handle,
-    )
-    return glossary.add(entry)
+def add_term(backend: Backend, glossary: Glossary, term: str, **options: Any) -> Entry:
+    """Draft `term` (`draft_term`, with its keyword options) and add it to `glossary` in memory;
+    returns the entry as added, with its line. The caller saves the file or turns
+    `glossary.dumps()` into an edit."""
+    return glossary.add(draft_term(backend, glossary, term, **options))
