@@ -31,9 +31,9 @@ from pathlib import Path
 from lsprotocol import types
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from completion import Session, pct  # noqa: E402
+from completion import Session, pct
 
-from lsp_server.context.syntax import PY_LANGUAGE, SyntaxTree  # noqa: E402
+from lsp_server.context.syntax import PY_LANGUAGE, SyntaxTree
 
 READY = "ubiq/completionReady"
 WAIT_S = 30.0

@@ -99,6 +99,7 @@ def _print(data: dict, paths: dict[str, Path], seconds: float) -> None:
     console.print(f"[bold]Recommendation:[/bold] {data['recommendation']}")
     if data["interrupted"]:
         console.print("[yellow]interrupted: the report holds what was measured until then[/yellow]")
-    console.print(
-        f"report: {paths['markdown']}  ({paths['json'].name}, {paths['chart'].name}); {seconds:.0f} s"
-    )
+    written = ", ".join(path.name for kind, path in paths.items() if kind != "markdown")
+    console.print(f"report: {paths['markdown']}  ({written}); {seconds:.0f} s")
+    if "chart" not in paths:
+        console.print("no chart.png: matplotlib is not installed (pip install 'ubiq[eval]')")

@@ -4,6 +4,7 @@ of accuracy against latency, and the one-line recommendation that says why."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,8 @@ SCHEMA: dict[str, Any] = {
 }
 
 _METRIC_LABEL = {"pass_at_1": "pass@1", "first_line_exact": "first-line exact match"}
+
+log = logging.getLogger(__name__)
 
 
 def primary_metric(runs: list[ModelRun]) -> str:
@@ -164,7 +167,7 @@ def table_rows(report: dict) -> list[list[str]]:
     return rows
 
 
-def markdown(report: dict) -> str:
+def markdown(report: dict, with_chart: bool = True) -> str:
     kinds = sorted({t["kind"] for t in report["tasks"]})
     lines = [
         "# Ubiq model evaluation",
@@ -185,7 +188,7 @@ def markdown(report: dict) -> str:
     ]
     lines += [
         "",
-        "![accuracy against latency](chart.png)",
+        *(["![accuracy against latency](chart.png)"] if with_chart else []),
         "",
         "Exact match and similarity compare the whole fill with what was masked (similarity: 1 − edit",
         "distance ÷ length); *first line* compares only the first line, what Tab accepts most often;",
@@ -196,11 +199,17 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-def chart(report: dict, path: Path) -> None:
-    """Accuracy against latency p50, one point per model (PNG, matplotlib without a display)."""
+def chart(report: dict, path: Path) -> bool:
+    """Accuracy against latency p50, one point per model (PNG, matplotlib without a display).
+    False, and nothing written, without matplotlib: a heavy dependency for one picture, it comes
+    with the `eval` extra (`pip install 'ubiq[eval]'`)."""
     import io
 
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        log.info("no chart.png: matplotlib is not installed (pip install 'ubiq[eval]')")
+        return False
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
@@ -226,13 +235,17 @@ def chart(report: dict, path: Path) -> None:
     figure.savefig(buffer, format="png")
     plt.close(figure)
     write_atomic(path, buffer.getvalue())
+    return True
 
 
 def write(report: dict, folder: Path) -> dict[str, Path]:
-    """report.json, report.md and chart.png in `folder` (created), each written atomically."""
+    """report.json, report.md and chart.png (when matplotlib is installed) in `folder` (created),
+    each written atomically; the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "report.json", "markdown": folder / "report.md", "chart": folder / "chart.png"}
     write_atomic(paths["json"], json.dumps(report, indent=2, ensure_ascii=False).encode("utf-8"))
-    write_atomic(paths["markdown"], markdown(report).encode("utf-8"))
-    chart(report, paths["chart"])
+    drawn = chart(report, paths["chart"])
+    write_atomic(paths["markdown"], markdown(report, with_chart=drawn).encode("utf-8"))
+    if not drawn:
+        del paths["chart"]
     return paths

@@ -77,7 +77,7 @@ def register(server: UbiqServer) -> None:
             result = {
                 "report": str(paths["markdown"]),
                 "json": str(paths["json"]),
-                "chart": str(paths["chart"]),
+                "chart": str(paths["chart"]) if "chart" in paths else None,
                 "recommendation": data["recommendation"],
                 "models": {m["name"]: m["summary"] for m in data["models"]},
             }

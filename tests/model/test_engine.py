@@ -142,7 +142,7 @@ def test_saved_states_stay_within_the_memory_bound(tiny_model):
 class InteractiveArrives(CancelToken):
     """Never cancels; on its third check (the engine's second step) an interactive job arrives."""
 
-    def __init__(self, backend) -> None:  # noqa: ANN001
+    def __init__(self, backend) -> None:
         super().__init__()
         self.backend, self.checks, self.job = backend, 0, None
 

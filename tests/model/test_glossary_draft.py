@@ -13,7 +13,7 @@ from lsp_server.glossary.model import Entry
 ENGLISH = re.compile(SCHEMA["properties"]["english"]["pattern"])
 
 
-def _check(entry: Entry, term: str, backend) -> None:  # noqa: ANN001
+def _check(entry: Entry, term: str, backend) -> None:
     assert entry.term == term  # verbatim
     assert ENGLISH.match(entry.english)
     assert entry.status == "draft" and entry.source == backend.info().name

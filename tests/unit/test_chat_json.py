@@ -40,7 +40,7 @@ class Fake(Backend):
     def info(self) -> ModelInfo:
         return ModelInfo("fake", "", "test", "none", 4096, None, False, 1, 1)
 
-    def complete(self, request: CompletionRequest, cancel=None, on_text=None) -> Completion:  # noqa: ANN001
+    def complete(self, request: CompletionRequest, cancel=None, on_text=None) -> Completion:
         raise NotImplementedError
 
     def chat(

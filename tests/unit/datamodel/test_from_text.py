@@ -37,10 +37,10 @@ class Scripted(Backend):
     def info(self) -> ModelInfo:
         return ModelInfo("scripted", "", "test", "none", 4096, None, False, 1, 1)
 
-    def complete(self, request: CompletionRequest, cancel=None, on_text=None) -> Completion:  # noqa: ANN001
+    def complete(self, request: CompletionRequest, cancel=None, on_text=None) -> Completion:
         raise NotImplementedError
 
-    def chat(self, messages: Sequence[ChatMessage], *, json_schema=None, **_: Any) -> Completion:  # noqa: ANN001
+    def chat(self, messages: Sequence[ChatMessage], *, json_schema=None, **_: Any) -> Completion:
         self.schemas.append(json_schema)
         prompt = messages[-1].content
         self.prompts.append(prompt)
