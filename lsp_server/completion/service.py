@@ -303,6 +303,7 @@ class CompletionService:
         the answer goes on being written (until the next request needs the model), then replaces
         what is shown and the editor is told to ask again."""
         latency_ms = (time.monotonic() - started) * 1000
+        self.stats.answered_early += 1
         # The answer's own token moves to `rest`: a typed-ahead request must not cancel it, one that
         # needs the model will. `cancel` gets a token of its own (a request was made here).
         state.rest, state.rest_key, state.cancel = cancel, key, CancelToken()

@@ -33,7 +33,8 @@ class CompletionStats:
     empty: int = 0
     quick: int = 0  # answered from a short local prompt while the full one was prepared
     first_line_early: int = 0  # a block's first line shown while the rest was being written
-    rest_done: int = 0  # ... the rest finished being written (or was given up)
+    answered_early: int = 0  # answers shown before they were written in full (first lines, quick)
+    rest_done: int = 0  # ... whose rest has since been written (or given up)
     rest_shown: int = 0  # ... and it said more: it replaced the first line (ubiq/completionReady)
     background_evaluated: int = 0  # prompt tokens evaluated ahead of requests (preparation)
     latency_ms: list[float] = field(default_factory=list)
@@ -79,6 +80,7 @@ class CompletionStats:
                 "empty": self.empty,
                 "quick": self.quick,
                 "first_line_early": self.first_line_early,
+                "answered_early": self.answered_early,
                 "rest_done": self.rest_done,
                 "rest_shown": self.rest_shown,
                 "evaluated_total": sum(self.evaluated_tokens),
@@ -94,7 +96,7 @@ class CompletionStats:
             if reset:
                 self.requests = self.model_calls = self.typed_ahead_hits = 0
                 self.cache_hits = self.cancelled = self.empty = self.quick = 0
-                self.first_line_early = self.rest_done = self.rest_shown = 0
+                self.first_line_early = self.answered_early = self.rest_done = self.rest_shown = 0
                 self.background_evaluated = 0
                 for values in (
                     self.latency_ms,

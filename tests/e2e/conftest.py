@@ -52,6 +52,14 @@ async def wait_for_model(client: LanguageClient) -> dict[str, Any]:
     raise AssertionError("the model never became ready")
 
 
+async def quiet(client: LanguageClient) -> dict[str, Any]:
+    """Poll until no answer is still being written after its first line was shown (its tokens are
+    counted when it ends): then counts taken from here on are the next requests' own."""
+    while (data := await stats(client))["rest_done"] < data["answered_early"]:
+        await asyncio.sleep(0.05)
+    return data
+
+
 def open_doc(client: LanguageClient, name: str, text: str, language: str = "python") -> str:
     uri = (REPO / "tests" / "data" / name).as_uri()
     client.text_document_did_open(
@@ -102,4 +110,14 @@ async def inline(
     return list(result.items) if isinstance(result, types.InlineCompletionList) else list(result)
 
 
-__all__ = ["pytest_lsp", "server_config", "start", "stats", "wait_for_model", "open_doc", "insert", "inline"]
+__all__ = [
+    "pytest_lsp",
+    "server_config",
+    "start",
+    "stats",
+    "wait_for_model",
+    "open_doc",
+    "insert",
+    "inline",
+    "quiet",
+]

@@ -8,7 +8,7 @@ import pytest_lsp
 from pytest_lsp import LanguageClient
 
 from tests.conftest import DEFAULT
-from tests.e2e.conftest import inline, insert, open_doc, server_config, start, stats, wait_for_model
+from tests.e2e.conftest import inline, insert, open_doc, quiet, server_config, start, stats, wait_for_model
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.default_model]
 
@@ -51,6 +51,7 @@ async def test_fim_ghost_text(client: LanguageClient):
 async def test_keystrokes_evaluate_only_new_tokens(client: LanguageClient):
     uri = open_doc(client, "typing.py", SOURCE)
     await inline(client, uri, LINE, COLUMN)  # lays out the prompt and fills the cache
+    await quiet(client)  # (the rest of a block shown by its first line is written on)
     await stats(client, reset=True)
     typed = "return 2 * math.pi"
     for i, ch in enumerate(typed):

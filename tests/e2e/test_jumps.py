@@ -12,7 +12,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.conftest import TINY
-from tests.e2e.conftest import inline, insert, open_doc, server_config, start, stats, wait_for_model
+from tests.e2e.conftest import inline, insert, open_doc, quiet, server_config, start, stats, wait_for_model
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -72,6 +72,7 @@ async def test_an_answer_not_ready_in_time_is_announced_and_then_given(client: L
     assert data["quick"] >= 1  # answered first from a short local prompt
     assert data["background_evaluated_total"] > 0  # the full prompt was prepared in the background
     budget(client, 60_000)
+    await quiet(client)
     before = await stats(client, reset=True)
     assert before["requests"] >= 1
     items = await inline(client, uri, line, 4)
@@ -92,6 +93,7 @@ async def test_returning_to_a_recently_used_file_evaluates_few_tokens(client: La
     assert await inline(client, uri_b, line_b, 4) is not None
     # Back in the first file, the user types one character where they were.
     insert(client, uri_a, 2, line_a, 4, "r")
+    await quiet(client)
     await stats(client, reset=True)
     await inline(client, uri_a, line_a, 5)
     data = await stats(client)
