@@ -152,8 +152,9 @@ class CompletionService:
 
     def forget(self, key: str) -> None:
         state = self._docs.pop(key, None)
-        if state and state.cancel:
-            state.cancel.cancel()
+        for token in (state.cancel, state.rest) if state else ():
+            if token:
+                token.cancel()
         if self._background_for[0] == key:
             self._stop_background()
 
