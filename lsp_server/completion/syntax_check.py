@@ -14,7 +14,6 @@ insertion, so the check costs the same in a 50-line file and a 50,000-line one:
 
 from __future__ import annotations
 
-import ast
 import codeop
 import re
 from dataclasses import dataclass
@@ -22,7 +21,16 @@ from dataclasses import dataclass
 from ..context.syntax import SyntaxTree, error_count_of
 
 REGION_LIMIT = 40_000  # characters; larger statements fall back to a tree-sitter error count
-_FLAGS = ast.PyCF_ONLY_AST | codeop.PyCF_ALLOW_INCOMPLETE_INPUT
+# Compiled to bytecode, not to an AST: on CPython 3.11 building AST objects is not safe while
+# another thread does too (jedi's `inspect` signatures do): "AST constructor recursion depth
+# mismatch", then a crash (python/cpython#106905). The bytecode compiler parses the same way; the
+# few errors only it raises (a `return` or `break` out of place in the region) are not the
+# completion's doing and count as parsing.
+_FLAGS = codeop.PyCF_ALLOW_INCOMPLETE_INPUT
+_COMPILER_ONLY = re.compile(
+    r"outside (async )?function|outside loop|not properly in loop|nonlocal|global|__future__|"
+    r"is parameter and|statically nested blocks|too many"
+)
 _AWAITS_BODY = re.compile(r"expected an indented block after .* on line (\d+)$")
 
 
@@ -39,6 +47,8 @@ def verdict(source: str) -> Verdict:
     except SyntaxError as error:
         if error.msg == "incomplete input":
             return Verdict("incomplete")
+        if _COMPILER_ONLY.search(error.msg or ""):
+            return Verdict("ok")
         return Verdict("error", error.lineno or 0, error.msg)
     except (ValueError, MemoryError, RecursionError) as error:
         return Verdict("error", 0, str(error))
