@@ -31,6 +31,7 @@ from lsp_server.engine.backend import (
     Backend,
     CancelToken,
     Chunk,
+    Completion,
     CompletionRequest,
     GenerationStats,
     Priority,
@@ -252,6 +253,24 @@ class CompletionService:
                     self.stats.quick += 1
                     return self._answer_later(state, doc, key, "", answering, cancel, started)
             raw = await answering
+            shown = self._shape(raw.text, raw.stop_reason, doc)
+            if not shown and self._worth_another(raw, doc):
+                # The checks rejected the answer at a blank line, where the user waits for a
+                # statement: ask once more, for the next most likely start. The prompt is in the
+                # KV cache; only generation is paid.
+                self.stats.another_start += 1
+                self.stats.record_unanswered(raw.stats)
+                again = dataclasses.replace(
+                    asked, avoid_first=(raw.text,), deadline=deadline_in(self.settings.time_budget_ms)
+                )
+                single = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
+                answering = asyncio.ensure_future(asyncio.to_thread(backend.complete, again, cancel, single))
+                if request.deadline is not None:
+                    await asyncio.wait({answering}, timeout=max(0.0, request.deadline - time.monotonic()))
+                    if not answering.done():
+                        return self._answer_later(state, doc, key, "", answering, cancel, started)
+                raw = await answering
+                shown = self._shape(raw.text, raw.stop_reason, doc)
         except asyncio.CancelledError:
             cancel.cancel()
             self.stats.cancelled += 1
@@ -263,7 +282,6 @@ class CompletionService:
             self.stats.cancelled += 1
             self.stats.record_unanswered(raw.stats)
             raise Cancelled()
-        shown = self._shape(raw.text, raw.stop_reason, doc)
         log.debug(
             "%s answer: %d tokens generated, stop %s: %r shown as %r",
             "quick" if quick else "full",
@@ -289,6 +307,12 @@ class CompletionService:
             self.stats.empty += 1
         source = "quick" if quick is not None else "model"
         return Answer(self._remember(state, doc, shown), source, raw.stop_reason, raw.stats)
+
+    def _worth_another(self, raw: Completion, doc: CompletionInput) -> bool:
+        """Whether an answer shaped to nothing deserves a second try: it ended by itself (not by
+        the deadline or a cancel), at a blank line (mid-line, nothing is often right)."""
+        blank = not (self._line_before(doc) + self._line_after(doc)).strip()
+        return blank and raw.stop_reason in ("eos", "stop", "length")
 
     def _answer_later(
         self,

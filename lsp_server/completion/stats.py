@@ -36,6 +36,7 @@ class CompletionStats:
     answered_early: int = 0  # answers shown before they were written in full (first lines, quick)
     rest_done: int = 0  # ... whose rest has since been written (or given up)
     rest_shown: int = 0  # ... and it said more: it replaced the first line (ubiq/completionReady)
+    another_start: int = 0  # answers rejected at a blank line, asked again for another start
     background_evaluated: int = 0  # prompt tokens evaluated ahead of requests (preparation)
     latency_ms: list[float] = field(default_factory=list)
     prompt_tokens: list[int] = field(default_factory=list)
@@ -83,6 +84,7 @@ class CompletionStats:
                 "answered_early": self.answered_early,
                 "rest_done": self.rest_done,
                 "rest_shown": self.rest_shown,
+                "another_start": self.another_start,
                 "evaluated_total": sum(self.evaluated_tokens),
                 "background_evaluated_total": self.background_evaluated,
                 "served_without_model": self.typed_ahead_hits + self.cache_hits,
@@ -97,6 +99,7 @@ class CompletionStats:
                 self.requests = self.model_calls = self.typed_ahead_hits = 0
                 self.cache_hits = self.cancelled = self.empty = self.quick = 0
                 self.first_line_early = self.answered_early = self.rest_done = self.rest_shown = 0
+                self.another_start = 0
                 self.background_evaluated = 0
                 for values in (
                     self.latency_ms,

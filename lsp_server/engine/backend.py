@@ -77,6 +77,10 @@ class CompletionRequest:
     cache_key: str = ""
     # Background preparation: stop between batches as soon as an interactive request is waiting.
     yield_to_interactive: bool = False
+    # Answers already rejected here (by the checks after generation): the next one must not start
+    # as they did, and "" (nothing at all) rules out ending at once. The in-process engine honours
+    # it at the first token; a remote server samples as it is configured to.
+    avoid_first: Sequence[str] = ()
 
 
 @dataclass

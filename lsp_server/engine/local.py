@@ -51,6 +51,9 @@ _CALIBRATION_TEXT = (
 QUICK_CELLS = 1024
 # Background preparation evaluates in smaller steps, so an interactive request waits less for it.
 BACKGROUND_STEP = 32
+# A model has several tokens that end an answer (end of text, FIM end and pad, …): how many to pass
+# over when an answer must go on.
+MAX_ENDING_TOKENS = 16
 
 
 def _thread_candidates() -> list[int]:
@@ -381,6 +384,28 @@ class LocalBackend(Backend):
             self._log_prompt(tokens, request, result)
         return result
 
+    def _ends(self, token: int) -> bool:
+        return bool(self._lib.llama_vocab_is_eog(self._vocab, token)) or token in self._control
+
+    def _first_choice(self, token: int, avoid: Sequence[str]) -> int:
+        """The most likely first token that starts none of the rejected answers."""
+        banned = {ids[0] for text in avoid if (ids := self._tokenize(text))}
+        no_end = "" in avoid
+        if token not in banned and not (no_end and self._ends(token)):
+            return token
+        import numpy as np
+
+        lib = self._lib
+        n_vocab = lib.llama_vocab_n_tokens(self._vocab)
+        logits = np.ctypeslib.as_array(lib.llama_get_logits_ith(self._llm.ctx, -1), shape=(n_vocab,)).copy()
+        logits[list(banned)] = -np.inf
+        for _ in range(MAX_ENDING_TOKENS):
+            token = int(np.argmax(logits))
+            if not (no_end and self._ends(token)):
+                break
+            logits[token] = -np.inf
+        return token
+
     def _log_prompt(self, tokens: list[int], request: CompletionRequest, result: Completion) -> None:
         entry = {
             "tokens": tokens,
@@ -409,7 +434,9 @@ class LocalBackend(Backend):
                     reason = halted
                     break
                 token = llm._sampler.sample(llm._ctx, -1)
-                if lib.llama_vocab_is_eog(self._vocab, token) or token in self._control:
+                if request.avoid_first and not stats.generated_tokens:
+                    token = self._first_choice(token, request.avoid_first)
+                if self._ends(token):
                     reason = "eos"
                     break
                 stats.generated_tokens += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 
@@ -247,6 +248,23 @@ def test_stop_strings_cut_the_text(tiny_backend):
         CompletionRequest(prompt="numbers = [1, 2, 3, 4, 5, 6, 7", max_tokens=40, stop=("\n",))
     )
     assert "\n" not in result.text
+
+
+def test_an_answer_rejected_here_is_not_started_again(default_backend):
+    request = CompletionRequest(prefix=CODE, suffix="\n", max_tokens=8)
+    first = default_backend.complete(request)
+    assert first.text
+    again = default_backend.complete(dataclasses.replace(request, avoid_first=(first.text,)))
+    tokenize = default_backend._tokenize
+    assert again.text and tokenize(again.text)[0] != tokenize(first.text)[0]
+
+
+def test_an_empty_answer_rejected_here_is_not_given_again(tiny_backend):
+    # SmolLM2 ends its text after a closing sentence: nothing is its most likely answer.
+    request = CompletionRequest(prompt="The end.", max_tokens=8)
+    assert tiny_backend.complete(request).text == ""
+    again = tiny_backend.complete(dataclasses.replace(request, avoid_first=("",)))
+    assert again.stats.generated_tokens >= 1 and again.text
 
 
 SCHEMA = {
