@@ -72,7 +72,7 @@ def run_pynguin(module: Path, out_dir: Path, args: argparse.Namespace) -> dict:
 
 
 def measure(test_file: Path, module: Path) -> dict:
-    """pytest under coverage, 3 times, in the sandbox; pass rate, tests, coverage of `module`."""
+    """Run pytest under coverage, 3 times, in the sandbox; pass rate, tests, coverage of `module`."""
     if not test_file.exists():
         return {"tests": 0, "pass_rate": 0.0, "lines": 0.0, "branches": 0.0}
     passed, lines, branches, tests = 0, [], [], 0

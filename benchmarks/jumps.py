@@ -82,6 +82,9 @@ def differing_start(line: str, shown: str) -> str:
 
 
 class Jumper:
+    """A user moving around in one server session: clears a line, waits for ghost text the way the
+    editors do, then puts the line back."""
+
     def __init__(self, session: Session, settle: float) -> None:
         self.session = session
         self.settle = settle

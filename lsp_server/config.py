@@ -208,6 +208,9 @@ def pyproject_layer(project_root: Path | None, errors: list[str]) -> dict[str, A
 
 @dataclass
 class LoadedSettings:
+    """Settings merged from every source, with the problems found on the way: a bad value is
+    reported and replaced by its default, never fatal."""
+
     settings: Settings
     errors: list[str]
     project_root: Path | None

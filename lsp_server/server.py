@@ -39,6 +39,9 @@ class _Rejected:
 
 
 class UbiqProtocol(LanguageServerProtocol):
+    """pygls's protocol, except that a request whose parameters fail to deserialize is answered
+    with an error: the client would otherwise wait forever."""
+
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:
             return super().structure_message(data)
@@ -56,6 +59,8 @@ class UbiqProtocol(LanguageServerProtocol):
 
 
 class UbiqServer(LanguageServer):
+    """The language server, holding the state every feature handler shares; no feature logic."""
+
     def __init__(self) -> None:
         super().__init__(
             name="ubiq",

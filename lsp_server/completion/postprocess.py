@@ -125,7 +125,7 @@ def _trim_suffix_overlap(text: str, suffix: str) -> str:
 
 def held_back(line_before: str) -> str:
     """The blank that the prompt leaves out before the cursor: BPE tokenizers glue one space to
-    the following word (\"       \" + \" return\"), so a prompt ending in that space would ask
+    the following word ("       " + " return"), so a prompt ending in that space would ask
     the model for an unnatural token split. Indentation itself stays in the prompt."""
     return " " if line_before.endswith(" ") else ""
 

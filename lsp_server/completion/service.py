@@ -115,6 +115,9 @@ class Answer:
 
 @dataclass
 class DocumentState:
+    """What one document's requests share: the layout kept for KV-cache reuse, the request in
+    flight (newest wins) and what was last shown."""
+
     layout: Layout | None = None
     cancel: CancelToken | None = None
     shown: Shown | None = None
@@ -126,6 +129,9 @@ class DocumentState:
 
 @dataclass
 class CompletionInput:
+    """One request: a document and the cursor in it, free of LSP types so that the benchmarks and
+    the evaluation ask exactly as the editor does."""
+
     key: str  # the document's identity (URI)
     text: str
     offset: int
@@ -140,6 +146,9 @@ class CompletionInput:
 
 @dataclass
 class CompletionService:
+    """Answers the completion requests of every open document (see the module docstring); the
+    state kept between requests is what makes the next one cheap."""
+
     settings: CompletionSettings
     budget: Budget = field(default_factory=Budget)
     stats: CompletionStats = field(default_factory=CompletionStats)

@@ -25,6 +25,9 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 @dataclass
 class CompletionStats:
+    """What `ubiq.stats` reports, counted since start or the last reset. Background preparation
+    records from a worker thread, hence the lock."""
+
     requests: int = 0
     model_calls: int = 0
     typed_ahead_hits: int = 0

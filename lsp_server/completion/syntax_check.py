@@ -1,4 +1,4 @@
-"""Does a completion keep the code around the cursor valid Python?
+"""Check that a completion keeps the code around the cursor valid Python.
 
 A ghost text that breaks the file costs the user more than no suggestion, so every completion is
 judged before it is shown. The judge is Python's own parser (tree-sitter tolerates too much, e.g.
@@ -36,6 +36,9 @@ _AWAITS_BODY = re.compile(r"expected an indented block after .* on line (\d+)$")
 
 @dataclass(frozen=True)
 class Verdict:
+    """What Python's compiler says of a region: it parses, it is an incomplete statement, or it has
+    an error at `line`."""
+
     state: str  # "ok" | "incomplete" | "error"
     line: int = 0  # 1-based, within the checked region
     message: str = ""

@@ -24,6 +24,9 @@ def _similarity(a: str, b: str) -> float:
 
 
 class ChunkRing:
+    """Recent chunks of the files the user works in, oldest dropped first so that the prompt's start
+    rarely changes."""
+
     def __init__(self, max_chunks: int = MAX_CHUNKS, chunk_lines: int = CHUNK_LINES) -> None:
         self.max_chunks = max_chunks
         self.chunk_lines = chunk_lines

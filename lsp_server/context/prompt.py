@@ -30,6 +30,8 @@ QUICK_MAX_LINES = 80
 
 @dataclass(frozen=True)
 class Budget:
+    """How many tokens each part of the prompt may take, for the full prompt and the quick one."""
+
     prefix_tokens: int = 1792
     suffix_tokens: int = 384
     extra_tokens: int = 512
@@ -41,6 +43,9 @@ class Budget:
 
 @dataclass(frozen=True)
 class Layout:
+    """The prompt frozen at one moment (see the module docstring): reused while the user types, so
+    the KV cache keeps everything before the middle."""
+
     anchor: int  # offset of the start of the cursor's line when laid out
     window_start: int
     window: str  # text[window_start:anchor] at layout time

@@ -53,6 +53,9 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
 
 @dataclass
 class Definition:
+    """A function or class around the cursor: its header goes into the prompt when the window cuts
+    it off."""
+
     kind: str  # "function_definition" | "class_definition"
     header: str  # the first line, e.g. "    def area(self) -> float:"
     start: int  # byte offset

@@ -1,4 +1,4 @@
-"""Write an accepted foreign key suggestion into the model class it is about, as text edits:
+"""Write an accepted foreign key suggestion into the model class it is about, as text edits.
 
 - SQLAlchemy: `customer_id = Column(Integer)` → `Column(Integer, ForeignKey("customers.id"))`, and
   `mapped_column(...)` alike (a bare `x: Mapped[int]` gets `= mapped_column(ForeignKey(...))`);
@@ -56,6 +56,8 @@ class TextEdit:
 
 @dataclass(frozen=True)
 class Declaration:
+    """One code action's edits; `scope` lets it be offered only while the cursor is in that class."""
+
     title: str
     edits: list[TextEdit]
     scope: tuple[int, int] = (0, 0)  # the 0-based first and last line of the class it declares in

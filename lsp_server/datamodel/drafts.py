@@ -24,12 +24,17 @@ NAVIGATION = "nav"  # an ORM relationship or typed reference: direction decided 
 
 @dataclass
 class EntityDraft:
+    """An entity as one extractor read it, with the names other files may use to refer to it."""
+
     entity: Entity
     aliases: list[str] = field(default_factory=list)  # names a reference may use: class, table, app.Model
 
 
 @dataclass
 class RefDraft:
+    """A reference still written as in the source; only the resolver, which sees every file, can
+    turn it into a relationship."""
+
     owner: EntityDraft
     target: str  # as written: "Customer", "customers", "shop.Customer", "self"
     kind: str

@@ -56,7 +56,7 @@ def detect_dialect(text: str) -> str:
 
 @contextmanager
 def _quiet_sqlglot() -> Iterator[None]:
-    """sqlglot logs 'falling back to Command' itself; we report those as warnings instead."""
+    """The sqlglot logger says 'falling back to Command' itself; we report those as warnings instead."""
     logger = logging.getLogger("sqlglot")
     level = logger.level
     logger.setLevel(logging.ERROR)

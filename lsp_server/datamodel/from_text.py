@@ -180,6 +180,9 @@ def numbered(sentences: Sequence[Sentence]) -> str:
 # the user's, so that nothing of it is worth copying.
 @dataclass(frozen=True)
 class Example:
+    """The worked library example in one language, given to the model as an earlier turn of each
+    step."""
+
     sentences: tuple[str, ...]
     names: tuple[str, ...]  # as the text writes them: reader, library card, loan, book
     descriptions: tuple[str, ...]

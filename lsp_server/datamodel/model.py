@@ -163,7 +163,7 @@ class Entity:
 
 @dataclass
 class Relationship:
-    """A link between two entities, oriented so renderers never have to guess:
+    """A link between two entities, oriented so renderers never have to guess.
 
     - `1:N`: each `from_entity` row has many `to_entity` rows; `to_entity` holds the foreign key
       (`to_columns`, referencing `from_columns`).

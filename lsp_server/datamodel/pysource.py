@@ -34,18 +34,26 @@ Pos = tuple[int, int]  # 1-based line and column
 
 @dataclass
 class Name:
+    """A name, or attributes taken off one (`sa.Integer`): what extractors match callees and bases
+    on."""
+
     dotted: str  # "Column", "sa.Integer", "settings.AUTH_USER_MODEL"
     pos: Pos = (1, 1)
 
 
 @dataclass
 class Str:
+    """A string literal's value, escapes decoded and adjacent literals joined; an f-string is
+    `Other`."""
+
     value: str
     pos: Pos = (1, 1)
 
 
 @dataclass
 class Const:
+    """A number, True, False or None; `text` keeps it as written, for defaults shown to people."""
+
     value: object  # int, float, bool or None
     text: str
     pos: Pos = (1, 1)
@@ -53,6 +61,8 @@ class Const:
 
 @dataclass
 class Call:
+    """A call: most declarations are one (`Column(...)`, `models.ForeignKey(...)`)."""
+
     func: Expr
     args: list[Expr] = field(default_factory=list)
     kwargs: dict[str, Expr] = field(default_factory=dict)
@@ -61,6 +71,8 @@ class Call:
 
 @dataclass
 class Subscript:
+    """`X[...]`, mostly in annotations: `Mapped[int]`, `list["Order"]`."""
+
     value: Expr
     items: list[Expr] = field(default_factory=list)
     pos: Pos = (1, 1)
@@ -68,30 +80,41 @@ class Subscript:
 
 @dataclass
 class Union:
+    """`X | Y`, flattened: `A | B | C` is one union of three items."""
+
     items: list[Expr] = field(default_factory=list)  # `X | Y` in an annotation or expression
     pos: Pos = (1, 1)
 
 
 @dataclass
 class Seq:
+    """A list, tuple or set literal; which of them makes no difference to a declaration."""
+
     items: list[Expr] = field(default_factory=list)  # a list, tuple or set literal
     pos: Pos = (1, 1)
 
 
 @dataclass
 class Mapping:
+    """A dict literal; only items with string keys are kept, the ones an extractor looks up."""
+
     items: dict[str, Expr] = field(default_factory=dict)  # a dict literal's string keys
     pos: Pos = (1, 1)
 
 
 @dataclass
 class Lambda:
+    """`lambda: X`: SQLAlchemy accepts targets this way to defer them, so extractors look through
+    it."""
+
     body: Expr
     pos: Pos = (1, 1)
 
 
 @dataclass
 class Other:
+    """Any other expression, kept as its text so that an extractor can still report it."""
+
     text: str
     pos: Pos = (1, 1)
 
@@ -111,6 +134,9 @@ class PyField:
 
 @dataclass
 class PyClass:
+    """A class reduced to what model declarations are made of; it keeps its module to qualify names
+    and to place locations."""
+
     name: str
     bases: list[Expr]
     keywords: dict[str, Expr]  # class keywords: `table=True`, `metaclass=…`
@@ -131,6 +157,8 @@ class PyClass:
 
 @dataclass
 class PyModule:
+    """One file's classes, imports and module-level assignments, read without importing it."""
+
     path: str
     name: str  # dotted module name, from the path
     imports: dict[str, str] = field(default_factory=dict)  # local name → qualified name

@@ -94,6 +94,9 @@ KNOWN_SCALARS = frozenset(dir(builtins)) | {
 
 @dataclass
 class TypeInfo:
+    """What an annotation tells the ER model, with wrappers such as `Mapped[...]` and `Optional[...]`
+    already looked through."""
+
     display: str  # "str", "list[Order]", "Decimal"
     nullable: bool = False
     collection: bool = False

@@ -85,6 +85,8 @@ class CompletionRequest:
 
 @dataclass
 class ChatMessage:
+    """One turn of a conversation for `Backend.chat`: a "system", "user" or "assistant" message."""
+
     role: str
     content: str
 
@@ -113,6 +115,8 @@ class GenerationStats:
 
 @dataclass
 class Completion:
+    """What a model call returned, also when it was cut short: `stop_reason` says why it ended."""
+
     text: str
     stop_reason: str  # "eos" | "stop" | "length" | "deadline" | "cancelled"
     stats: GenerationStats = field(default_factory=GenerationStats)
@@ -120,6 +124,8 @@ class Completion:
 
 @dataclass(frozen=True)
 class ModelInfo:
+    """Which model is loaded and how it runs, as `ubiq.stats`, `ubiq doctor` and reports show it."""
+
     name: str
     path: str
     backend: str

@@ -31,6 +31,9 @@ CHARS_PER_TOKEN = 3.0  # for servers that cannot count: code averages 3-4 charac
 
 @dataclass(frozen=True)
 class Capabilities:
+    """What `detect` found out about a remote server, so that requests are shaped for it without
+    asking again."""
+
     api: str  # LLAMA_SERVER | OPENAI
     model: str  # the name shown to people
     model_id: str  # the `model` field of OpenAI requests

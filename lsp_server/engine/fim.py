@@ -19,6 +19,8 @@ Tokenize = Callable[[str], list[int]]
 
 @dataclass(frozen=True)
 class FimTokens:
+    """A model's fill-in-the-middle token ids; -1 marks an optional one its vocabulary lacks."""
+
     prefix: int
     suffix: int
     middle: int

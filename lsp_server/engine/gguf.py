@@ -78,6 +78,8 @@ _KEEP_SUFFIXES = (".context_length", ".block_count", ".embedding_length")
 
 @dataclass
 class GgufInfo:
+    """What the checked header of a GGUF file says; only the metadata Ubiq reads is kept."""
+
     path: Path
     version: int
     file_size: int

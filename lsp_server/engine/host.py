@@ -25,6 +25,8 @@ OnEvent = Callable[[str, str], None]  # (state, message): "loading" | "ready" | 
 
 
 class ModelHost:
+    """The server's one model: loaded in the background, replaced when the settings change."""
+
     def __init__(self, on_event: OnEvent | None = None) -> None:
         self.on_event = on_event or (lambda state, message: None)
         self.state = "idle"

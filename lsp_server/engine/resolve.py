@@ -22,6 +22,8 @@ from lsp_server.errors import ModelError
 
 @dataclass(frozen=True)
 class ResolvedModel:
+    """The verified GGUF file to load, and how it was chosen."""
+
     path: Path
     source: str  # how it was chosen, for `ubiq doctor` and logs
     pack: packs.Pack | None

@@ -33,6 +33,9 @@ class Move:
 
 @dataclass
 class Plan:
+    """How a prompt reuses the cache: a prefix kept in place, then spans moved from cached sources;
+    the rest is evaluated."""
+
     prefix: int  # prompt[:prefix] is cached at the same positions in source 0
     moves: list[Move] = field(default_factory=list)
     prompt_tokens: int = 0

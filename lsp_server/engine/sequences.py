@@ -39,6 +39,9 @@ Stopped = Callable[[], "str | None"]
 
 @dataclass
 class Slot:
+    """One kind of request's sequence and the tokens it holds, kept for the next prompt of that
+    kind to reuse."""
+
     seq: int
     tokens: list[int] = field(default_factory=list)  # at positions 0..len-1 of `seq`
     key: str = ""  # the document these tokens belong to ("" for none)
@@ -48,6 +51,8 @@ class Slot:
 
 @dataclass
 class Saved:
+    """A document's KV state copied to host memory, brought back when the user returns to it."""
+
     tokens: list[int]
     data: Any  # ctypes buffer from llama_state_seq_get_data
     size: int
@@ -55,6 +60,8 @@ class Saved:
 
 @dataclass
 class Fill:
+    """What filling a slot did: the tokens it evaluated and, if it stopped early, why."""
+
     plan: Plan
     evaluated: int = 0
     decode_s: float = 0.0  # time spent in llama_decode alone: the model's prompt speed
@@ -62,6 +69,9 @@ class Fill:
 
 
 class Sequences:
+    """The sequences of one llama.cpp context (see the module docstring): fills slots with prompts,
+    reusing whatever the cache holds."""
+
     def __init__(
         self,
         lib: Any,

@@ -26,6 +26,8 @@ _STOP = object()
 
 
 class ModelWorker:
+    """The thread every model call runs on, one job at a time, interactive jobs first."""
+
     def __init__(self, name: str = "ubiq-model") -> None:
         self._queue: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
         self._counter = itertools.count()

@@ -34,6 +34,9 @@ OnProgress = Callable[[str, int], None]  # (message, tasks done so far)
 
 @dataclass
 class ModelRun:
+    """One model's results over the tasks, a row per task; a run that failed or was stopped still
+    reports what it got."""
+
     spec: str  # as the user named it: a path, a pack, or "remote"
     name: str = ""
     backend: str = ""

@@ -31,6 +31,8 @@ _BLOCKS = {"if_statement", "for_statement", "while_statement", "with_statement",
 
 @dataclass(frozen=True)
 class Task:
+    """One masked piece of a real file for the model to write back."""
+
     id: str  # "path:line" (1-based), stable across runs with the same seed
     path: str  # relative to the repository root
     kind: str  # "line" | "block"

@@ -228,7 +228,7 @@ def register(server: UbiqServer) -> None:
 
 
 def code_actions(ls: UbiqServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    """ "Declare … as ForeignKey(…)" in a model class that a foreign key suggestion (of the last
+    """Offer "Declare … as ForeignKey(…)" in a model class that a foreign key suggestion (of the last
     ones `ubiq.erModel` returned) is about, as a WorkspaceEdit on the document's current text."""
     offered = _offered.get(ls)
     document = ls.workspace.text_documents.get(params.text_document.uri)

@@ -21,6 +21,8 @@ IDENTIFIER_SUFFIXES = ("标识符", "编号", "号码", "编码", "代码", "标
 
 @dataclass(frozen=True)
 class Duplicate:
+    """A glossary entry the new term may duplicate, and why it looks like one."""
+
     entry: Entry
     reason: str
     exact: bool

@@ -69,6 +69,8 @@ _MAX_CHINESE = 6
 
 @dataclass(frozen=True)
 class Occurrence:
+    """One place where a candidate is defined or mentioned."""
+
     path: Path | None
     line: int
     col: int

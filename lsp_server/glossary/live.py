@@ -12,6 +12,8 @@ log = logging.getLogger(__name__)
 
 
 class LiveGlossary:
+    """The glossary file, reloaded when it changes; a broken edit keeps the last good one in use."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.glossary: Glossary | None = None

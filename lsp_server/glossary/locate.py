@@ -33,6 +33,8 @@ def matches_at(
 
 @dataclass(frozen=True)
 class Usage:
+    """One place a term is used in the code: context for the model when it drafts the entry."""
+
     path: Path | None
     line: int
     col: int

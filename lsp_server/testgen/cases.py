@@ -77,6 +77,9 @@ _RAISES = re.compile(r"^\s*(?:raises\s+|pytest\.raises\()\s*([A-Za-z_][\w.]*)\)?
 
 @dataclass
 class Case:
+    """One test as the model supplies it (setup, one call, the expected value); the pytest code
+    around it is built here."""
+
     target: str
     name: str
     setup: list[str]
@@ -94,8 +97,8 @@ class Case:
         return match.group(1) if match else None
 
     def problems(self) -> str | None:
-        """Why this case cannot become a test (None if it can). Fixes the one slip small models
-        make most: a Python escape like \\n written in JSON, which arrives as a real line break
+        r"""Why this case cannot become a test (None if it can). Fixes the one slip small models
+        make most: a Python escape like \n written in JSON, which arrives as a real line break
         inside a string literal."""
         self.setup = [_unbroken(statement, "exec") for statement in self.setup]
         self.call = _unbroken(self.call, "eval")

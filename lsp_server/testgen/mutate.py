@@ -23,6 +23,8 @@ MAX_INT = 1000  # mutated numbers stay small: a test must run in milliseconds
 
 @dataclass(frozen=True)
 class Parameter:
+    """A parameter of a function under test; one with a default is an argument a variant may add."""
+
     name: str
     default: object  # the default's value (a literal), or `_REQUIRED`
     keyword_only: bool = False

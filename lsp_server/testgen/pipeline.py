@@ -50,6 +50,8 @@ OnProgress = Callable[[str, float], None]  # (message, fraction done 0..1)
 
 @dataclass
 class TargetStats:
+    """What became of one target's generated tests; discards are counted by reason."""
+
     generated: int = 0
     kept: int = 0
     repaired: int = 0
@@ -58,6 +60,8 @@ class TargetStats:
 
 @dataclass
 class Options:
+    """Limits of one pipeline run, taken from the request; `budget_s` covers the whole module."""
+
     budget_s: float = 300.0
     rounds: int = 2
     tests_per_target: int = 4
@@ -67,6 +71,8 @@ class Options:
 
 @dataclass
 class Report:
+    """What a run produced: the tests to write, and what happened to every candidate."""
+
     module: ModuleInfo
     kept: list[Case]
     targets: dict[str, TargetStats]
@@ -99,6 +105,8 @@ class Report:
 
 
 class Generator:
+    """The pipeline on one module, run once: `run()` returns the `Report`."""
+
     def __init__(
         self,
         backend: Backend,

@@ -55,6 +55,9 @@ def _ubiq_time_limit():
 
 @dataclass
 class Outcome:
+    """What happened to one test; a failure keeps the value the call returned, which may become
+    the case's expected value (`Case.observed`)."""
+
     status: str  # "passed" | "failed" | "error" | "missing"
     message: str = ""
     observed: str | None = None  # repr of the value the call returned
@@ -62,6 +65,9 @@ class Outcome:
 
 @dataclass
 class RunReport:
+    """One sandboxed pytest run: each test's outcome and what it covered, so that tests adding no
+    coverage can be dropped."""
+
     outcomes: dict[str, Outcome]
     lines_by_test: dict[str, set[int]] = field(default_factory=dict)
     arcs_by_test: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # branch coverage

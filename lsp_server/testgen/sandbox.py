@@ -33,6 +33,9 @@ MAX_FILE_BYTES = 64 << 20
 
 @dataclass
 class RunResult:
+    """How a sandboxed process ended; one that timed out was killed with its group and keeps the
+    output it wrote before."""
+
     returncode: int
     stdout: str
     stderr: str

@@ -13,6 +13,8 @@ from lsp_server.errors import InputError
 
 @dataclass
 class Target:
+    """A public function, class or method to write tests for; its source goes into the prompt."""
+
     name: str  # "func" or "Class" or "Class.method"
     kind: str  # "function" | "class" | "method"
     source: str  # the definition's code
@@ -27,6 +29,8 @@ class Target:
 
 @dataclass
 class ModuleInfo:
+    """The module under test, and how tests import it from the project root."""
+
     path: Path
     root: Path  # the folder to put on sys.path
     module: str  # dotted import name

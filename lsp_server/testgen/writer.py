@@ -19,6 +19,8 @@ from lsp_server.testgen.runner import imported_names
 
 @dataclass
 class Planned:
+    """A test file decided but not yet written, so that it can be verified before it lands."""
+
     path: Path
     content: str  # the whole file as it will be
     mode: str  # "created" | "overwritten" | "appended" | "created beside"

@@ -15,6 +15,8 @@ from lsp_server.datamodel.model import MANY_TO_MANY, Entity, ERModel, Relationsh
 
 @dataclass
 class View:
+    """What a diagram draws (see the module docstring): renderers draw this, not the model itself."""
+
     entities: list[Entity] = field(default_factory=list)
     relationships: list[Relationship] = field(default_factory=list)
 
