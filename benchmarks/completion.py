@@ -181,13 +181,18 @@ async def typing_replay(args: argparse.Namespace, lines: list[str]) -> dict:
 
 
 async def settle(session: Session, uri: str, line: int) -> None:
-    """The user opened the file and placed the cursor before typing: ask once there and, if
-    that answer was a quick one, wait until the full prompt is ready (`ubiq/completionReady`)."""
-    ready = asyncio.Event()
-    session.client.feature("ubiq/completionReady")(lambda params: ready.set())
-    await session.inline(uri, line, 0)
-    if (await session.stats())["quick"]:
-        await asyncio.wait_for(ready.wait(), 600)
+    """The user opened the file and placed the cursor before typing: ask there until the answer
+    comes from the full prompt (a quick answer first, while it is prepared in the background)."""
+    for _ in range(20):
+        before = (await session.stats())["quick"]
+        await session.inline(uri, line, 0)
+        data = await session.stats()
+        if data["quick"] == before and data["cache_hits"] == 0 and not data["preparing"]:
+            return
+        while (await session.stats())["preparing"]:
+            await asyncio.sleep(0.1)
+        await session.stats(reset=True)
+    raise RuntimeError("the full prompt was never ready")
 
 
 async def type_awaited(

@@ -160,6 +160,12 @@ class CompletionService:
     _notify: CompletionInput | None = None  # told when the preparation is ready
     _last_key: str = ""  # the document of the last model call: another one's KV state is not live
 
+    @property
+    def preparing(self) -> bool:
+        """Whether a full prompt is being prepared in the background (benchmarks wait for it)."""
+        token = self._background
+        return token is not None and not token.cancelled and not self._background_done
+
     def forget(self, key: str) -> None:
         state = self._docs.pop(key, None)
         for token in (state.cancel, state.rest) if state else ():
@@ -193,30 +199,51 @@ class CompletionService:
             # A quick prompt answers the same every time: asking again (the editor polls) would
             # only take time from the full prompt's preparation.
             key = _answer_key(quick)
-        if key in self._lru:
-            self._lru.move_to_end(key)
-            self.stats.cache_hits += 1
+        known = self._known(backend, state, doc, key, quick is not None)
+        if known is not None:
             self.stats.record((time.monotonic() - started) * 1000, None)
-            if quick is not None:  # the full prompt is still what the user waits for
-                self._prefill(backend, state, self._request(backend, state, doc), doc)
-            return Answer(self._remember(state, doc, self._lru[key]), "cache")
-
-        if state.rest is not None and state.rest_key == key and not state.rest.cancelled:
-            # This very prompt is still being answered (the editor asked again, or polls): starting
-            # over would throw that work away; ubiq/completionReady follows when it is written.
-            self.stats.record((time.monotonic() - started) * 1000, None)
-            shown = state.shown
-            same_place = shown is not None and (shown.before, shown.after) == (
-                doc.text[: doc.offset],
-                doc.text[doc.offset :],
-            )
-            return Answer(shown.completion if same_place and shown else "", "pending")
+            return known
 
         if self.settings.debounce_ms:
             await asyncio.sleep(self.settings.debounce_ms / 1000)
             if cancel.cancelled:
                 self.stats.cancelled += 1
                 raise Cancelled()
+        return await self._ask_model(backend, state, doc, request, quick, cancel, started)
+
+    def _known(
+        self, backend: Backend, state: DocumentState, doc: CompletionInput, key: tuple, quick: bool
+    ) -> Answer | None:
+        """The answer to this prompt if it is known (the LRU), or what is shown while it is still
+        being written (the editor asked again, or polls): starting over would throw that work away;
+        ubiq/completionReady follows when it is written."""
+        if key in self._lru:
+            self._lru.move_to_end(key)
+            self.stats.cache_hits += 1
+            if quick:  # the full prompt is still what the user waits for
+                self._prefill(backend, state, self._request(backend, state, doc), doc)
+            return Answer(self._remember(state, doc, self._lru[key]), "cache")
+        if state.rest is not None and state.rest_key == key and not state.rest.cancelled:
+            shown = state.shown
+            same_place = shown is not None and (shown.before, shown.after) == (
+                doc.text[: doc.offset],
+                doc.text[doc.offset :],
+            )
+            return Answer(shown.completion if same_place and shown else "", "pending")
+        return None
+
+    async def _ask_model(
+        self,
+        backend: Backend,
+        state: DocumentState,
+        doc: CompletionInput,
+        request: CompletionRequest,
+        quick: CompletionRequest | None,
+        cancel: CancelToken,
+        started: float,
+    ) -> Answer:
+        """Generate the answer: from the quick prompt (the full one is prepared once it is out of
+        the way) or the full one; what is ready at the deadline is shown and the rest announced."""
         self.stats.model_calls += 1
         if state.rest:
             state.rest.cancel()  # the user moved on from the block still being written
@@ -226,7 +253,7 @@ class CompletionService:
             self._stop_background()
         if quick is None and state.bare:
             request = self._request(backend, state, doc)  # the full prompt answers: with its chunks
-            key = _answer_key(request)
+        key = _answer_key(quick or request)
         watcher = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
         first_line = FirstLine(watcher) if quick is None and self.settings.quick_first else None
         asked = quick or request
@@ -248,6 +275,10 @@ class CompletionService:
                     self._prefill(backend, state, full, doc)
 
             answering.add_done_callback(prepare_full)
+
+        def later(shown: str, task: asyncio.Future) -> Answer:
+            return self._answer_later(state, doc, key, shown, task, cancel, started)
+
         try:
             if first_line is not None and not watcher.single:
                 early = await first_line.before(answering)
@@ -255,12 +286,10 @@ class CompletionService:
                     shown = self._shape(early, "stop", doc)
                     if shown:
                         self.stats.first_line_early += 1
-                        return self._answer_later(state, doc, key, shown, answering, cancel, started)
-            if quick is not None and request.deadline is not None:
-                await asyncio.wait({answering}, timeout=max(0.0, request.deadline - time.monotonic()))
-                if not answering.done():
-                    self.stats.quick += 1
-                    return self._answer_later(state, doc, key, "", answering, cancel, started)
+                        return later(shown, answering)
+            if quick is not None and not await self._in_time(answering, request):
+                self.stats.quick += 1
+                return later("", answering)
             raw = await answering
             shown = self._shape(raw.text, raw.stop_reason, doc)
             if not shown and self._worth_another(raw, doc):
@@ -274,10 +303,8 @@ class CompletionService:
                 )
                 single = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
                 answering = asyncio.ensure_future(asyncio.to_thread(backend.complete, again, cancel, single))
-                if request.deadline is not None:
-                    await asyncio.wait({answering}, timeout=max(0.0, request.deadline - time.monotonic()))
-                    if not answering.done():
-                        return self._answer_later(state, doc, key, "", answering, cancel, started)
+                if not await self._in_time(answering, request):
+                    return later("", answering)
                 raw = await answering
                 shown = self._shape(raw.text, raw.stop_reason, doc)
         except asyncio.CancelledError:
@@ -287,6 +314,28 @@ class CompletionService:
         except Cancelled:
             self.stats.cancelled += 1
             raise
+        return self._answered(backend, state, doc, request, quick, key, raw, shown, started)
+
+    @staticmethod
+    async def _in_time(answering: asyncio.Future, request: CompletionRequest) -> bool:
+        """Wait for an answer until the request's deadline; whether it came."""
+        if request.deadline is not None:
+            await asyncio.wait({answering}, timeout=max(0.0, request.deadline - time.monotonic()))
+        return answering.done() or request.deadline is None
+
+    def _answered(
+        self,
+        backend: Backend,
+        state: DocumentState,
+        doc: CompletionInput,
+        request: CompletionRequest,
+        quick: CompletionRequest | None,
+        key: tuple,
+        raw: Completion,
+        shown: str,
+        started: float,
+    ) -> Answer:
+        """Count a whole answer, remember it, and prepare the full prompt if it did not get to it."""
         if raw.stop_reason == "cancelled":
             self.stats.cancelled += 1
             self.stats.record_unanswered(raw.stats)

@@ -95,6 +95,7 @@ def register(server: UbiqServer) -> None:
     def stats(ls: UbiqServer, *args: Any) -> dict[str, Any]:
         options = args[0] if args and isinstance(args[0], dict) else {}
         data = ls.completions.stats.snapshot(reset=bool(options.get("reset")))
+        data["preparing"] = ls.completions.preparing
         info = ls.model.info()
         data["model"] = info.to_dict() if info else {"state": ls.model.state, "message": ls.model.message}
         backend = ls.model.backend()
