@@ -21,7 +21,15 @@ paragraphs in benchmarks/data/er_text (half English, half Chinese), annotated be
 ever ran on them: precision, recall and F1 of entities, attributes and relationships (strict: ends,
 direction and cardinality; loose: the pair of ends). See that folder's README for the rules.
 
-    python benchmarks/er.py [--parts a b c] [--model PACK] [--json]
+(d) Optional, with `--django-venv PATH` (a virtualenv holding Django, django-oscar and
+django-allauth, none of it committed here): extensible third-party Django projects read from
+that venv's site-packages, against what Django's own app registry says once the apps are
+installed (tests/data/er/real/oracles/django_apps.py, run with that venv's Python): recall and
+precision of concrete (non-proxy) models, by `app_label.Model`, and of their relations, by
+(model, field, target). Entities of apps the oracle did not install are left out, and so are
+the stand-ins for swappable models whose source was not read.
+
+    python benchmarks/er.py [--parts a b c d] [--model PACK] [--django-venv PATH] [--json]
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import argparse
 import copy
 import json
 import sqlite3
+import subprocess
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -510,16 +519,109 @@ def _print_text(result: dict) -> None:
         _differences((r["paragraph"], kind, s) for kind, s in r["scores"].items())
 
 
+# (d): project → (package, folder read under site-packages, the oracle's arguments)
+DJANGO_PROJECTS: dict[str, tuple[str, str, list[str]]] = {
+    "django-oscar": (
+        "oscar",
+        "oscar/apps",
+        ["--defaults", "oscar.defaults", "--installed-from", "oscar.INSTALLED_APPS"],
+    ),
+    "django-allauth": (
+        "allauth",
+        "allauth",
+        [
+            "--set",
+            'MIDDLEWARE=["allauth.account.middleware.AccountMiddleware"]',
+            *("django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sites"),
+            *("allauth", "allauth.account", "allauth.socialaccount", "allauth.mfa"),
+            *("allauth.usersessions", "allauth.idp.oidc"),
+        ],
+    ),
+}
+
+
+def _django_truth(venv: Path, package: str, arguments: list[str]) -> dict:
+    oracle = REAL / "oracles" / "django_apps.py"
+    output = subprocess.run(
+        [str(venv / "bin" / "python"), str(oracle), package, *arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
+    )
+    return json.loads(output.stdout)
+
+
+def _django_facts(model: ERModel, apps: set[str]) -> tuple[set[str], set[tuple[str, str | None, str]]]:
+    """`app.Model` of each Django entity of those apps (stand-ins left out), and each relation as
+    (holder, field, target)."""
+    names = {
+        e.name: f"{e.namespace}.{e.name.rsplit('.', 1)[-1]}" for e in model.entities if e.kind == "django"
+    }
+    stand_ins = {e.name for e in model.entities if e.evidence.startswith("swappable")}
+    entities = {v for k, v in names.items() if k not in stand_ins and v.split(".")[0] in apps}
+    relations = set()
+    for r in model.relationships:
+        if r.from_entity in names and r.to_entity in names:
+            if r.cardinality == MANY_TO_MANY:
+                relations.add((names[r.from_entity], r.from_field, names[r.to_entity]))
+            else:
+                relations.add((names[r.to_entity], r.to_field, names[r.from_entity]))
+    return entities, {r for r in relations if r[0].split(".")[0] in apps}
+
+
+def django_projects(venv: Path) -> list[dict]:
+    """Part (d): the hold-out Django projects, against their app registry."""
+    site = next(venv.glob("lib/python3*/site-packages"))
+    results = []
+    for project, (package, folder, arguments) in DJANGO_PROJECTS.items():
+        truth = _django_truth(venv, package, arguments)
+        start = time.monotonic()
+        model = extract([site / folder])
+        seconds = time.monotonic() - start
+        true_entities = {n for n, e in truth["entities"].items() if not e["proxy"]}
+        true_relations = {(a, f, b) for a, f, _, b, _ in truth["relationships"] if a in true_entities}
+        entities, relations = _django_facts(model, {n.split(".")[0] for n in truth["entities"]})
+        results.append(
+            {
+                "project": project,
+                "seconds": round(seconds, 3),
+                "scores": {
+                    "entities": score(true_entities, entities),
+                    "relationships": score(true_relations, relations),
+                },
+            }
+        )
+    return results
+
+
+def _print_django(results: list[dict]) -> None:
+    print("\n(d) extensible Django projects, against apps.get_models()")
+    for result in results:
+        for kind, s in result["scores"].items():
+            print(
+                f"  {result['project']:16} {kind:14} {s['correct']:4}/{s['truth']:<4} "
+                f"recall {s['recall']:.3f}  precision {s['precision']:.3f}  ({result['seconds']}s)"
+            )
+            for item in s["missing"]:
+                print(f"      missing {item}")
+            for item in s["extra"]:
+                print(f"      invented {item}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--parts", nargs="+", choices=("a", "b", "c"), default=["a", "b", "c"])
+    parser.add_argument("--parts", nargs="+", choices=("a", "b", "c", "d"), default=["a", "b", "c"])
     parser.add_argument("--projects", nargs="+", choices=list(PROJECTS), default=list(PROJECTS))
     parser.add_argument("--model", default="qwen2.5-coder-0.5b", help="for (c): a model pack or GGUF file")
     parser.add_argument("--paragraphs", nargs="+", metavar="NAME", help="for (c): only these, e.g. shop.en")
+    parser.add_argument("--django-venv", type=Path, help="for (d): a venv with django-oscar, django-allauth")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.django_venv is not None and "d" not in args.parts:
+        args.parts.append("d")
     report: dict = {}
     if "a" in args.parts:
         results = extraction(args.projects)
@@ -529,6 +631,10 @@ def main() -> None:
     if "c" in args.parts:
         text = text_to_er(args.model, args.paragraphs)
         report["text"] = {**text, "totals": text_totals(text["paragraphs"])}
+    if "d" in args.parts:
+        if args.django_venv is None:
+            parser.error("part (d) needs --django-venv PATH")
+        report["django"] = django_projects(args.django_venv)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False, default=sorted))
         return
@@ -538,6 +644,8 @@ def main() -> None:
         _print_recovery(report["recovery"])
     if "text" in report:
         _print_text(report["text"])
+    if "django" in report:
+        _print_django(report["django"])
 
 
 if __name__ == "__main__":

@@ -72,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
             if info.backend == "local"
             else "generation is slow (< 8 tok/s): the server is busy or too small for its model"
         )
+    if info.gpu_layers and info.gpu_offload is False:
+        advice.append(
+            "model.gpuLayers is set but this llama-cpp-python build has no GPU support, so the model "
+            'runs on the CPU: reinstall it with CMAKE_ARGS="-DGGML_CUDA=on" (README: On a GPU)'
+        )
     advice += info.server.get("notes", [])
     report = {
         "model": info.to_dict(),
@@ -128,6 +133,7 @@ def _cache_rows(cache: dict) -> list[tuple[str, str]]:
 def _local_rows(info: ModelInfo) -> list[tuple[str, str]]:
     return [
         ("threads", f"{info.threads} generating, {info.threads_batch} for prompts"),
+        ("GPU", _gpu_row(info)),
         *[
             (
                 f"  measured, {n} threads",
@@ -136,6 +142,14 @@ def _local_rows(info: ModelInfo) -> list[tuple[str, str]]:
             for n, v in info.thread_timings.items()
         ],
     ]
+
+
+def _gpu_row(info: ModelInfo) -> str:
+    build = "this build can offload" if info.gpu_offload else "this build is CPU-only"
+    if not info.gpu_layers:
+        return f"not used (model.gpuLayers 0); {build}"
+    layers = "all layers" if info.gpu_layers < 0 else f"{info.gpu_layers} layers"
+    return f"{layers} offloaded" if info.gpu_offload else f"{layers} asked, but {build}: CPU"
 
 
 def _server_rows(server: dict) -> list[tuple[str, str]]:

@@ -9,17 +9,8 @@ from pathlib import Path
 
 from lsp_server.cli.common import add_model_flags, err, load_model, settings_from_args
 from lsp_server.config import Settings, find_project_root
-from lsp_server.datamodel import (
-    FORMATS,
-    ERModel,
-    ERWarning,
-    Suggestion,
-    extract,
-    merge_into,
-    read_text,
-    render,
-    suggest,
-)
+from lsp_server.datamodel import FORMATS, ERModel, ERWarning, Suggestion
+from lsp_server.datamodel.build import ERRequest, Requirements, build
 from lsp_server.datamodel.render.ddl import DIALECTS
 from lsp_server.errors import InputError
 from lsp_server.files import read_text as read_file_text
@@ -88,14 +79,28 @@ def run(args: argparse.Namespace) -> int:
     root = find_project_root(Path.cwd())
     settings = settings_from_args(args, root)
     glossary = load_glossary(args.glossary, root, settings) if args.suggest or requirements else None
-    model = extract(args.paths) if args.paths else ERModel()
-    if requirements is not None:
-        text_model = from_text(args.from_text, requirements, settings, root, glossary)
-        model = merge_into(model, text_model) if args.paths else text_model
-    suggestions = suggest(model, glossary=glossary) if args.suggest else None
+    request = ERRequest(
+        paths=[Path(p) for p in args.paths],
+        fmt=args.format,
+        dialect=args.dialect,
+        requirements=Requirements(requirements, args.from_text) if requirements is not None else None,
+        suggest=args.suggest,
+        glossary=glossary,
+    )
+    if request.requirements is None:
+        result = build(request)
+    else:
+        with load_model(settings) as backend, err.status(f"reading {args.from_text.name}…") as status:
+            result = build(
+                request,
+                backend,
+                prompts_dir=settings.prompts_dir,
+                project_root=root,
+                on_progress=lambda message, _: status.update(f"reading {args.from_text.name}: {message}…"),
+            )
+    model, suggestions, text = result.model, result.suggestions, result.text
     for warning in model.warnings:
         err.print(warning_line(warning), style="yellow", markup=False, soft_wrap=True)
-    text = render(model, args.format, dialect=args.dialect, suggestions=suggestions)
     if args.out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
@@ -116,19 +121,6 @@ def read_requirements(path: Path) -> str:
 def load_glossary(given: str | None, root: Path, settings: Settings) -> TermIndex:
     path = Path(given).resolve() if given else glossary_path(root, settings.glossary.path)
     return Glossary.load(path, missing_ok=given is None).index
-
-
-def from_text(path: Path, text: str, settings: Settings, root: Path, glossary: TermIndex | None) -> ERModel:
-    with load_model(settings) as backend, err.status(f"reading {path.name}…") as status:
-        return read_text(
-            backend,
-            text,
-            str(path),
-            glossary=glossary,
-            prompts_dir=settings.prompts_dir,
-            project_root=root,
-            on_progress=lambda message, fraction: status.update(f"reading {path.name}: {message}…"),
-        )
 
 
 def warning_line(warning: ERWarning) -> str:

@@ -3,6 +3,7 @@ read every rendering back with their own oracle (tests/oracle); it is not shippe
 
 The public API (everything else is an implementation detail of these):
 
+- `build(ERRequest(...), backend=)` → `ERResult`: the use case `ubiq er` and `ubiq.erModel` share
 - `extract(paths, dialect=, kinds=, overrides=)` / `extract_sources([Source…])` → `ERModel`
 - `ERModel`, `Entity`, `Attribute`, `Relationship`, `ERWarning`, `Location`, `Ref` (JSON-ready)
 - `render(model, fmt, dialect=, collapse_associations=)` with `FORMATS`; `GraphvizError`
@@ -13,6 +14,7 @@ The public API (everything else is an implementation detail of these):
 - `declare_foreign_key(source, suggestion, model)` → the edits that write a suggestion into code
 """
 
+from lsp_server.datamodel.build import ERRequest, ERResult, Requirements, build
 from lsp_server.datamodel.declare import Declaration, TextEdit, declare_foreign_key
 from lsp_server.datamodel.extract import KINDS, Source, extract, extract_sources
 from lsp_server.datamodel.from_text import merge_into, read_text
@@ -43,6 +45,8 @@ __all__ = [
     "Attribute",
     "Declaration",
     "ERModel",
+    "ERRequest",
+    "ERResult",
     "ERWarning",
     "Entity",
     "GraphvizError",
@@ -50,9 +54,11 @@ __all__ = [
     "Ref",
     "Relationship",
     "Rename",
+    "Requirements",
     "Source",
     "Suggestion",
     "TextEdit",
+    "build",
     "declare_foreign_key",
     "extract",
     "extract_sources",

@@ -3,10 +3,18 @@
 implicit `<parent>_ptr` one-to-one), the implicit `id` primary key, `related_name`, string
 references (`"app.Model"`, `"self"`), `settings.AUTH_USER_MODEL`, and app labels.
 
-The app label is `Meta.app_label` or the directory that holds `models.py` (or the `models/`
-package), which is what Django derives from `INSTALLED_APPS` in the usual layout. Project
-settings read from the same files (`AUTH_USER_MODEL`, `DEFAULT_AUTO_FIELD`, an AppConfig's
+The app label is `Meta.app_label`, else the `label` of the AppConfig in the app's `apps.py`,
+else the directory that holds `models.py` (or the `models/` package), which is what Django
+derives from `INSTALLED_APPS` in the usual layout. Project settings read from the same files
+(`AUTH_USER_MODEL` and other `*_MODEL` settings, `DEFAULT_AUTO_FIELD`, an AppConfig's
 `default_auto_field`) are honoured.
+
+Reusable apps (django-oscar and the like) define each concrete model under a guard in
+`models.py` (`if not is_model_registered(...)`), as an empty subclass of an abstract model
+from another module whose `Meta` it inherits; the module reader reads guarded classes, and
+`Meta` is inherited the way Django does it (see `DjangoReader.meta`). A relation to a swappable
+model (`settings.AUTH_USER_MODEL`) whose source was not read is kept: it points to a stand-in
+entity marked swappable, rather than being dropped.
 """
 
 from __future__ import annotations
@@ -45,6 +53,12 @@ _SIZE_ARGS = ("max_length", "max_digits", "decimal_places")
 DEFAULT_USER_MODEL = "auth.User"
 
 
+def app_dir_of(path: str) -> PurePath:
+    """`shop/models.py`, `shop/models/order.py` and `shop/apps.py` all belong to the app in `shop`."""
+    parent = PurePath(path).parent
+    return parent.parent if parent.name == "models" and len(parent.parts) >= 2 else parent
+
+
 def app_label_of(path: str) -> str:
     """`shop/models.py` and `shop/models/order.py` both belong to app `shop`."""
     parts = PurePath(path).parts
@@ -63,22 +77,34 @@ class DjangoReader:
         self.user_model = DEFAULT_USER_MODEL
         self.auto_field = "AutoField"
         self._app_auto_field: dict[str, str] = {}
+        self._app_labels: dict[PurePath, str] = {}  # an app's directory → its AppConfig.label
+        self._swappable: dict[str, str] = {"AUTH_USER_MODEL": DEFAULT_USER_MODEL}  # setting → model
+        self._stand_ins: dict[str, str] = {}  # a swappable model relations point to → its setting
         self._settings()
 
     def _settings(self) -> None:
         for module in self.index.modules:
             for var, (_, value, _) in module.assignments.items():
-                if var == "AUTH_USER_MODEL" and string_of(value):
-                    self.user_model = string_of(value) or DEFAULT_USER_MODEL
+                if var.endswith("_MODEL") and var.isupper() and _model_label(string_of(value)):
+                    self._swappable[var] = string_of(value) or ""
                 elif var == "DEFAULT_AUTO_FIELD" and string_of(value):
                     self.auto_field = last(string_of(value) or "AutoField")
             for cls in module.classes:
                 if any(last(n) == "AppConfig" for n in self.index.base_names(cls)):
-                    field = next((f for f in cls.fields if f.name == "default_auto_field"), None)
-                    label = next((string_of(f.value) for f in cls.fields if f.name == "label"), None)
-                    if field is not None and string_of(field.value):
-                        app = label or app_label_of(module.path)
-                        self._app_auto_field[app] = last(string_of(field.value) or "")
+                    self._app_config(cls)
+        self.user_model = self._swappable["AUTH_USER_MODEL"]
+
+    def _app_config(self, cls: PyClass) -> None:
+        """An AppConfig's `label` names the app in `"label.Model"` references and tables (the
+        first config of a directory wins, as the default one comes first); its
+        `default_auto_field` types the implicit keys."""
+        label = next((string_of(f.value) for f in cls.fields if f.name == "label"), None)
+        if label:
+            self._app_labels.setdefault(app_dir_of(cls.module.path), label)
+        field = next((f for f in cls.fields if f.name == "default_auto_field"), None)
+        if field is not None and string_of(field.value):
+            app = label or app_label_of(cls.module.path)
+            self._app_auto_field[app] = last(string_of(field.value) or "")
 
     # ---- which classes are models ------------------------------------------------------------------
 
@@ -105,19 +131,49 @@ class DjangoReader:
         return any(_is_django_field(cls.qualify(f.value)) and f.name != "output_field" for f in cls.fields)
 
     def _meta(self, cls: PyClass, key: str) -> object:
-        return const_of(cls.meta.get(key))
+        return const_of(self.meta(cls).get(key))
+
+    def meta(self, cls: PyClass, seen: frozenset[int] = frozenset()) -> dict[str, Expr]:
+        """The `Meta` options a model has, inherited as Django does: a model without a
+        `class Meta` takes its first abstract parent's; `class Meta(Parent.Meta)` extends the
+        parent's; a concrete parent's is never inherited (but for ordering, which is no
+        concern here). `abstract` itself is never inherited: see `abstract`."""
+        if id(cls) in seen:
+            return {}
+        seen = seen | {id(cls)}
+        if cls.meta_bases is None:
+            parent = next((b for b in self.index.bases(cls) if self.claims(b) and self.abstract(b)), None)
+            inherited = self.meta(parent, seen) if parent is not None else {}
+            return {k: v for k, v in inherited.items() if k != "abstract"}
+        options: dict[str, Expr] = {}
+        for base in reversed(cls.meta_bases):
+            owner = self._meta_owner(base, cls)
+            if owner is not None:
+                options.update({k: v for k, v in self.meta(owner, seen).items() if k != "abstract"})
+        options.update(cls.meta)
+        return options
+
+    def _meta_owner(self, base: Expr, cls: PyClass) -> PyClass | None:
+        """The model whose `Meta` a `class Meta(AbstractOrder.Meta)` extends."""
+        if not isinstance(base, Name) or not base.dotted.endswith(".Meta"):
+            return None
+        name = cls.qualify(Name(base.dotted.rsplit(".", 1)[0]))
+        owner = self.index.find(name, near=cls)
+        return owner if owner is not None and owner is not cls else None
 
     def abstract(self, cls: PyClass) -> bool:
-        return self._meta(cls, "abstract") is True
+        """Only a model's own `Meta` makes it abstract: Django sets `abstract = False` on the
+        `Meta` it hands down."""
+        return const_of(cls.meta.get("abstract")) is True
 
     def app_label(self, cls: PyClass) -> str:
-        label = string_of(cls.meta.get("app_label"))
+        label = string_of(self.meta(cls).get("app_label"))
         if label:
             return label
         for base in self.index.ancestors(cls):  # an abstract base's app_label is inherited
             if self.abstract(base) and string_of(base.meta.get("app_label")):
                 return string_of(base.meta.get("app_label")) or ""
-        return app_label_of(cls.module.path)
+        return self._app_labels.get(app_dir_of(cls.module.path)) or app_label_of(cls.module.path)
 
     # ---- reading -----------------------------------------------------------------------------------
 
@@ -126,16 +182,45 @@ class DjangoReader:
         for cls in models:
             if self._meta(cls, "proxy") is True:
                 continue  # a proxy shares its parent's table and fields: not an entity of its own
+            if self._swapped(cls):
+                continue  # replaced by the model its setting names: Django has no table for it
             with reported(self.drafts.warnings, f"Django model {cls.name}", cls.location()):
                 self._model(cls)
+        self._add_stand_ins()
         return self.drafts
+
+    def _swapped(self, cls: PyClass) -> bool:
+        """`Meta.swappable = "AUTH_USER_MODEL"` while the settings name another model."""
+        setting = string_of(self.meta(cls).get("swappable"))
+        chosen = self._swappable.get(setting or "")
+        return bool(chosen) and chosen.lower() != f"{self.app_label(cls)}.{cls.name}".lower()
+
+    def _add_stand_ins(self) -> None:
+        """A swappable model that relations point to but whose source was not read (the user
+        model of `django.contrib.auth`): a stand-in entity, marked swappable, keeps those
+        relations instead of dropping them as unresolved."""
+        known = {alias.lower() for d in self.drafts.entities for alias in d.aliases}
+        for target, setting in self._stand_ins.items():
+            if target.lower() in known:
+                continue
+            app, _, name = target.rpartition(".")
+            entity = Entity(
+                name,
+                f"{app}_{name.lower()}",
+                kind="django",
+                namespace=app,
+                description=f"swappable model (settings.{setting}); its source was not read",
+                evidence=f"swappable: settings.{setting}",
+            )
+            entity.attributes.append(Attribute("id", self.auto_field, pk=True, nullable=False, unique=True))
+            self.drafts.entities.append(EntityDraft(entity, aliases=[target]))
+            known.add(target.lower())
 
     def _model(self, cls: PyClass) -> None:
         app = self.app_label(cls)
-        table = string_of(cls.meta.get("db_table")) or f"{app}_{cls.name.lower()}"
-        description = (
-            string_of(cls.meta.get("db_table_comment")) or string_of(cls.meta.get("verbose_name")) or ""
-        )
+        meta = self.meta(cls)
+        table = string_of(meta.get("db_table")) or f"{app}_{cls.name.lower()}"
+        description = string_of(meta.get("db_table_comment")) or string_of(meta.get("verbose_name")) or ""
         entity = Entity(
             cls.name, table, kind="django", namespace=app, description=description, location=cls.location()
         )
@@ -280,10 +365,9 @@ class DjangoReader:
         )
 
     def _target(self, expr: Expr | None, cls: PyClass) -> str | None:
-        if isinstance(expr, Name) and last(expr.dotted) == "AUTH_USER_MODEL":
-            return self.user_model
-        if call_name(expr) == "get_user_model":
-            return self.user_model
+        setting = self._setting_of(expr)
+        if setting is not None and setting in self._swappable:
+            return self._swappable[setting]
         text = string_of(expr)
         if text is not None:
             return text if text == "self" or "." in text else f"{self.app_label(cls)}.{text}"
@@ -291,11 +375,34 @@ class DjangoReader:
             return last(expr.dotted)
         return None
 
+    def _setting_of(self, expr: Expr | None) -> str | None:
+        """The setting a swappable reference names: `settings.AUTH_USER_MODEL`, the same
+        imported bare, `get_user_model()`, `getattr(settings, "SHOP_MODEL", "shop.Order")` (whose
+        default counts unless the settings read set it)."""
+        if isinstance(expr, Name):
+            name = last(expr.dotted)
+            if name.isupper() and (name.endswith("_MODEL") or expr.dotted.startswith("settings.")):
+                return name
+            return None
+        if call_name(expr) == "get_user_model":
+            return "AUTH_USER_MODEL"
+        if isinstance(expr, Call) and call_name(expr) == "getattr" and len(expr.args) >= 2:
+            name = string_of(expr.args[1])
+            default = string_of(expr.args[2]) if len(expr.args) > 2 else None
+            if name and _model_label(default):
+                self._swappable.setdefault(name, default or "")
+            return name
+        return None
+
     def _relation(
         self, draft: EntityDraft, cls: PyClass, name: str, call: Call, kind: str, location: Location
     ) -> None:
         target_expr = call.kwargs.get("to") or (call.args[0] if call.args else None)
         target = self._target(target_expr, cls)
+        setting = self._setting_of(target_expr)
+        swappable = f", swappable: settings.{setting}" if target and setting in self._swappable else ""
+        if swappable and setting:
+            self._stand_ins.setdefault(target or "", setting)
         if target is None:
             self.drafts.warnings.append(
                 ERWarning(
@@ -321,7 +428,7 @@ class DjangoReader:
                     field_name=name,
                     back=back,
                     through=through,
-                    evidence=f"ManyToManyField({target!r})",
+                    evidence=f"ManyToManyField({target!r}{swappable})",
                     location=location,
                 )
             )
@@ -344,7 +451,7 @@ class DjangoReader:
                 columns=[name],
                 target_columns=[to_field] if to_field else [],
                 nullable=attribute.nullable,
-                evidence=f"{call_name(call)}({target!r})",
+                evidence=f"{call_name(call)}({target!r}{swappable})",
                 location=location,
             )
         )
@@ -384,6 +491,11 @@ DJANGO_MODEL_BASES = {
     "django.contrib.sessions.base_session.AbstractBaseSession",
     "django.contrib.sessions.models.AbstractBaseSession",
 }
+
+
+def _model_label(text: str | None) -> bool:
+    """`"auth.User"`: what a swappable setting holds."""
+    return bool(text) and text.count(".") == 1 and all(p.isidentifier() for p in text.split("."))
 
 
 def _django_model_base(name: str) -> bool:

@@ -31,20 +31,29 @@ class ClassIndex:
 
     def find(self, qualified: str, near: PyClass | None = None) -> PyClass | None:
         """The class a qualified or bare name stands for: same module first, then the module
-        the import names, then the only class of that name anywhere."""
+        the import names, then a module `near`'s module star-imports, then the first class of
+        that name anywhere."""
         candidates = self.named(last(qualified))
         if not candidates:
             return None
         module_part = qualified.rsplit(".", 1)[0].lstrip(".") if "." in qualified else ""
         if module_part:
             # An import names the module: only a class from a module that matches it will do
-            # (a suffix either way, or a package re-exporting it), else it is external.
+            # (a suffix either way, or a package re-exporting it), else it is external. Several
+            # apps may each have an `abstract_models`: the module named exactly comes first.
             matching = [c for c in candidates if _same_module(c.module.name, module_part)]
-            return matching[0] if matching else None
+            exact = [c for c in matching if c.module.name == module_part]
+            return (exact or matching or [None])[0]
         if near is not None:
             local = [c for c in candidates if c.module is near.module]
-            if local:
-                return local[0]
+            starred = [
+                c
+                for c in candidates
+                for source in near.module.star_imports
+                if _same_module(c.module.name, source.lstrip("."))
+            ]
+            if local or starred:
+                return (local or starred)[0]
         return candidates[0]
 
     def base_names(self, cls: PyClass) -> list[str]:

@@ -146,6 +146,8 @@ class PyClass:
     pos: Pos
     module: PyModule = field(repr=False)
     doc: str = ""  # the docstring's first line
+    # the bases of the inner `class Meta(...)` (`AbstractOrder.Meta`); None: no `class Meta`
+    meta_bases: list[Expr] | None = None
 
     def location(self, pos: Pos | None = None) -> Location:
         line, column = pos or self.pos
@@ -165,6 +167,24 @@ class PyModule:
     classes: list[PyClass] = field(default_factory=list)
     assignments: dict[str, tuple[Expr | None, Expr | None, Pos]] = field(default_factory=dict)
     error: Pos | None = None  # the first syntax error, if the file did not parse cleanly
+    star_imports: list[str] = field(default_factory=list)  # modules of `from X import *`
+
+    def absolute(self, source: str) -> str:
+        """`from .abstract_models import X` in `shop.models` imports from
+        `shop.abstract_models`: a relative module made absolute, so that the right one of
+        several same-named modules is found (`shop.abstract_models`, `cart.abstract_models`).
+        Kept relative when the module's own name is too short to say."""
+        stripped = source.lstrip(".")
+        level = len(source) - len(stripped)
+        if not level or not self.name:
+            return source
+        package = self.name.split(".")
+        if not self.path.replace("\\", "/").endswith("/__init__.py"):
+            package = package[:-1]
+        if level - 1 > len(package) or (level - 1 == len(package) and not stripped):
+            return source
+        parts = package[: len(package) - (level - 1)]
+        return ".".join([*parts, stripped] if stripped else parts) or source
 
     def qualify(self, expr: Expr | None) -> str:
         """The dotted name an expression stands for, with the first part resolved through the
@@ -350,29 +370,43 @@ class _ModuleReader(_Reader):
         self.module = module
 
     def read(self, root: Node) -> None:
-        self._statements(root, top=True)
+        self._statements(root, conditional=False)
         error = first_error(root)
         if error is not None:
             self.module.error = self.pos(error)
 
-    def _statements(self, block: Node, top: bool) -> None:
+    def _statements(self, block: Node, conditional: bool) -> None:
+        """Module-level statements, and those of module-level `if`/`try` blocks: they run at
+        import too, and reusable apps define their models under a guard
+        (`if not is_model_registered("shop", "Order"): class Order(AbstractOrder): ...`)."""
         for child in block.named_children:
             if child.type in ("import_statement", "import_from_statement"):
                 self._import(child)
-            elif child.type in ("if_statement", "try_statement", "else_clause", "except_clause", "block"):
-                self._statements(child, top=False)  # imports under TYPE_CHECKING / try
-            elif top and child.type in ("class_definition", "decorated_definition"):
-                cls = read_class(child)
-                if cls is not None:
-                    self.module.classes.append(self._class(cls))
-            elif top and child.type == "expression_statement":
-                assigned = self._assignment(child)
-                if assigned is not None:
-                    self.module.assignments[assigned.name] = (
-                        assigned.annotation,
-                        assigned.value,
-                        assigned.pos,
-                    )
+            elif child.type in _BLOCKS:
+                self._statements(child, conditional=conditional or child.type != "block")
+            elif child.type in ("class_definition", "decorated_definition"):
+                self._add_class(child, conditional)
+            elif child.type == "expression_statement":
+                self._add_assignment(child, conditional)
+
+    def _add_class(self, node: Node, conditional: bool) -> None:
+        """A class; under a condition only if no class of its name came first (of `if`/`else`
+        or `try`/`except` branches defining it, one runs: take the first)."""
+        cls = read_class(node)
+        if cls is None:
+            return
+        name = node_text(cls.name)
+        if conditional and any(c.name == name for c in self.module.classes):
+            return
+        self.module.classes.append(self._class(cls))
+
+    def _add_assignment(self, node: Node, conditional: bool) -> None:
+        """A module-level assignment: the last one wins, except that one under a condition
+        never replaces an earlier one (it may not run)."""
+        assigned = self._assignment(node)
+        if assigned is None or (conditional and assigned.name in self.module.assignments):
+            return
+        self.module.assignments[assigned.name] = (assigned.annotation, assigned.value, assigned.pos)
 
     def _import(self, node: Node) -> None:
         if node.type == "import_statement":
@@ -385,7 +419,9 @@ class _ModuleReader(_Reader):
                     self.module.imports.setdefault(dotted.split(".")[0], dotted.split(".")[0])
             return
         source_node = node.child_by_field_name("module_name")
-        source = node_text(source_node) if source_node is not None else ""
+        source = self.module.absolute(node_text(source_node) if source_node is not None else "")
+        if any(c.type == "wildcard_import" for c in node.named_children):
+            self.module.star_imports.append(source)
         for name in node.children_by_field_name("name"):
             if name.type == "aliased_import":
                 target = node_text(name.child_by_field_name("name"))
@@ -433,6 +469,7 @@ class _ModuleReader(_Reader):
         decorators = [self.expr(d.named_children[0]) for d in cls.decorators if d.named_child_count]
         fields: list[PyField] = []
         meta: dict[str, Expr] = {}
+        meta_bases: list[Expr] | None = None
         doc = ""
         for index, child in enumerate(cls.body):
             if index == 0 and child.type == "expression_statement":
@@ -448,6 +485,7 @@ class _ModuleReader(_Reader):
             elif definition is not None and definition.type == "class_definition":
                 if node_text(definition.child_by_field_name("name")) == "Meta":
                     meta = self._meta(definition)
+                    meta_bases = self._class_bases(definition)
             elif definition is not None and definition.type == "function_definition" and inner_decorators:
                 declared = self._declared_attr(inner_decorators, definition)
                 if declared is not None:
@@ -462,7 +500,11 @@ class _ModuleReader(_Reader):
             pos=self.pos(cls.name),
             module=self.module,
             doc=doc,
+            meta_bases=meta_bases,
         )
+
+    def _class_bases(self, node: Node) -> list[Expr]:
+        return self._arguments(*split_arguments(node.child_by_field_name("superclasses")))[0]
 
     def _meta(self, node: Node) -> dict[str, Expr]:
         meta: dict[str, Expr] = {}
@@ -474,6 +516,18 @@ class _ModuleReader(_Reader):
                     meta[assigned.name] = assigned.value
         return meta
 
+
+# Blocks whose statements run when the module is imported: a class or assignment in them is
+# module-level; `block` is the body of each.
+_BLOCKS = (
+    "if_statement",
+    "elif_clause",
+    "else_clause",
+    "try_statement",
+    "except_clause",
+    "finally_clause",
+    "block",
+)
 
 _TOP_LEVEL = re.compile(r"^(?:class |@|def |async def )", re.MULTILINE)
 

@@ -140,6 +140,10 @@ class ModelInfo:
     thread_timings: dict[int, dict[str, float]] = field(default_factory=dict)
     # a remote backend's server as detected at start: API flavour, endpoints, tokenizer, slots
     server: dict[str, Any] = field(default_factory=dict)
+    # layers asked to run on a GPU (model.gpuLayers), and whether this llama.cpp build can: a CPU
+    # build ignores the setting without a word, so it is said here (None: a remote server decides)
+    gpu_layers: int = 0
+    gpu_offload: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

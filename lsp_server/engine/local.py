@@ -143,6 +143,12 @@ class LocalBackend(Backend):
         else:
             self._threads, self._threads_batch = self._calibrate()
         self._chat_formatter = self._make_chat_formatter()
+        if settings.gpu_layers and not llama_cpp.llama_supports_gpu_offload():
+            log.warning(
+                "model.gpuLayers is %d but this llama-cpp-python build has no GPU support: the model "
+                "runs on the CPU (README, 'On a GPU', says how to build it with CUDA)",
+                settings.gpu_layers,
+            )
         log.info(
             "loaded %s (%s) in %.1fs: ctx %d, threads %d, FIM %s",
             self._model.gguf.name,
@@ -252,6 +258,8 @@ class LocalBackend(Backend):
             threads_batch=self._threads_batch,
             source=self._model.source,
             thread_timings=dict(self._timings),
+            gpu_layers=self._settings.gpu_layers,
+            gpu_offload=bool(self._lib.llama_supports_gpu_offload()),
         )
 
     @property

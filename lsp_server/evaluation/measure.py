@@ -26,6 +26,7 @@ from lsp_server.engine.backend import Backend, CancelToken
 from lsp_server.errors import Cancelled
 from lsp_server.evaluation import metrics, reference
 from lsp_server.evaluation.tasks import Task
+from lsp_server.evaluation.uncertainty import wilson
 
 log = logging.getLogger(__name__)
 REPLAY_TASKS = 3  # line tasks re-typed character by character for the typing replay
@@ -77,7 +78,23 @@ class ModelRun:
             "replay": self.replay,
             "load_s": round(self.load_s, 2),
             "peak_rss_mb": self.peak_rss_mb,
+            # 95 % Wilson intervals of the rates: a few tasks say little, and the report shows how little
+            "intervals": {
+                key: list(wilson(sum(bool(r[column]) for r in subset), len(subset)))
+                for key, column, subset in (
+                    ("exact", "exact", rows),
+                    ("first_line_exact", "first_line_exact", rows),
+                    ("parses", "parses", rows),
+                    ("pass_at_1", "passed", with_tests),
+                )
+                if subset
+            },
         }
+
+    def outcomes(self, metric: str) -> dict[str, float]:
+        """Per task id, 1.0 where the task met `metric` (a summary rate's key), else 0.0."""
+        column = "passed" if metric == "pass_at_1" else metric
+        return {r["task"]: float(bool(r[column])) for r in self.rows if r.get(column) is not None}
 
 
 def _reset_peak_memory() -> None:

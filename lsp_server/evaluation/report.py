@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lsp_server.evaluation.measure import ModelRun
+from lsp_server.evaluation.uncertainty import Difference, paired_difference
 from lsp_server.files import write_atomic
 
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
@@ -77,7 +78,8 @@ def primary_metric(runs: list[ModelRun]) -> str:
 
 def recommendation(runs: list[ModelRun], metric: str) -> str:
     """One line with its reason: the most accurate model, what it gains over the fastest, and what
-    that costs in latency."""
+    that costs in latency; a gain no larger than its uncertainty (a paired bootstrap on the tasks
+    both answered) is called what it is, with how many tasks would tell."""
     done = [(r, r.summary()) for r in runs if r.rows]
     if not done:
         return "no model finished a task: nothing to recommend"
@@ -92,14 +94,32 @@ def recommendation(runs: list[ModelRun], metric: str) -> str:
             f"{best[0].name}: the most accurate ({best_score:.0%} {label}) "
             f"and the fastest ({best_p50:.0f} ms p50)"
         )
-    gain = 100 * (best_score - (fastest[1][metric] or 0.0))
     ratio = best_p50 / max(fastest[1]["latency_ms"]["p50"], 1e-9)
+    difference = compare(best[0], fastest[0], metric)
+    gain, low, high = (100 * x for x in (difference.value, difference.low, difference.high))
+    if not difference.measurable:
+        return (
+            f"{fastest[0].name}: no measurable difference in {label} from {best[0].name} on "
+            f"{difference.tasks} tasks ({gain:+.0f} points, 95 % interval {low:+.0f} to {high:+.0f}) "
+            f"at 1/{ratio:.1f} of its latency; run with about {difference.tasks_needed()} tasks "
+            f"(--tasks) to tell"
+        )
     if gain < 5:
         return (
             f"{fastest[0].name}: within {gain:.0f} points {label} of {best[0].name} "
-            f"at 1/{ratio:.1f} of its latency"
+            f"(95 % interval {low:+.0f} to {high:+.0f}) at 1/{ratio:.1f} of its latency"
         )
-    return f"{best[0].name}: +{gain:.0f} points {label} for {ratio:.1f}× latency over {fastest[0].name}"
+    return (
+        f"{best[0].name}: +{gain:.0f} points {label} (95 % interval {low:+.0f} to {high:+.0f}, "
+        f"{difference.tasks} tasks) for {ratio:.1f}× latency over {fastest[0].name}"
+    )
+
+
+def compare(a: ModelRun, b: ModelRun, metric: str) -> Difference:
+    """A − B in `metric` on the tasks both answered, paired."""
+    ours, theirs = a.outcomes(metric), b.outcomes(metric)
+    shared = [task for task in ours if task in theirs]
+    return paired_difference([ours[t] for t in shared], [theirs[t] for t in shared])
 
 
 def build(runs: list[ModelRun], tasks: list, source: str, seed: int, created: str, interrupted: bool) -> dict:
@@ -127,8 +147,12 @@ def build(runs: list[ModelRun], tasks: list, source: str, seed: int, created: st
     }
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
+def _pct(value: float | None, interval: list[float] | None = None) -> str:
+    if value is None:
+        return "–"
+    if not interval:
+        return f"{value:.1%}"
+    return f"{value:.1%} ({interval[0]:.0%}–{interval[1]:.0%})"
 
 
 def _num(value: float | None, digits: int = 0) -> str:
@@ -147,13 +171,14 @@ def table_rows(report: dict) -> list[list[str]]:
         s = model["summary"]
         replay = s.get("replay") or {}
         evaluated = replay.get("evaluated_tokens") or {}
+        intervals = s.get("intervals") or {}
         rows.append(
             [
                 model["name"] + (f" (error: {model['error']})" if model["error"] else ""),
                 str(s["tasks"]),
-                _pct(s["pass_at_1"]),
-                _pct(s["exact"]),
-                _pct(s["first_line_exact"]),
+                _pct(s["pass_at_1"], intervals.get("pass_at_1")),
+                _pct(s["exact"], intervals.get("exact")),
+                _pct(s["first_line_exact"], intervals.get("first_line_exact")),
                 _pct(s["similarity"]),
                 _pct(s["parses"]),
                 f"{_num(s['latency_ms']['p50'])} / {_num(s['latency_ms']['p95'])}",
@@ -190,6 +215,8 @@ def markdown(report: dict, with_chart: bool = True) -> str:
         "",
         *(["![accuracy against latency](chart.png)"] if with_chart else []),
         "",
+        "Rates show their 95 % (Wilson) interval in brackets: with few tasks it is wide, and a",
+        "difference between two models counts only when it is larger than its uncertainty.",
         "Exact match and similarity compare the whole fill with what was masked (similarity: 1 − edit",
         "distance ÷ length); *first line* compares only the first line, what Tab accepts most often;",
         "*parses*: the file still parses with the fill in place. Latency is per completion through",
@@ -221,6 +248,10 @@ def chart(report: dict, path: Path) -> bool:
         if not s["tasks"]:
             continue
         x, y = s["latency_ms"]["p50"], 100 * (s[metric] or 0.0)
+        interval = (s.get("intervals") or {}).get(metric)
+        if interval:  # the rate's 95 % interval as an error bar
+            below, above = y - 100 * interval[0], 100 * interval[1] - y
+            axes.errorbar([x], [y], yerr=[[max(below, 0.0)], [max(above, 0.0)]], fmt="none", capsize=4)
         axes.scatter([x], [y], s=60)
         axes.annotate(model["name"], (x, y), textcoords="offset points", xytext=(6, 6), fontsize=8)
     axes.set_xlabel("latency p50 per completion (ms)")

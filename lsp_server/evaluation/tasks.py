@@ -124,13 +124,22 @@ def _descendants(statements: list[Node], types: set[str]) -> list[Node]:
     ]
 
 
+def _per_file(by_file: list[list[list[Task]]], count: int) -> int:
+    """Tasks per file and kind: PER_FILE spreads them over a repository; a small one gets more per
+    file, as many as it takes to offer `count` (a rate measured on six tasks says little)."""
+    cap, most = PER_FILE, max((len(of_kind) for per_kind in by_file for of_kind in per_kind), default=0)
+    while cap < most and sum(min(cap, len(k)) for per_kind in by_file for k in per_kind) < count:
+        cap += 1
+    return cap
+
+
 def sample(root: Path, count: int, seed: int, kinds: tuple[str, ...] = ("line", "block")) -> list[Task]:
     """`count` tasks, the same ones for the same repository, seed and kinds; the kinds alternate."""
     rng = random.Random(seed)
     files = python_files(root)
     if len(files) > MAX_FILES:
         files = sorted(rng.sample(files, MAX_FILES))
-    pools: dict[str, list[Task]] = {kind: [] for kind in kinds}
+    by_file: list[list[list[Task]]] = []  # per file, per kind
     for path in files:
         try:
             text = read_text(path)
@@ -140,9 +149,12 @@ def sample(root: Path, count: int, seed: int, kinds: tuple[str, ...] = ("line", 
             continue
         rel = path.relative_to(root.resolve()).as_posix()
         found = candidates(rel, text, kinds)
-        for kind in kinds:
-            of_kind = [t for t in found if t.kind == kind]
-            pools[kind] += rng.sample(of_kind, min(PER_FILE, len(of_kind)))
+        by_file.append([[t for t in found if t.kind == kind] for kind in kinds])
+    cap = _per_file(by_file, count)
+    pools: dict[str, list[Task]] = {kind: [] for kind in kinds}
+    for per_kind in by_file:
+        for kind, of_kind in zip(kinds, per_kind, strict=True):
+            pools[kind] += rng.sample(of_kind, min(cap, len(of_kind)))
     for pool in pools.values():
         rng.shuffle(pool)
     chosen: list[Task] = []

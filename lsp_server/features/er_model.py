@@ -6,6 +6,7 @@ The suggestions last returned are offered as code actions on the model classes t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import weakref
 from dataclasses import dataclass
@@ -18,19 +19,8 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
 from lsp_server.context.positions import width
-from lsp_server.datamodel import (
-    FORMATS,
-    Declaration,
-    ERModel,
-    ERWarning,
-    Suggestion,
-    declare_foreign_key,
-    extract,
-    merge_into,
-    read_text,
-    render,
-    suggest,
-)
+from lsp_server.datamodel import FORMATS, Declaration, ERModel, ERWarning, Suggestion, declare_foreign_key
+from lsp_server.datamodel.build import ERRequest, ERResult, Requirements, build
 from lsp_server.datamodel.render.ddl import DIALECTS
 from lsp_server.engine.backend import Backend
 from lsp_server.errors import Cancelled, UbiqError
@@ -137,56 +127,37 @@ def _requirements(path: Path, overrides: dict[str, str]) -> str:
     return text
 
 
-@dataclass
-class _Request:
-    fmt: str
-    dialect: str
-    target: Path | None  # the code to read; None: only the requirement text
-    text_path: Path | None
-    requirements: str | None
-    suggest: bool
-    overrides: dict[str, str]
-
-
-def _request(ls: UbiqServer, options: dict[str, Any]) -> _Request:
+def _request(ls: UbiqServer, options: dict[str, Any]) -> ERRequest:
     overrides = _open_texts(ls)
     from_text = options.get("fromText")
     target = _target(ls, options.get("uri")) if from_text is None or "uri" in options else None
     if target is not None and not target.exists() and str(target) not in overrides:
         raise _invalid(f"no such file or folder: {target}")
     text_path = _path(from_text, "fromText") if from_text is not None else None
-    return _Request(
+    return ERRequest(
+        paths=[target] if target is not None else [],
         fmt=_choice(options, "format", "mermaid", FORMATS),
         dialect=_choice(options, "dialect", "postgres", DIALECTS),
-        target=target,
-        text_path=text_path,
-        requirements=_requirements(text_path, overrides) if text_path is not None else None,
+        requirements=Requirements(_requirements(text_path, overrides), text_path) if text_path else None,
         suggest=bool(options.get("suggest")),
         overrides=overrides,
     )
 
 
 def _build(
-    ls: UbiqServer, request: _Request, backend: Backend | None, progress: JobProgress | None
-) -> tuple[ERModel, list[Suggestion] | None, str]:
-    """Everything off the event loop: read the code, read the text, suggest, render."""
-    model = extract([request.target], overrides=request.overrides) if request.target else ERModel()
-    glossary = _glossary(ls) if request.suggest or request.requirements is not None else None
-    if backend is not None and request.requirements is not None and request.text_path is not None:
-        text_model = read_text(
-            backend,
-            request.requirements,
-            str(request.text_path),
-            glossary=glossary,
-            prompts_dir=ls.settings.prompts_dir,
-            project_root=ls.project_root,
-            cancel=progress.cancel if progress else None,
-            on_progress=progress.report if progress else None,
-        )
-        model = merge_into(model, text_model) if request.target else text_model
-    suggestions = suggest(model, glossary=glossary) if request.suggest else None
-    text = render(model, request.fmt, dialect=request.dialect, suggestions=suggestions)
-    return model, suggestions, text
+    ls: UbiqServer, request: ERRequest, backend: Backend | None, progress: JobProgress | None
+) -> ERResult:
+    """Everything off the event loop: the glossary, then the use case."""
+    if request.suggest or request.requirements is not None:
+        request = dataclasses.replace(request, glossary=_glossary(ls))
+    return build(
+        request,
+        backend,
+        prompts_dir=ls.settings.prompts_dir,
+        project_root=ls.project_root,
+        cancel=progress.cancel if progress else None,
+        on_progress=progress.report if progress else None,
+    )
 
 
 def register(server: UbiqServer) -> None:
@@ -202,7 +173,7 @@ def register(server: UbiqServer) -> None:
         if request.suggest or backend is not None:
             progress = await JobProgress(ls, "Ubiq: ER model").begin("reading the model")
         try:
-            model, suggestions, text = await asyncio.to_thread(_build, ls, request, backend, progress)
+            built = await asyncio.to_thread(_build, ls, request, backend, progress)
         except Cancelled:
             if progress is not None:
                 progress.end("cancelled")
@@ -212,9 +183,10 @@ def register(server: UbiqServer) -> None:
                 progress.end("failed")
             log.warning("%s: %s", ER_MODEL, exc)
             raise JsonRpcException(message=str(exc), code=types.LSPErrorCodes.RequestFailed) from exc
+        model, suggestions = built.model, built.suggestions
         result = {
             "model": model.to_dict(),
-            "text": text,
+            "text": built.text,
             "format": request.fmt,
             "warnings": [_warning(w) for w in model.warnings],
         }

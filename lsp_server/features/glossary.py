@@ -235,6 +235,24 @@ def _unknown_word(ls: UbiqServer, uri: str, position: types.Position) -> str | N
     return None
 
 
+ADD_ANYWAY = "Add anyway"
+
+
+async def _add_anyway(ls: UbiqServer, term: str, clash: glossary_add.TermClash) -> bool:
+    """Ask the user whether to add a term that is close to an entry (window/showMessageRequest)."""
+    question = types.ShowMessageRequestParams(
+        type=types.MessageType.Warning,
+        message=f"Ubiq: {clash}. Add {term} anyway?",
+        actions=[types.MessageActionItem(title=ADD_ANYWAY)],
+    )
+    try:
+        answer = await ls.window_show_message_request_async(question)
+    except Exception as exc:  # a client that cannot ask: the clash is reported as before
+        log.info("could not ask whether to add %s anyway: %s", term, exc)
+        return False
+    return answer is not None and answer.title == ADD_ANYWAY
+
+
 async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
     """`[{term, context?, lang?, force?}]` in, through the use case the CLI's `glossary add` uses;
     the grown glossary goes out as an undoable WorkspaceEdit (the editor saves the file)."""
@@ -258,18 +276,28 @@ async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
                 f"the glossary has errors: {holder.error.message if holder.error else 'unreadable'}"
             )
         edited = Glossary.parse(glossary.dumps(), glossary.path)  # the live one changes once applied
-        entry = await asyncio.to_thread(
-            glossary_add.add_term,
-            backend,
-            edited,
-            term,
-            root=root,
-            context=context,
-            language=str(options.get("lang", "en")),
-            force=force,
-            prompts_dir=ls.settings.prompts_dir,
-            handle=progress,
-        )
+
+        def add(forced: bool) -> Any:
+            return asyncio.to_thread(
+                glossary_add.add_term,
+                backend,
+                edited,
+                term,
+                root=root,
+                context=context,
+                language=str(options.get("lang", "en")),
+                force=forced,
+                prompts_dir=ls.settings.prompts_dir,
+                handle=progress,
+            )
+
+        try:
+            entry = await add(force)
+        except glossary_add.TermClash as clash:
+            # A near duplicate is the user's call, as `glossary add --force` is on the command line.
+            if force or not clash.forcible or not await _add_anyway(ls, term, clash):
+                raise
+            entry = await add(True)
         await apply(ls, _file_edit(ls, edited), f"Ubiq: add {term} to the glossary")
         summary = f"Ubiq: added {term} = {entry.english} to {edited.path.name} (draft)"
         return {"entry": entry.to_mapping(), "path": str(edited.path)}, summary

@@ -63,6 +63,18 @@ def test_doctor_reports_the_model():
     assert any("fill-in-the-middle" in line for line in report["advice"])
 
 
+def test_doctor_says_whether_gpu_layers_can_be_offloaded():
+    import llama_cpp
+
+    result = ubiq("doctor", "--json", "--gpu-layers", "-1")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    offload = bool(llama_cpp.llama_supports_gpu_offload())
+    assert report["model"]["gpu_layers"] == -1 and report["model"]["gpu_offload"] is offload
+    # A CPU-only build ignores gpuLayers without a word: doctor says so, and how to build for a GPU.
+    assert any("no GPU support" in line for line in report["advice"]) is not offload
+
+
 def test_flags_override_the_environment():
     result = ubiq("doctor", "--json", "--model", "qwen2.5-coder-0.5b", "--threads", "1")
     assert result.returncode == 0, result.stderr

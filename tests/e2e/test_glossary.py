@@ -29,6 +29,14 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp
     lsp_client.root = root  # type: ignore[attr-defined]
     lsp_client.applied = []  # type: ignore[attr-defined]
 
+    lsp_client.asked, lsp_client.answers = [], []  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def answer(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
+        lsp_client.asked.append(params)  # type: ignore[attr-defined]
+        answers = lsp_client.answers  # type: ignore[attr-defined]
+        return types.MessageActionItem(title=answers.pop(0)) if answers else None
+
     @lsp_client.feature(types.WORKSPACE_APPLY_EDIT)
     def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         lsp_client.applied.append(params)  # type: ignore[attr-defined]
@@ -187,3 +195,27 @@ async def test_add_term_drafts_with_the_model_as_an_undoable_edit(client: Langua
     assert (root / "glossary.yml").read_text().count(
         "- term:"
     ) == 4  # the file itself is the editor's to save
+
+
+@pytest.mark.parametrize("choice", [None, "Add anyway"])
+async def test_a_near_duplicate_is_added_only_if_the_user_says_so(client: LanguageClient, choice):
+    # 订单号 is close to 订单编号 (another word for "number"): the editor asks, as --force would.
+    client.applied.clear()  # type: ignore[attr-defined]
+    asked = client.asked  # type: ignore[attr-defined]
+    asked.clear()
+    client.answers[:] = [choice] if choice else []  # type: ignore[attr-defined]
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="ubiq.addGlossaryTerm", arguments=[{"term": "订单号", "context": "sales"}]
+        )
+    )
+    assert len(asked) == 1 and "订单编号" in asked[0].message
+    if choice is None:
+        assert "error" in result and "订单编号" in result["error"]
+        assert client.applied == []  # type: ignore[attr-defined]
+    elif "entry" in result:
+        assert result["entry"]["term"] == "订单号"
+        edit = client.applied[-1].edit  # type: ignore[attr-defined]
+        assert "term: 订单号" in "".join(e.new_text for change in edit.document_changes for e in change.edits)
+    else:  # the tiny model's English clashed exactly with an entry: never added twice
+        assert "error" in result and client.applied == []  # type: ignore[attr-defined]

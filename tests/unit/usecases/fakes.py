@@ -104,6 +104,14 @@ def fake_server(root: Path, backend: FakeBackend | None) -> SimpleNamespace:
 
     ls.workspace_apply_edit_async = apply_edit
     ls.window_show_message = lambda params: ls.messages.append(params.message)
+    ls.asked, ls.answers = [], []  # questions put to the user, and the titles they pick (None: dismiss)
+
+    async def ask(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
+        ls.asked.append(params.message)
+        title = ls.answers.pop(0) if ls.answers else None
+        return types.MessageActionItem(title=title) if title else None
+
+    ls.window_show_message_request_async = ask
     ls.warn = lambda message, *_: ls.warnings.append(message)
     return ls
 

@@ -116,11 +116,20 @@ async def test_glossary_add_force_on_both_sides(tmp_path, monkeypatch):
         _cli("glossary", "add", "积分", "--root", str(root))
     assert "--force" in raised.value.hint
     ls = fake_server(copy, near)
-    refused = await lsp_glossary.add_term(ls, {"term": "积分"})
-    assert "clashes" in refused["error"] and ls.applied == []
+    refused = await lsp_glossary.add_term(ls, {"term": "积分"})  # the user dismissed the question
+    assert "clashes" in refused["error"] and ls.applied == [] and len(ls.asked) == 1
 
     assert _cli("glossary", "add", "积分", "--root", str(root), "--force") == 0
     added = await lsp_glossary.add_term(ls, {"term": "积分", "force": True})
-    assert added["entry"]["english"] == "member points"
+    assert added["entry"]["english"] == "member points" and len(ls.asked) == 1  # forced: not asked
     [edit] = ls.applied
     assert _apply(GLOSSARY, edit) == (root / "glossary.yml").read_text(encoding="utf-8")
+
+
+async def test_the_editor_asks_before_adding_a_near_duplicate(tmp_path):
+    near = FakeBackend({**DRAFT, "english": "member points", "avoid": []})
+    ls = fake_server(_project(tmp_path / "p"), near)
+    ls.answers.append(lsp_glossary.ADD_ANYWAY)
+    added = await lsp_glossary.add_term(ls, {"term": "积分"})
+    assert "member points" in ls.asked[0] or "clashes" in ls.asked[0]
+    assert added["entry"]["english"] == "member points" and len(ls.applied) == 1
