@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 import pathspec
@@ -50,18 +50,27 @@ _Rules = tuple[tuple[Path, pathspec.GitIgnoreSpec], ...]
 
 
 def walk_project(
-    root: Path, keep: Callable[[Path], bool], max_bytes: int | None = MAX_BYTES
+    root: Path,
+    keep: Callable[[Path], bool],
+    max_bytes: int | None = MAX_BYTES,
+    skip_folders: Collection[str] = (),
 ) -> Iterator[Path]:
     """The files under the folder `root` that `keep` wants (the caller's own test, e.g. of the
     suffix, made before any file is opened), skipping what is not the project's (see the module
     docstring). In a stable order: a folder's files by name, then its subfolders by name.
-    `max_bytes=None` keeps files of any size (for a caller that reports them itself)."""
+    `max_bytes=None` keeps files of any size (for a caller that reports them itself).
+    `skip_folders` names more folders to leave out, for a caller that wants less than the whole
+    project (the glossary's term extraction: no tests, no generated migrations)."""
     root = Path(root)
     rules: dict[Path, _Rules] = {root: _rules_in(root, _excludes(root))}
     for folder, subfolders, files in os.walk(root):  # symlinked folders are not followed
         here = Path(folder)
         in_force = rules.pop(here, ())
-        subfolders[:] = sorted(name for name in subfolders if not _skipped_folder(here / name, in_force))
+        subfolders[:] = sorted(
+            name
+            for name in subfolders
+            if name not in skip_folders and not _skipped_folder(here / name, in_force)
+        )
         for name in subfolders:
             rules[here / name] = _rules_in(here / name, in_force)
         for name in sorted(files):

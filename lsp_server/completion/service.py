@@ -145,6 +145,19 @@ class CompletionInput:
 
 
 @dataclass
+class _Call:
+    """One request that needs the model, as the steps after choosing its prompt share it."""
+
+    backend: Backend
+    state: DocumentState
+    doc: CompletionInput
+    request: CompletionRequest  # the full prompt's
+    quick: CompletionRequest | None  # the short local prompt that answers first, if any
+    cancel: CancelToken
+    started: float  # time.monotonic() when the request came
+
+
+@dataclass
 class CompletionService:
     """Answers the completion requests of every open document (see the module docstring); the
     state kept between requests is what makes the next one cheap."""
@@ -209,7 +222,7 @@ class CompletionService:
             if cancel.cancelled:
                 self.stats.cancelled += 1
                 raise Cancelled()
-        return await self._ask_model(backend, state, doc, request, quick, cancel, started)
+        return await self._ask_model(_Call(backend, state, doc, request, quick, cancel, started))
 
     def _known(
         self, backend: Backend, state: DocumentState, doc: CompletionInput, key: tuple, quick: bool
@@ -232,18 +245,10 @@ class CompletionService:
             return Answer(shown.completion if same_place and shown else "", "pending")
         return None
 
-    async def _ask_model(
-        self,
-        backend: Backend,
-        state: DocumentState,
-        doc: CompletionInput,
-        request: CompletionRequest,
-        quick: CompletionRequest | None,
-        cancel: CancelToken,
-        started: float,
-    ) -> Answer:
+    async def _ask_model(self, call: _Call) -> Answer:
         """Generate the answer: from the quick prompt (the full one is prepared once it is out of
         the way) or the full one; what is ready at the deadline is shown and the rest announced."""
+        backend, state, doc, quick, cancel = call.backend, call.state, call.doc, call.quick, call.cancel
         self.stats.model_calls += 1
         if state.rest:
             state.rest.cancel()  # the user moved on from the block still being written
@@ -252,7 +257,8 @@ class CompletionService:
             # one of this very layout goes on, stepping aside for each request (it prepares them).
             self._stop_background()
         if quick is None and state.bare:
-            request = self._request(backend, state, doc)  # the full prompt answers: with its chunks
+            call.request = self._request(backend, state, doc)  # the full prompt answers: with its chunks
+        request = call.request
         key = _answer_key(quick or request)
         watcher = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
         first_line = FirstLine(watcher) if quick is None and self.settings.quick_first else None
@@ -277,7 +283,7 @@ class CompletionService:
             answering.add_done_callback(prepare_full)
 
         def later(shown: str, task: asyncio.Future) -> Answer:
-            return self._answer_later(state, doc, key, shown, task, cancel, started)
+            return self._answer_later(state, doc, key, shown, task, cancel, call.started)
 
         try:
             if first_line is not None and not watcher.single:
@@ -314,7 +320,7 @@ class CompletionService:
         except Cancelled:
             self.stats.cancelled += 1
             raise
-        return self._answered(backend, state, doc, request, quick, key, raw, shown, started)
+        return self._answered(call, key, raw, shown)
 
     @staticmethod
     async def _in_time(answering: asyncio.Future, request: CompletionRequest) -> bool:
@@ -323,19 +329,9 @@ class CompletionService:
             await asyncio.wait({answering}, timeout=max(0.0, request.deadline - time.monotonic()))
         return answering.done() or request.deadline is None
 
-    def _answered(
-        self,
-        backend: Backend,
-        state: DocumentState,
-        doc: CompletionInput,
-        request: CompletionRequest,
-        quick: CompletionRequest | None,
-        key: tuple,
-        raw: Completion,
-        shown: str,
-        started: float,
-    ) -> Answer:
+    def _answered(self, call: _Call, key: tuple, raw: Completion, shown: str) -> Answer:
         """Count a whole answer, remember it, and prepare the full prompt if it did not get to it."""
+        state, doc, quick = call.state, call.doc, call.quick
         if raw.stop_reason == "cancelled":
             self.stats.cancelled += 1
             self.stats.record_unanswered(raw.stats)
@@ -351,10 +347,10 @@ class CompletionService:
         if quick is not None:
             self.stats.quick += 1
         elif raw.stop_reason == "deadline" and raw.stats.generated_tokens == 0:
-            self._prefill(backend, state, request, doc if not shown else None)
+            self._prefill(call.backend, state, call.request, doc if not shown else None)
         else:
             state.prepared = True
-        self.stats.record((time.monotonic() - started) * 1000, raw.stats)
+        self.stats.record((time.monotonic() - call.started) * 1000, raw.stats)
         # An answer cut by the deadline may be whole next time, when the prompt is in the KV cache
         # and all the budget goes to generating; once it was, asking again gives the same answer.
         if raw.stop_reason != "deadline" or raw.stats.evaluated_tokens <= RETRY_EVALUATED:

@@ -3,12 +3,21 @@
 Domain concepts show up as class names, enum members, fields of data models, and (in Chinese-
 speaking teams) Chinese phrases in comments and docstrings. A candidate scores by where it is
 defined (a class name says more than an enum member) and by how many files use it.
+
+Breadth alone ranks a framework's words first (`choices`, `help text`, `update`: every Django
+project uses them), so the score is then weighed by evidence of a domain concept — a data model
+with fields, the target of relationships, a word the docstrings and comments explain — and
+discounted by how frequent the word is in the installed frameworks and libraries the project
+imports, learned from their own source (`Vocabulary`), not from a hand-written list.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -16,7 +25,13 @@ from typing import Literal
 from lsp_server.glossary.index import TermIndex, term_key
 from lsp_server.glossary.naming import words_of
 from lsp_server.glossary.scan import ClassInfo, Identifier, ScannedFile, TextBlock, scan_file
-from lsp_server.glossary.workspace import iter_python_files
+from lsp_server.glossary.workspace import (
+    iter_python_files,
+    library_files,
+    library_location,
+    library_paths,
+    own_packages,
+)
 
 CandidateKind = Literal["class", "enum member", "field", "chinese"]
 KIND_WEIGHTS: dict[CandidateKind, float] = {"class": 3.0, "field": 2.0, "chinese": 2.0, "enum member": 1.5}
@@ -41,6 +56,27 @@ _MODEL_BASES = frozenset(
 )
 _MODEL_DECORATORS = ("dataclass", "define", "frozen", "attr.s", "attrs", "mutable")
 _FIELD_CALLS = ("Field", "Column", "mapped_column", "relationship", "ForeignKey")
+# Calls whose first argument names another model: Django's, SQLAlchemy's, Wagtail's, MongoEngine's.
+_RELATION_CALLS = frozenset(
+    _words("ForeignKey OneToOneField ManyToManyField relationship ParentalKey ParentalManyToManyField")
+    + _words("ReferenceField ListField")
+)
+_RELATION_TARGET = re.compile(r"\(\s*(?:to\s*=\s*)?[\"']?([\w.]+)")
+# How much each piece of evidence multiplies a score: being a data model with fields, each of up to
+# `_MAX_RELATIONS` relationships to it, being explained in the prose of at least two files.
+_MODEL_BONUS = 1.0
+_RELATION_BONUS = 0.25
+_MAX_RELATIONS = 4
+_PROSE_BONUS = 0.5
+# A word used in this share of a library's files counts half as much (the discount grows with it).
+_FRAMEWORK_SHARE = 0.01
+_PRIOR_FILES = 50  # a small library's counts are weak evidence: shares are of files + this
+# A library imported by this share of the project's files or more is one whose words it speaks
+# throughout (a framework); one imported in a corner (a tree widget) discounts less.
+_FRAMEWORK_REACH = 0.1
+# A library reaching less than this (imported by under 2 % of the files) is not read at all: its
+# words would barely count, and reading a big one (phone-number tables) takes seconds.
+_MIN_REACH = 0.2
 # Names every program has (fields of every model, the vocabulary of code itself); they name no
 # concept of the domain, and would otherwise top the list in any project.
 _GENERIC_NAMES = frozenset(
@@ -139,6 +175,105 @@ def _definitions(scanned: ScannedFile) -> Iterable[tuple[tuple[str, ...], Identi
                 yield words_of(assigned.name.name), assigned.name, kind, f"{name}.{assigned.name.name}"
 
 
+def _is_data_model(info: ClassInfo) -> bool:
+    """A model with fields, not a form or serializer of one (those end in a role word)."""
+    words = words_of(info.name.name)
+    return bool(words) and words[-1] not in _ROLE_WORDS and _is_model(info) and bool(info.fields)
+
+
+def _relation_targets(scanned: ScannedFile) -> Iterable[tuple[str, ...]]:
+    """The models the code's relationships point to: `ForeignKey("catalogue.Product")` → product.
+    Only class names (capitalised): `ForeignKey("accounts.guid")` names a column, "self" no model."""
+    for info in scanned.classes:
+        for assigned in info.fields:
+            if _last_part(assigned.value) not in _RELATION_CALLS:
+                continue
+            found = _RELATION_TARGET.search(assigned.value)
+            target = found.group(1).rsplit(".", 1)[-1] if found else ""
+            if target[:1].isupper() and not target.isupper():
+                yield _domain_words(target)
+
+
+def _word_sequences(words: tuple[str, ...]) -> Iterable[tuple[str, ...]]:
+    """Every run of one to four consecutive words: a name mentions each of the terms they spell."""
+    for size in range(1, min(len(words), 4) + 1):
+        for start in range(len(words) - size + 1):
+            yield words[start : start + size]
+
+
+def _mentioned(scanned: ScannedFile) -> set[tuple[str, ...]]:
+    """The word sequences the identifiers of a file spell."""
+    return {run for name in {i.name for i in scanned.identifiers} for run in _word_sequences(words_of(name))}
+
+
+def _prose(scanned: ScannedFile) -> set[tuple[str, ...]]:
+    """The word sequences its docstrings and comments spell: a term explained in prose."""
+    return {run for block in scanned.texts for run in _word_sequences(words_of(block.text))}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A library's words: in how many of its files each identifier is written whole (`exact`) and
+    each word sequence is spelled by some identifier (`mentions`)."""
+
+    files: int
+    exact: Counter[tuple[str, ...]]
+    mentions: Counter[tuple[str, ...]]
+
+    @classmethod
+    def of(cls, scans: Iterable[ScannedFile]) -> Vocabulary:
+        files, exact, mentions = 0, Counter[tuple[str, ...]](), Counter[tuple[str, ...]]()
+        for scanned in scans:
+            files += 1
+            exact.update({words_of(identifier.name) for identifier in scanned.identifiers})
+            mentions.update(_mentioned(scanned))
+        return cls(files, exact, mentions)
+
+    def share(self, words: tuple[str, ...]) -> float:
+        """How much of the library uses a term: a whole name counts fully, a part of a longer name
+        an eighth (`order` in `order_by`). Seen in fewer than two files, not at all."""
+        exact, mentions = self.exact.get(words, 0), self.mentions.get(words, 0)
+        if mentions < 2:
+            return 0.0
+        return (exact + mentions / 8) / (self.files + _PRIOR_FILES)
+
+
+@functools.lru_cache(maxsize=128)
+def _vocabulary_at(location: Path, stamp: float) -> Vocabulary:
+    """Read once per installed package (and again when it changes: `stamp` is its mtime)."""
+    del stamp
+    return Vocabulary.of(scanned for path in library_files(location) if (scanned := scan_file(path)))
+
+
+# A library's vocabulary, and how much of the project speaks it (the share of its files importing
+# it, relative to `_FRAMEWORK_REACH`, at most 1).
+Libraries = Sequence[tuple[Vocabulary, float]]
+
+
+def library_vocabularies(
+    scans: Sequence[ScannedFile], own: Collection[str], paths: Sequence[Path]
+) -> Libraries:
+    """The installed packages the scanned files import, but the project's own and the standard
+    library's (small modules on every subject: a word of `logging` is no framework's), with their
+    reach; in a stable order. Those not installed are skipped."""
+    importers = Counter(name for scanned in scans for name in set(scanned.imports))
+    found = []
+    for name, count in sorted(importers.items()):
+        if name in own or name in sys.stdlib_module_names:
+            continue
+        reach = min(1.0, count / max(1.0, _FRAMEWORK_REACH * len(scans)))
+        location = library_location(name, paths) if reach >= _MIN_REACH else None
+        if location is not None:
+            found.append((_vocabulary_at(location, location.stat().st_mtime), reach))
+    return found
+
+
+def _framework_factor(words: tuple[str, ...], libraries: Libraries) -> float:
+    """1 for a word no library uses, less the more one does (half at `_FRAMEWORK_SHARE`)."""
+    share = max((vocabulary.share(words) * reach for vocabulary, reach in libraries), default=0.0)
+    return 1 / (1 + share / _FRAMEWORK_SHARE)
+
+
 def _chinese_segments(text: str) -> list[tuple[str, int]]:
     """Runs of Chinese characters in a text, cut at function words and comment verbs; with offsets."""
     segments: list[tuple[str, int]] = []
@@ -226,24 +361,51 @@ def _known_to(index: TermIndex | None) -> Callable[[str], bool]:
     return lambda term: term_key(term) in spellings or index.lookup(term) is not None
 
 
+@dataclass
+class _Evidence:
+    """What the project as a whole says about each term, beyond where it is defined."""
+
+    mentions: defaultdict[tuple[str, ...], set[Path | None]] = field(default_factory=lambda: defaultdict(set))
+    prose: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    models: set[tuple[str, ...]] = field(default_factory=set)
+    relations: Counter[tuple[str, ...]] = field(default_factory=Counter)
+
+    def add(self, scanned: ScannedFile) -> None:
+        for run in _mentioned(scanned):
+            self.mentions[run].add(scanned.path)
+        self.prose.update(_prose(scanned))
+        self.models.update(_domain_words(info.name.name) for info in scanned.classes if _is_data_model(info))
+        self.relations.update(_relation_targets(scanned))
+
+    def weight(self, words: tuple[str, ...]) -> float:
+        """How much more than its breadth a term's evidence counts (1: none)."""
+        return (
+            1
+            + _MODEL_BONUS * (words in self.models)
+            + _RELATION_BONUS * min(self.relations[words], _MAX_RELATIONS)
+            + _PROSE_BONUS * (self.prose[words] >= 2)
+        )
+
+
 def extract_candidates(
-    scans: Iterable[ScannedFile], index: TermIndex | None = None, limit: int = 50
+    scans: Iterable[ScannedFile],
+    index: TermIndex | None = None,
+    limit: int = 50,
+    libraries: Libraries = (),
 ) -> list[Candidate]:
     """Candidate terms from scanned files, best first; terms the glossary already has are left out.
 
     Score: the kind weight of each definition (a Chinese phrase: of each time it is written, half
-    when it only appears inside longer text), plus one for each further file defining or using it.
+    when it only appears inside longer text), plus one for each further file defining or using it;
+    times the evidence of a domain concept (`_Evidence.weight`), and discounted by the share of
+    the `libraries`' files that use it (`_framework_factor`).
     """
     known = _known_to(index)
     tallies: defaultdict[str, _Tally] = defaultdict(_Tally)
-    mentions: defaultdict[tuple[str, ...], set[Path | None]] = defaultdict(set)
+    evidence = _Evidence()
     chinese = _ChinesePhrases()
     for scanned in scans:
-        for name in {identifier.name for identifier in scanned.identifiers}:
-            words = words_of(name)
-            for size in range(1, min(len(words), 4) + 1):
-                for start in range(len(words) - size + 1):
-                    mentions[words[start : start + size]].add(scanned.path)
+        evidence.add(scanned)
         for words, where, kind, written in _definitions(scanned):
             term = " ".join(words)
             if words and words not in _GENERIC_NAMES and not known(term):
@@ -258,18 +420,31 @@ def extract_candidates(
             tallies[phrase].add("chinese", weight * count, chinese.files[phrase], chinese.places[phrase])
     candidates = []
     for term, tally in tallies.items():
-        files = tally.files | mentions.get(words_of(term), set())
+        words = words_of(term)
+        files = tally.files | evidence.mentions.get(words, set())
         kinds = tuple(sorted(tally.kinds, key=lambda kind: -KIND_WEIGHTS[kind]))
-        score = tally.score + len(files) - 1
-        candidates.append(Candidate(term, kinds, score, len(files), tuple(tally.occurrences[:5])))
+        breadth = tally.score + len(files) - 1
+        score = breadth * evidence.weight(words) * _framework_factor(words, libraries)
+        candidates.append(Candidate(term, kinds, round(score, 2), len(files), tuple(tally.occurrences[:5])))
     candidates.sort(key=lambda c: (-c.score, c.term))
     return candidates[:limit]
 
 
-def extract_workspace(root: Path, index: TermIndex | None = None, limit: int = 50) -> list[Candidate]:
-    """Candidates from every Python file of a project."""
-    return extract_candidates(
-        (scanned for path in iter_python_files(root) if (scanned := scan_file(path)) is not None),
-        index,
-        limit,
-    )
+def extract_workspace(
+    root: Path,
+    index: TermIndex | None = None,
+    limit: int = 50,
+    search_paths: Sequence[Path] | None = None,
+) -> list[Candidate]:
+    """Candidates from the handwritten Python files of a project (no tests, no migrations), with
+    the vocabulary of the packages it imports discounted; they are looked for in `search_paths`
+    (default: `workspace.library_paths`), read and never imported."""
+    root = Path(root)
+    scans = [
+        scanned for path in iter_python_files(root, handwritten_only=True) if (scanned := scan_file(path))
+    ]
+    paths = library_paths(root) if search_paths is None else search_paths
+    libraries = library_vocabularies(scans, own_packages(root), paths)
+    project = words_of(root.stem)  # the product's name is in every file, and no term of its domain
+    candidates = extract_candidates(scans, index, limit + 1, libraries)
+    return [candidate for candidate in candidates if words_of(candidate.term) != project][:limit]

@@ -117,6 +117,9 @@ class ScannedFile:
     identifiers: list[Identifier] = field(default_factory=list)
     texts: list[TextBlock] = field(default_factory=list)
     classes: list[ClassInfo] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)
+    """The top-level packages its absolute imports name (`from django.db import models` → django),
+    to find the frameworks whose vocabulary is not the project's own."""
 
     def identifier_at(self, line: int, col: int, *, utf16: bool = False) -> Identifier | None:
         """The identifier at a position (its end included, where an editor's cursor sits after typing)."""
@@ -169,6 +172,20 @@ def _walk(root: Node, scanned: ScannedFile, lines: Lines) -> None:
             cls = read_class(node)
             if cls is not None:
                 scanned.classes.append(_class(cls, lines))
+        elif kind in ("import_statement", "import_from_statement"):
+            scanned.imports.extend(_imported_packages(node))
+
+
+def _imported_packages(node: Node) -> list[str]:
+    """Top-level package names of an import; a relative import names the project itself, not one."""
+    if node.type == "import_from_statement":
+        modules = [node.child_by_field_name("module_name")]
+    else:
+        modules = [
+            name.child_by_field_name("name") if name.type == "aliased_import" else name
+            for name in node.children_by_field_name("name")
+        ]
+    return [node_text(module).split(".")[0] for module in modules if module and module.type == "dotted_name"]
 
 
 def _identifier(node: Node, field_name: str | None, ancestors: list[Node], lines: Lines) -> Identifier:

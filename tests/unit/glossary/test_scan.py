@@ -129,3 +129,8 @@ def test_scan_file_skips_binary(tmp_path):
     latin = tmp_path / "c.py"
     latin.write_bytes(b"# caf\xe9\n")
     assert scan_file(latin) is None
+
+
+def test_imports_name_top_level_packages_not_relative_ones():
+    source = "import os.path, numpy as np\nfrom django.db import models\nfrom . import x\nfrom .a import b\n"
+    assert scan_source(source).imports == ["os", "numpy", "django"]

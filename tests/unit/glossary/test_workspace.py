@@ -48,3 +48,21 @@ def test_byte_order_mark_is_dropped(tmp_path):
     path = tmp_path / "bom.py"
     path.write_bytes(b"\xef\xbb\xbfoid = 1\n")
     assert read_source(path) == "oid = 1\n"
+
+
+def test_handwritten_only_leaves_out_tests_and_generated_code(tmp_path):
+    for name in (
+        "shop/models.py",
+        "shop/migrations/0001_initial.py",
+        "shop/tests/test_models.py",
+        "shop/test_views.py",
+        "shop/views_test.py",
+        "shop/conftest.py",
+        "shop/orders_pb2.py",
+        "alembic/versions/abc.py",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n", encoding="utf-8")
+    own = [p.relative_to(tmp_path).as_posix() for p in iter_python_files(tmp_path, handwritten_only=True)]
+    assert own == ["shop/models.py"]
+    assert len(list(iter_python_files(tmp_path))) == 8  # the glossary check still reads them all

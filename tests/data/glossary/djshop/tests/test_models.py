@@ -1,0 +1,2 @@
+class FixtureShelf:
+    fixture_shelf = 1
