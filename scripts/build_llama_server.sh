@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build llama.cpp's own `llama-server` from the same llama-cpp-python sdist Ubiq runs (0.3.36), for
 # the peer comparisons in benchmarks/completion.py (`--peer-url`) and benchmarks/remote.py. About
-# 12 minutes on 2 cores; PyPI is the only download. Prints the binary's path.
+# 4–12 minutes on 2 cores; PyPI is the only download. Prints the binary's path.
 #
 #   sh scripts/build_llama_server.sh [DIR]     (default DIR: ~/.cache/ubiq/llama-server)
 #   "$(sh scripts/build_llama_server.sh)" -m MODEL.gguf -t 1 -c 4096 --port 8012 --cache-reuse 256
@@ -11,7 +11,8 @@ dir="${1:-${XDG_CACHE_HOME:-$HOME/.cache}/ubiq/llama-server}"
 bin="$dir/llama_cpp_python-0.3.36/vendor/llama.cpp/build/bin/llama-server"
 if [ ! -x "$bin" ]; then
   mkdir -p "$dir"
-  python3 -m pip download --quiet llama-cpp-python==0.3.36 --no-binary :all: --no-deps -d "$dir" >&2
+  py="$here/../.venv/bin/python"; [ -x "$py" ] || py=python3  # the project's venv has pip
+  "$py" -m pip download --quiet llama-cpp-python==0.3.36 --no-binary :all: --no-deps -d "$dir" >&2
   tar -xzf "$dir/llama_cpp_python-0.3.36.tar.gz" -C "$dir"
   src="$dir/llama_cpp_python-0.3.36/vendor/llama.cpp"
   generator=""; command -v ninja >/dev/null && generator="-G Ninja"
