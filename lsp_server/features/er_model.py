@@ -138,7 +138,9 @@ def _request(ls: UbiqServer, options: dict[str, Any]) -> ERRequest:
         paths=[target] if target is not None else [],
         fmt=_choice(options, "format", "mermaid", FORMATS),
         dialect=_choice(options, "dialect", "postgres", DIALECTS),
-        requirements=Requirements(_requirements(text_path, overrides), text_path) if text_path else None,
+        requirements=None
+        if text_path is None
+        else Requirements(_requirements(text_path, overrides), text_path),
         suggest=bool(options.get("suggest")),
         overrides=overrides,
     )

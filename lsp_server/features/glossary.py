@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from lsp_server.glossary.check import Finding, check_scan
 from lsp_server.glossary.format import entry_markdown
 from lsp_server.glossary.live import LiveGlossary
 from lsp_server.glossary.locate import matches_at
+from lsp_server.glossary.model import Entry
 from lsp_server.glossary.naming import split_words
 from lsp_server.glossary.scan import ScannedFile, scan_source
 from lsp_server.glossary.store import Glossary, glossary_path
@@ -277,7 +279,7 @@ async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
             )
         edited = Glossary.parse(glossary.dumps(), glossary.path)  # the live one changes once applied
 
-        def add(forced: bool) -> Any:
+        def add(forced: bool) -> Awaitable[Entry]:
             return asyncio.to_thread(
                 glossary_add.add_term,
                 backend,
