@@ -11,11 +11,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import attrs
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from lsp_server.context.positions import width
 from lsp_server.errors import UbiqError
+from lsp_server.features.arguments import options
 from lsp_server.features.documents import encoding_of
 from lsp_server.features.edits import apply
 from lsp_server.files import read_text
@@ -26,7 +28,22 @@ from lsp_server.testgen.generate import Request, generate, prepare
 
 log = logging.getLogger(__name__)
 STATS = "ubiq.stats"
-GENERATE_TESTS = "ubiq.generateTests"  # arguments: [uri, name or null]
+GENERATE_TESTS = "ubiq.generateTests"
+
+
+@attrs.define
+class StatsArgs:
+    """`{reset?}`: reset the counters after reading them (benchmarks measure one phase at a time)."""
+
+    reset: bool = False
+
+
+@attrs.define
+class GenerateTestsArgs:
+    """`[uri, name or null]`, or `{uri, name?}`: the module, and one function or class in it."""
+
+    uri: str | None = None
+    name: str | None = None
 
 
 def _edit(planned: writer.Planned, encoding: str) -> types.WorkspaceEdit:
@@ -62,8 +79,8 @@ def _edit(planned: writer.Planned, encoding: str) -> types.WorkspaceEdit:
 
 async def generate_tests(ls: UbiqServer, *args: Any) -> dict[str, Any]:
     """`[uri, name]` in; the tests as a WorkspaceEdit (appended to an existing test file)."""
-    uri = args[0] if args and isinstance(args[0], str) else None
-    name = args[1] if len(args) > 1 and isinstance(args[1], str) else None
+    given = options(GENERATE_TESTS, args, GenerateTestsArgs, positional=("uri", "name"))
+    uri, name = given.uri, given.name
     backend = ls.model.backend()
     if uri is None or backend is None:
         message = "Ubiq: open a Python file first" if uri is None else "Ubiq: the model is not loaded yet"
@@ -93,8 +110,7 @@ async def generate_tests(ls: UbiqServer, *args: Any) -> dict[str, Any]:
 def register(server: UbiqServer) -> None:
     @server.command(STATS)
     def stats(ls: UbiqServer, *args: Any) -> dict[str, Any]:
-        options = args[0] if args and isinstance(args[0], dict) else {}
-        data = ls.completions.stats.snapshot(reset=bool(options.get("reset")))
+        data = ls.completions.stats.snapshot(reset=options(STATS, args, StatsArgs).reset)
         data["preparing"] = ls.completions.preparing
         info = ls.model.info()
         data["model"] = info.to_dict() if info else {"state": ls.model.state, "message": ls.model.message}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import attrs
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.uris import from_fs_path, to_fs_path
@@ -24,6 +25,7 @@ from lsp_server.datamodel.build import ERRequest, ERResult, Requirements, build
 from lsp_server.datamodel.render.ddl import DIALECTS
 from lsp_server.engine.backend import Backend
 from lsp_server.errors import Cancelled, UbiqError
+from lsp_server.features.arguments import options
 from lsp_server.features.documents import encoding_of
 from lsp_server.files import UnreadableFile
 from lsp_server.files import read_text as read_file_text
@@ -34,6 +36,18 @@ from lsp_server.server import UbiqServer
 
 log = logging.getLogger(__name__)
 ER_MODEL = "ubiq.erModel"
+
+
+@attrs.define
+class ERModelArgs:
+    """The one optional argument: which file or folder (default: the workspace), how to render it,
+    whether to suggest, and a requirement text to read instead of code."""
+
+    uri: str | None = None
+    format: str = "mermaid"
+    dialect: str = "postgres"
+    suggest: bool = False
+    from_text: str | None = None
 
 
 @dataclass
@@ -51,30 +65,20 @@ def _invalid(message: str) -> JsonRpcInvalidParams:
     return JsonRpcInvalidParams(message=f"{ER_MODEL}: {message}")
 
 
-def _options(args: tuple[Any, ...]) -> dict[str, Any]:
-    """The one optional argument: `{"uri"?, "format"?, "dialect"?, "suggest"?, "fromText"?}`."""
-    if not args or args[0] is None:
-        return {}
-    if len(args) > 1 or not isinstance(args[0], dict):
-        raise _invalid('expects one optional argument, {"uri": …, "format": …}')
-    return args[0]
-
-
-def _choice(options: dict[str, Any], key: str, default: str, allowed: tuple[str, ...]) -> str:
-    value = options.get(key, default)
+def _choice(key: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise _invalid(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
     return value
 
 
-def _path(uri: Any, key: str) -> Path:
-    path = to_fs_path(uri) if isinstance(uri, str) else None
+def _path(uri: str, key: str) -> Path:
+    path = to_fs_path(uri)
     if path is None:
         raise _invalid(f"{key} must be a file: URI of a file or folder, not {uri!r}")
     return Path(path)
 
 
-def _target(ls: UbiqServer, uri: Any) -> Path:
+def _target(ls: UbiqServer, uri: str | None) -> Path:
     if uri is None:
         if ls.project_root is None:
             raise _invalid("no workspace folder is open; pass the uri of a file or folder")
@@ -127,21 +131,21 @@ def _requirements(path: Path, overrides: dict[str, str]) -> str:
     return text
 
 
-def _request(ls: UbiqServer, options: dict[str, Any]) -> ERRequest:
+def _request(ls: UbiqServer, given: ERModelArgs) -> ERRequest:
     overrides = _open_texts(ls)
-    from_text = options.get("fromText")
-    target = _target(ls, options.get("uri")) if from_text is None or "uri" in options else None
+    from_text = given.from_text
+    target = _target(ls, given.uri) if from_text is None or given.uri is not None else None
     if target is not None and not target.exists() and str(target) not in overrides:
         raise _invalid(f"no such file or folder: {target}")
     text_path = _path(from_text, "fromText") if from_text is not None else None
     return ERRequest(
         paths=[target] if target is not None else [],
-        fmt=_choice(options, "format", "mermaid", FORMATS),
-        dialect=_choice(options, "dialect", "postgres", DIALECTS),
+        fmt=_choice("format", given.format, FORMATS),
+        dialect=_choice("dialect", given.dialect, DIALECTS),
         requirements=None
         if text_path is None
         else Requirements(_requirements(text_path, overrides), text_path),
-        suggest=bool(options.get("suggest")),
+        suggest=given.suggest,
         overrides=overrides,
     )
 
@@ -165,7 +169,7 @@ def _build(
 def register(server: UbiqServer) -> None:
     @server.command(ER_MODEL)
     async def er_model(ls: UbiqServer, *args: Any) -> dict[str, Any]:
-        request = _request(ls, _options(args))
+        request = _request(ls, options(ER_MODEL, args, ERModelArgs))
         backend = ls.model.backend() if request.requirements is not None else None
         if request.requirements is not None and backend is None:
             raise JsonRpcException(

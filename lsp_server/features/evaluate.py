@@ -10,11 +10,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import attrs
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from lsp_server.errors import InputError
 from lsp_server.evaluation.run import HUMANEVAL, default_out, evaluate
+from lsp_server.features.arguments import options, within
 from lsp_server.progress import JobProgress, run_job
 from lsp_server.server import UbiqServer
 
@@ -22,15 +23,16 @@ EVAL = "ubiq.eval"
 log = logging.getLogger(__name__)
 
 
-def _options(args: tuple[Any, ...]) -> dict[str, Any]:
-    options = args[0] if args and isinstance(args[0], dict) else {}
-    models = options.get("models") or []
-    if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
-        raise InputError("ubiq.eval: `models` must be a list of model paths, pack names or 'remote'")
-    tasks = options.get("tasks", 20)
-    if not isinstance(tasks, int) or isinstance(tasks, bool) or not 1 <= tasks <= 1000:
-        raise InputError("ubiq.eval: `tasks` must be a whole number from 1 to 1000")
-    return {**options, "models": models, "tasks": tasks}
+@attrs.define
+class EvalArgs:
+    """The options of `ubiq eval`: models (default: the configured one), tasks, seed, the reference
+    set instead of the project, and a time budget in seconds."""
+
+    models: list[str] = attrs.Factory(list)
+    tasks: int = attrs.field(default=20, validator=within(1, 1000))
+    seed: int = 1
+    reference: bool = False
+    time_budget: float | None = None
 
 
 async def _show(ls: UbiqServer, path: Path) -> None:
@@ -49,15 +51,11 @@ async def _show(ls: UbiqServer, path: Path) -> None:
 def register(server: UbiqServer) -> None:
     @server.command(EVAL)
     async def eval_models(ls: UbiqServer, *args: Any) -> dict[str, Any]:
-        try:
-            options = _options(args)
-        except InputError as exc:
-            ls.warn(f"Ubiq: {exc.message}")
-            return {"error": exc.message}
+        given = options(EVAL, args, EvalArgs)
         root = ls.project_root or Path.cwd()
         configured = "remote" if ls.settings.model.backend == "remote" else ls.settings.model.path
-        specs = options["models"] or [configured]
-        source = HUMANEVAL if options.get("reference") else str(root)
+        specs = given.models or [configured]
+        source = HUMANEVAL if given.reference else str(root)
         out = default_out(root)
 
         async def job(progress: JobProgress) -> tuple[dict[str, Any], str]:
@@ -67,9 +65,9 @@ def register(server: UbiqServer) -> None:
                 specs,
                 ls.settings,
                 out,
-                options["tasks"],
-                int(options.get("seed", 1)),
-                time_budget_s=options.get("timeBudget"),
+                given.tasks,
+                given.seed,
+                time_budget_s=given.time_budget,
                 on_progress=progress.report,
                 cancel=progress.cancel,
             )

@@ -10,11 +10,13 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
+import attrs
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from lsp_server.context.positions import offset_at, width
 from lsp_server.errors import InputError, UbiqError
+from lsp_server.features.arguments import options
 from lsp_server.features.documents import encoding_of, is_python, usable
 from lsp_server.features.edits import apply, file_edit
 from lsp_server.features.rename import RENAME
@@ -33,6 +35,18 @@ from lsp_server.server import UbiqServer
 
 log = logging.getLogger(__name__)
 ADD_TERM = "ubiq.addGlossaryTerm"
+
+
+@attrs.define
+class AddTermArgs:
+    """`{term, context?, lang?, force?}`: `force` adds a near duplicate without asking."""
+
+    term: str = ""
+    context: str = ""
+    lang: str = "en"
+    force: bool = False
+
+
 SOURCE = "ubiq glossary"
 
 
@@ -258,8 +272,8 @@ async def _add_anyway(ls: UbiqServer, term: str, clash: glossary_add.TermClash) 
 async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
     """`[{term, context?, lang?, force?}]` in, through the use case the CLI's `glossary add` uses;
     the grown glossary goes out as an undoable WorkspaceEdit (the editor saves the file)."""
-    options = args[0] if args and isinstance(args[0], dict) else {}
-    term = str(options.get("term", "")).strip()
+    given = options(ADD_TERM, args, AddTermArgs)
+    term = given.term.strip()
     holder, backend, root = live(ls), ls.model.backend(), ls.project_root
     if not term or holder is None or root is None or backend is None:
         message = (
@@ -269,7 +283,7 @@ async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
         )  # fmt: skip
         ls.warn(message)
         return {"error": message}
-    context, force = str(options.get("context", "")), bool(options.get("force", False))
+    context, force = given.context, given.force
 
     async def job(progress: JobProgress) -> tuple[dict[str, Any], str]:
         glossary = current(ls)
@@ -287,7 +301,7 @@ async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
                 term,
                 root=root,
                 context=context,
-                language=str(options.get("lang", "en")),
+                language=given.lang,
                 force=forced,
                 prompts_dir=ls.settings.prompts_dir,
                 handle=progress,

@@ -8,12 +8,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import attrs
 import jedi
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from lsp_server.context.positions import offset_at
 from lsp_server.errors import InputError
+from lsp_server.features.arguments import options
 from lsp_server.features.documents import encoding_of
 from lsp_server.features.edits import file_edit
 from lsp_server.files import read_text
@@ -21,6 +23,16 @@ from lsp_server.server import UbiqServer
 
 log = logging.getLogger(__name__)
 RENAME = "ubiq.rename"
+
+
+@attrs.define
+class RenameArgs:
+    """`{uri, line, character, newName}`: every field is needed, since a rename has no default."""
+
+    uri: str
+    line: int
+    character: int
+    new_name: str
 
 
 def _text_of(ls: UbiqServer, path: Path) -> str:
@@ -53,19 +65,15 @@ def rename_edit(ls: UbiqServer, uri: str, position: types.Position, new_name: st
 def register(server: UbiqServer) -> None:
     @server.command(RENAME)
     async def rename(ls: UbiqServer, *args: Any) -> dict[str, Any]:
-        options = args[0] if args and isinstance(args[0], dict) else {}
+        given = options(RENAME, args, RenameArgs)
+        position = types.Position(line=given.line, character=given.character)
         try:
-            position = types.Position(line=int(options["line"]), character=int(options["character"]))
-            edit = await asyncio.to_thread(
-                rename_edit, ls, str(options["uri"]), position, str(options["newName"])
-            )
-        except (KeyError, TypeError, ValueError):
-            return {"error": "ubiq.rename takes {uri, line, character, newName}"}
+            edit = await asyncio.to_thread(rename_edit, ls, given.uri, position, given.new_name)
         except InputError as exc:
             ls.warn(f"Ubiq: {exc.message}")
             return {"error": exc.message}
         files = len(edit.document_changes or [])
         applied = await ls.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(edit=edit, label=f"Ubiq: rename to {options['newName']}")
+            types.ApplyWorkspaceEditParams(edit=edit, label=f"Ubiq: rename to {given.new_name}")
         )
         return {"applied": applied.applied, "files": files}

@@ -61,6 +61,11 @@ async def test_eval_reports_progress_and_opens_the_report(client: LanguageClient
 
 
 async def test_bad_arguments_are_answered_and_the_server_goes_on(client: LanguageClient):
-    assert "error" in await evaluate(client, {"tasks": "many"})
-    assert "error" in await evaluate(client, {"models": "not-a-list"})
+    for bad, message in (
+        ({"tasks": "many"}, "tasks must be a whole number"),
+        ({"tasks": 0}, "tasks must be from 1 to 1000"),
+        ({"models": "not-a-list"}, "models must be a list"),
+    ):
+        with pytest.raises(Exception, match=message):
+            await evaluate(client, bad)
     assert "name" in (await stats(client))["model"]
