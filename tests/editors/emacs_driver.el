@@ -27,5 +27,6 @@
     (push (cons "candidates" (mapcar #'substring-no-properties candidates)) result)
     (push (cons "tries" tries) result))
   (with-temp-file out (insert (json-encode result)))
-  (eglot-shutdown (eglot-current-server))
+  ;; Wait for the reply to shutdown (eglot gives up after 1.5 s, too short on a loaded machine).
+  (eglot-shutdown (eglot-current-server) nil 120)
   (kill-emacs 0))
