@@ -72,6 +72,9 @@ class GlossarySettings:
     """The glossary file, relative to the project root."""
     diagnostics: bool = True
     """Warn in the editor about identifiers that use a forbidden synonym."""
+    draft_model: str = field(default="auto", metadata={"env": "UBIQ_GLOSSARY_MODEL"})
+    """The model that drafts entries: `auto` (the largest installed pack), `same` (the configured
+    model), a pack name or a GGUF path."""
 
 
 @dataclass

@@ -71,6 +71,7 @@ class UbiqServer(LanguageServer):
         self.settings = Settings()
         self.project_root: Path | None = None
         self.model = ModelHost(self._model_event)
+        self.draft_model = ModelHost()  # glossary drafting's larger model, loaded when first asked
         self.completions = CompletionService(self.settings.completion)
         self.syntax: dict[str, SyntaxTree] = {}
         self.ring = ChunkRing()

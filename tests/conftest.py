@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +17,9 @@ from lsp_server.engine.resolve import ResolvedModel, resolve_model
 REPO = Path(__file__).resolve().parent.parent
 TINY = "smollm2-135m"
 DEFAULT = "qwen2.5-coder-0.5b"
+# Every test names its model, and glossary drafting uses that one too (what CI, which installs no
+# larger pack, would do anyway); tests/cli/test_glossary_cli.py checks the larger pack's choice.
+os.environ.setdefault("UBIQ_GLOSSARY_MODEL", "same")
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from lsp_server.config import Settings, find_project_root
 from lsp_server.errors import InputError
 from lsp_server.glossary.add import TermClash, add_term, check_term, draft_term
 from lsp_server.glossary.check import check_files
+from lsp_server.glossary.drafting_model import drafting_settings
 from lsp_server.glossary.extract import extract_workspace
 from lsp_server.glossary.format import finding_line
 from lsp_server.glossary.index import TermIndex
@@ -83,7 +84,8 @@ def run_add(args: argparse.Namespace) -> int:
     use_case = draft_term if args.dry_run else add_term
     try:
         term = check_term(glossary, args.term, args.context, args.force)  # before the model loads
-        with load_model(settings) as backend, err.status(f"drafting {term} with {backend.info().name}…"):
+        drafting = drafting_settings(settings) or settings
+        with load_model(drafting) as backend, err.status(f"drafting {term} with {backend.info().name}…"):
             entry = use_case(
                 backend,
                 glossary,
@@ -119,7 +121,7 @@ def run_extract(args: argparse.Namespace) -> int:
     candidates = extract_workspace(root, glossary.index, limit=max(args.limit, args.add))
     added: list[Entry] = []
     if args.add:
-        with load_model(settings) as backend:
+        with load_model(drafting_settings(settings) or settings) as backend:
             for candidate in candidates[: args.add]:
                 try:  # a known term is skipped before the model runs, a clashing draft after
                     with err.status(f"drafting {candidate.term} with {backend.info().name}…"):

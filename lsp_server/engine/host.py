@@ -38,6 +38,7 @@ class ModelHost:
         self._settings: Settings | None = None
         self._failed_at = 0.0
         self._retrying = False  # a repeated failure of a retry is logged, not shown again
+        self._thread: threading.Thread | None = None
 
     def backend(self) -> Backend | None:
         """The loaded backend, or None. A remote server that could not be reached is tried again
@@ -68,8 +69,22 @@ class ModelHost:
         thread = threading.Thread(
             target=self._load, args=(settings, generation), name="ubiq-load", daemon=True
         )
+        with self._lock:
+            self._thread = thread
         thread.start()
         return thread
+
+    def ready(self, settings: Settings) -> Backend | None:
+        """The model the settings name, loading it first if need be (blocks: call off the event
+        loop); None when it failed to load, with the reason in `message`."""
+        self.ensure(settings)
+        while True:
+            with self._lock:
+                thread = self._thread
+            if thread is None or not thread.is_alive():
+                break
+            thread.join()
+        return self.backend()
 
     def _load(self, settings: Settings, generation: int) -> None:
         def progress(n: int) -> None:

@@ -15,6 +15,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from lsp_server.context.positions import offset_at, width
+from lsp_server.engine.backend import Backend
 from lsp_server.errors import InputError, UbiqError
 from lsp_server.features.arguments import options
 from lsp_server.features.documents import encoding_of, is_python, usable
@@ -23,6 +24,7 @@ from lsp_server.features.rename import RENAME
 from lsp_server.files import read_text
 from lsp_server.glossary import add as glossary_add
 from lsp_server.glossary.check import Finding, check_scan
+from lsp_server.glossary.drafting_model import drafting_settings
 from lsp_server.glossary.format import entry_markdown
 from lsp_server.glossary.live import LiveGlossary
 from lsp_server.glossary.locate import matches_at
@@ -293,10 +295,12 @@ async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
             )
         edited = Glossary.parse(glossary.dumps(), glossary.path)  # the live one changes once applied
 
+        drafter = await _drafter(ls, backend, progress)
+
         def add(forced: bool) -> Awaitable[Entry]:
             return asyncio.to_thread(
                 glossary_add.add_term,
-                backend,
+                drafter,
                 edited,
                 term,
                 root=root,
@@ -319,6 +323,20 @@ async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
         return {"entry": entry.to_mapping(), "path": str(edited.path)}, summary
 
     return await run_job(ls, "Ubiq: glossary", f"drafting {term}", f"Ubiq could not add {term}", job)
+
+
+async def _drafter(ls: UbiqServer, configured: Backend, progress: JobProgress) -> Backend:
+    """The model that drafts (`glossary.draftModel`: the largest installed pack by default),
+    loaded on first use and kept; the configured model when that one cannot load."""
+    settings = drafting_settings(ls.settings)
+    if settings is None:
+        return configured
+    progress.report(f"loading {settings.model.path} to draft with")
+    backend = await asyncio.to_thread(ls.draft_model.ready, settings)
+    if backend is None:
+        log.warning("drafting with %s instead: %s", configured.info().name, ls.draft_model.message)
+        return configured
+    return backend
 
 
 def _file_edit(ls: UbiqServer, glossary: Glossary) -> types.WorkspaceEdit:

@@ -120,5 +120,6 @@ def register(server: UbiqServer) -> None:
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: UbiqServer, params: None) -> None:
         ls.model.close()
+        ls.draft_model.close()
         if ls.definitions:
             ls.definitions.close()

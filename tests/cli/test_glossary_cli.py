@@ -11,13 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, TINY
+from lsp_server.config import Settings
+from lsp_server.engine import packs
+from lsp_server.glossary.drafting_model import drafting_settings
+from tests.conftest import DEFAULT, REPO, TINY
 
 DATA = REPO / "tests" / "data" / "glossary"
 
 
-def ubiq(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "UBIQ_THREADS": "1"}
+def ubiq(*args: str, cwd: Path, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "UBIQ_THREADS": "1", **env_vars}
     return subprocess.run(
         [sys.executable, "-m", "lsp_server", "glossary", *args],
         cwd=cwd,
@@ -65,6 +68,32 @@ def test_add_drafts_with_the_model_and_keeps_the_file_s_comments(project: Path):
     ):
         assert comment in after
     assert "term: 仓库" in after
+
+
+def test_a_larger_pack_drafts_while_the_configured_model_completes(project: Path):
+    result = ubiq(
+        "add", "仓库", "--model", TINY, "--dry-run", "--json", cwd=project, UBIQ_GLOSSARY_MODEL=DEFAULT
+    )
+    assert result.returncode in (0, 2), result.stderr
+    if result.returncode == 0:
+        assert "0.5B" in json.loads(result.stdout)["source"]  # the GGUF's own name of the default pack
+    else:  # a clash names the draft, which the larger model wrote
+        assert "clashes" in result.stderr
+
+
+def test_auto_picks_the_largest_installed_pack_for_drafting():
+    settings = Settings()
+    settings.model.path = TINY
+    chosen = drafting_settings(settings)
+    largest = max((p for p in packs.PACKS if packs.is_installed(p)), key=lambda p: p.size)
+    assert chosen is not None and chosen.model.path == largest.name  # the default pack at least
+    settings.glossary.draft_model = "same"
+    assert drafting_settings(settings) is None
+    settings.glossary.draft_model, settings.model.path = "auto", largest.name
+    assert drafting_settings(settings) is None  # nothing larger than what is configured
+    settings.model.backend = "remote"
+    settings.glossary.draft_model = DEFAULT
+    assert drafting_settings(settings) is None  # a team server drafts with its own model
 
 
 def test_add_refuses_a_duplicate_before_asking_the_model(project: Path):

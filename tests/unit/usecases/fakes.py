@@ -92,7 +92,11 @@ def fake_server(root: Path, backend: FakeBackend | None) -> SimpleNamespace:
         warnings=[],
         project_root=root,
         glossary=None,
-        settings=SimpleNamespace(prompts_dir="", glossary=SimpleNamespace(path="")),
+        settings=SimpleNamespace(
+            prompts_dir="",
+            glossary=SimpleNamespace(path="", draft_model="same"),
+            model=SimpleNamespace(backend="local", path=""),
+        ),
         model=SimpleNamespace(backend=lambda: backend),
         workspace=SimpleNamespace(text_documents={}, position_encoding=types.PositionEncodingKind.Utf16),
         client_capabilities=SimpleNamespace(window=None),
