@@ -22,12 +22,53 @@ MAX_INT = 1000  # mutated numbers stay small: a test must run in milliseconds
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A value worth trying for one parameter, as source, and the import it needs."""
+
+    expr: str
+    setup: str = ""
+
+
+@dataclass(frozen=True)
 class Parameter:
     """A parameter of a function under test; one with a default is an argument a variant may add."""
 
     name: str
     default: object  # the default's value (a literal), or `_REQUIRED`
     keyword_only: bool = False
+    choices: tuple[Choice, ...] = ()
+    """What the code dispatches on: `Literal` values, `Enum` members, both bools, None for an
+    Optional, the constants the body compares the parameter with (`==`, `in`, `match`), and
+    values of standard types it is annotated with (`datetime`, `timedelta`, `Decimal`, `Path`)."""
+
+
+# Values of standard library types, built from their constructors: edge dates (a leap day, the
+# epoch, a month's end), signed durations, money-like decimals.
+_TYPED = {
+    "datetime": (
+        "import datetime",
+        "datetime.datetime(2024, 2, 29, 23, 59, 59)",
+        "datetime.datetime(1970, 1, 1)",
+        "datetime.datetime(2023, 12, 31, 12, 0, tzinfo=datetime.timezone.utc)",
+    ),
+    "date": ("import datetime", "datetime.date(2024, 2, 29)", "datetime.date(2023, 1, 1)"),
+    "time": ("import datetime", "datetime.time(0, 0)", "datetime.time(23, 59, 59)"),
+    "timedelta": (
+        "import datetime",
+        "datetime.timedelta(0)",
+        "datetime.timedelta(days=1)",
+        "datetime.timedelta(hours=-3)",
+        "datetime.timedelta(days=400, seconds=5)",
+    ),
+    "Decimal": (
+        "import decimal",
+        "decimal.Decimal('19.99')",
+        "decimal.Decimal('0')",
+        "decimal.Decimal('-1.005')",
+    ),
+    "Path": ("import pathlib", "pathlib.Path('data/report.txt')", "pathlib.Path('.')"),
+    "PurePath": ("import pathlib", "pathlib.PurePath('a/b.tar.gz')"),
+}
 
 
 _REQUIRED = object()
@@ -61,15 +102,22 @@ def signatures(source: str) -> dict[str, list[Parameter]]:
     except SyntaxError:
         return {}
     result: dict[str, list[Parameter]] = {}
+    enums = _enums(tree)
 
     def params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Parameter]:
         args = fn.args
         positional = [*args.posonlyargs, *args.args]
         defaults = [_REQUIRED] * (len(positional) - len(args.defaults)) + [_literal(d) for d in args.defaults]
+        compared = _compared(fn)
+
+        def choices(arg: ast.arg) -> tuple[Choice, ...]:
+            found = _annotated(arg.annotation, enums) if arg.annotation is not None else []
+            return tuple(dict.fromkeys([*found, *(Choice(e) for e in compared.get(arg.arg, []))]))
+
         pairs = zip(positional, defaults, strict=True)
-        found = [Parameter(a.arg, d) for a, d in pairs if a.arg not in ("self", "cls")]
+        found = [Parameter(a.arg, d, choices=choices(a)) for a, d in pairs if a.arg not in ("self", "cls")]
         found += [
-            Parameter(a.arg, _REQUIRED if d is None else _literal(d), keyword_only=True)
+            Parameter(a.arg, _REQUIRED if d is None else _literal(d), keyword_only=True, choices=choices(a))
             for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
         ]
         return found
@@ -94,6 +142,89 @@ def signatures(source: str) -> dict[str, list[Parameter]]:
     return result
 
 
+def _enums(tree: ast.Module) -> dict[str, list[str]]:
+    """The module's Enum classes and their members, as `Color.RED`."""
+    found: dict[str, list[str]] = {}
+    for node in tree.body:
+        bases = (
+            {ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases}
+            if isinstance(node, ast.ClassDef)
+            else set()
+        )
+        if isinstance(node, ast.ClassDef) and bases & {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"}:
+            members = [
+                t.id
+                for item in node.body
+                if isinstance(item, ast.Assign)
+                for t in item.targets
+                if isinstance(t, ast.Name) and not t.id.startswith("_")
+            ]
+            found[node.name] = [f"{node.name}.{m}" for m in members]
+    return found
+
+
+def _annotated(annotation: ast.expr, enums: dict[str, list[str]]) -> list[Choice]:
+    """Values a parameter's annotation names: Literal values, Enum members, True and False, None
+    for an Optional, and values of standard types."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):  # X | None
+        return _annotated(annotation.left, enums) + _annotated(annotation.right, enums)
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):  # "Color"
+        try:
+            return _annotated(ast.parse(annotation.value, mode="eval").body, enums)
+        except SyntaxError:
+            return []
+    if isinstance(annotation, ast.Constant) and annotation.value is None:
+        return [Choice("None")]
+    name = ast.unparse(annotation.value if isinstance(annotation, ast.Subscript) else annotation)
+    name = name.rsplit(".", 1)[-1]
+    if isinstance(annotation, ast.Subscript):
+        inner = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        if name == "Literal":
+            return [Choice(ast.unparse(e)) for e in inner if isinstance(e, ast.Constant)]
+        if name in ("Optional", "Union"):
+            return [c for e in inner for c in _annotated(e, enums)] + [Choice("None")]
+        return []
+    if name == "bool":
+        return [Choice("True"), Choice("False")]
+    if name in enums:
+        return [Choice(member) for member in enums[name]]
+    if name in _TYPED:
+        imports, *values = _TYPED[name]
+        return [Choice(value, imports) for value in values]
+    return []
+
+
+def _compared(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, list[str]]:
+    """Per parameter, the constants the body compares it with: `algorithm == 'modern'`,
+    `mode in ('r', 'w')`, `case 'x':` — the values that take each branch."""
+    names = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+    found: dict[str, list[str]] = {}
+
+    def add(name: str, node: ast.expr) -> None:
+        values = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+        for value in values:
+            if isinstance(value, ast.Constant) or (
+                isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)
+            ):
+                found.setdefault(name, []).append(ast.unparse(value))
+
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            for left, right in zip(sides, sides[1:], strict=False):
+                if isinstance(left, ast.Name) and left.id in names:
+                    add(left.id, right)
+                elif isinstance(right, ast.Name) and right.id in names:
+                    add(right.id, left)
+        elif isinstance(node, ast.Match) and isinstance(node.subject, ast.Name) and node.subject.id in names:
+            for case in node.cases:
+                patterns = case.pattern.patterns if isinstance(case.pattern, ast.MatchOr) else [case.pattern]
+                for pattern in patterns:
+                    if isinstance(pattern, ast.MatchValue):
+                        add(node.subject.id, pattern.value)
+    return {name: list(dict.fromkeys(values)) for name, values in found.items()}
+
+
 def _literal(node: ast.expr) -> object:
     try:
         return ast.literal_eval(node)
@@ -108,6 +239,39 @@ class Mutator:
         self.pool = constant_pool(source)
         self.signatures = signatures(source)
         self.rng = random.Random(seed)
+        self._offered: set[tuple[str, ...]] = set()
+
+    def choice_variants(self, case: Case) -> list[Case]:
+        """Each call of `case` with each dispatch value (`Parameter.choices`) in each argument,
+        each offered once per run: the values that take the code's other branches, tried before
+        random edits (slugify's `algorithm='modern'` is one change away, not one in thousands)."""
+        statements = [*case.setup, case.call]
+        result: list[Case] = []
+        for index, statement in enumerate(statements):
+            mode = "eval" if index == len(statements) - 1 else "exec"
+            try:
+                tree = ast.parse(statement, mode=mode)
+            except SyntaxError:
+                continue
+            for position, node in enumerate(ast.walk(tree)):
+                if not isinstance(node, ast.Call):
+                    continue
+                for slot, param in enumerate(self.signatures.get(_callee(node), [])):
+                    for choice in param.choices:
+                        fresh = ast.parse(statement, mode=mode)
+                        if not _set_argument(fresh, position, slot, param, choice.expr):
+                            continue
+                        text = ast.unparse(ast.fix_missing_locations(fresh))
+                        variant = [*statements[:index], text, *statements[index + 1 :]]
+                        setup, call = variant[:-1], variant[-1]
+                        if choice.setup and choice.setup not in setup:
+                            setup = [choice.setup, *setup]
+                        key = (*setup, call)
+                        if text == statement or key in self._offered or len(text) > 300:
+                            continue
+                        self._offered.add(key)
+                        result.append(_probe(case, setup, call))
+        return result
 
     def variants(self, case: Case, limit: int) -> list[Case]:
         """Up to `limit` distinct new cases, each one change away from `case`."""
@@ -134,18 +298,7 @@ class Mutator:
             if tuple(variant) in seen or len(text) > 200:
                 continue
             seen.add(tuple(variant))
-            call = variant[-1]
-            args = call[call.rfind("(") + 1 :] if "(" in call else call
-            result.append(
-                Case(
-                    target=case.target,
-                    name=slug(args)[:30].strip("_") or "no_args",
-                    setup=variant[:-1],
-                    call=call,
-                    expected=UNKNOWN,
-                    probe=True,
-                )
-            )
+            result.append(_probe(case, variant[:-1], variant[-1]))
         return result
 
     # -- changes: each finds its node in a fresh copy of the tree by position, then edits it --------
@@ -204,9 +357,7 @@ class Mutator:
         return result
 
     def _keyword_changes(self, position: int, call: ast.Call) -> Iterator:
-        func = call.func
-        name = f".{func.attr}" if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        params = self.signatures.get(name, [])
+        params = self.signatures.get(_callee(call), [])
         given = {k.arg for k in call.keywords} | {p.name for p in params[: len(call.args)]}
         for param in params:
             if param.name in given or param.default is _REQUIRED:
@@ -216,6 +367,40 @@ class Mutator:
         for index, keyword in enumerate(call.keywords):
             if keyword.arg is not None:
                 yield _drop_keyword(position, index)
+
+
+def _probe(case: Case, setup: list[str], call: str) -> Case:
+    """A variant of `case`: its expected value is whatever the code answers (see probes)."""
+    args = call[call.rfind("(") + 1 :] if "(" in call else call
+    name = slug(args)[:30].strip("_") or "no_args"
+    return Case(target=case.target, name=name, setup=setup, call=call, expected=UNKNOWN, probe=True)
+
+
+def _callee(call: ast.Call) -> str:
+    """The name `signatures` files a call under: `func`, `Class` or `.method`."""
+    func = call.func
+    return f".{func.attr}" if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _set_argument(tree: ast.AST, position: int, slot: int, param: Parameter, expr: str) -> bool:
+    """Give the call at `position` the value `expr` for `param` (its `slot`-th parameter):
+    in place where it is passed, else as a keyword."""
+    node = _node_at(tree, position)
+    if not isinstance(node, ast.Call):
+        return False
+    value = ast.parse(expr, mode="eval").body
+    starred = any(isinstance(a, ast.Starred) for a in node.args[: slot + 1])
+    if not param.keyword_only and slot < len(node.args) and not starred:
+        node.args[slot] = value
+        return True
+    for keyword in node.keywords:
+        if keyword.arg == param.name:
+            keyword.value = value
+            return True
+    if starred or any(k.arg is None for k in node.keywords):
+        return False  # *args or **kwargs may pass it already
+    node.keywords.append(ast.keyword(arg=param.name, value=value))
+    return True
 
 
 def _node_at(tree: ast.AST, position: int) -> ast.AST | None:

@@ -358,9 +358,12 @@ class Generator:
             if stale >= STALE_ROUNDS or self._time_left() <= RESERVE * self.options.budget_s:
                 break
             seeds = [c for c in kept if not c.raises] or kept
+            # The values the code dispatches on first (each once), then random edits to fill up.
+            planned = [v for seed in kept for v in self.mutator.choice_variants(seed)][:EXPLORE_VARIANTS]
             per_seed = max(2, EXPLORE_VARIANTS // max(1, len(seeds)))
             variants = [v for seed in seeds for v in self.mutator.variants(seed, per_seed)]
-            variants = self.mutator.rng.sample(variants, min(EXPLORE_VARIANTS, len(variants)))
+            fill = min(EXPLORE_VARIANTS - len(planned), len(variants))
+            variants = planned + self.mutator.rng.sample(variants, fill)
             if not variants:
                 break
             self.on_progress(f"trying {len(variants)} variants of the kept tests", 0.9)
@@ -370,7 +373,8 @@ class Generator:
             settled = self._settle(variants)
             before = report.covered_arcs
             kept, report = self._useful(kept + settled)
-            stale = stale + 1 if report.covered_arcs <= before else 0
+            # Unfinished dispatch values keep the search going: their branches are still reachable.
+            stale = stale + 1 if report.covered_arcs <= before and not planned else 0
             log.info(
                 "explored %d variants: %d ran, %d new lines or branches, %.0f s left",
                 len(variants), len(settled), len(report.covered_arcs - before), self._time_left(),

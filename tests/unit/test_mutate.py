@@ -89,3 +89,64 @@ def test_same_seed_same_variants():
 
 def test_a_call_that_does_not_parse_has_no_variants():
     assert Mutator(SOURCE).variants(case("parse('a'"), 10) == []
+
+
+DISPATCH = textwrap.dedent(
+    """
+    import datetime
+    from enum import Enum
+    from typing import Literal, Optional
+
+    class Mode(Enum):
+        FAST = 1
+        SLOW = 2
+
+    def slugify(text: str, algorithm: Literal["legacy", "modern"] = "legacy", *, lower: bool = True):
+        if algorithm == "modern":
+            return text
+        return text.lower() if lower else text
+
+    def schedule(
+        start: datetime.datetime, every: "Optional[datetime.timedelta]" = None, mode: Mode = Mode.FAST
+    ):
+        match mode:
+            case Mode.SLOW:
+                return start
+        if every in (None, 0):
+            return None
+        return start + every
+    """
+)
+
+
+def test_signatures_know_the_values_the_code_dispatches_on():
+    found = {p.name: [c.expr for c in p.choices] for p in signatures(DISPATCH)["slugify"]}
+    assert found["algorithm"] == ["'legacy'", "'modern'"]  # Literal, and compared in the body
+    assert found["lower"] == ["True", "False"]
+    schedule = {p.name: p.choices for p in signatures(DISPATCH)["schedule"]}
+    assert [c.expr for c in schedule["mode"]] == ["Mode.FAST", "Mode.SLOW"]
+    assert (
+        schedule["start"][0].setup == "import datetime" and "datetime.datetime(" in schedule["start"][0].expr
+    )
+    assert "None" in [c.expr for c in schedule["every"]] and "0" in [c.expr for c in schedule["every"]]
+    assert any("timedelta(hours=-3)" in c.expr for c in schedule["every"])
+
+
+def test_choice_variants_try_each_dispatch_value_once():
+    mutator = Mutator(DISPATCH)
+    seed = Case(
+        target="slugify", name="seed", setup=[], call="slugify('Hello World')", expected="'hello world'"
+    )
+    variants = mutator.choice_variants(seed)
+    calls = {v.call for v in variants}
+    assert "slugify('Hello World', algorithm='modern')" in calls
+    assert "slugify('Hello World', lower=False)" in calls
+    assert all(v.probe and v.expected == UNKNOWN for v in variants)
+    assert mutator.choice_variants(seed) == []  # offered once per run
+    dated = Case(target="schedule", name="s", setup=[], call="schedule(start)", expected="1")
+    variants = Mutator(DISPATCH).choice_variants(dated)
+    leap = next(v for v in variants if "2024, 2, 29" in v.call)
+    assert leap.setup == ["import datetime"]
+    assert any("mode=Mode.SLOW" in v.call for v in variants)
+    for variant in variants:
+        assert variant.problems() is None
