@@ -103,6 +103,12 @@ def signatures(source: str) -> dict[str, list[Parameter]]:
         return {}
     result: dict[str, list[Parameter]] = {}
     enums = _enums(tree)
+    aliases = {  # `Algorithm = Literal["legacy", "modern"]`, and the like
+        node.targets[0].id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        if isinstance(node.value, ast.Subscript)
+    }
 
     def params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Parameter]:
         args = fn.args
@@ -111,7 +117,10 @@ def signatures(source: str) -> dict[str, list[Parameter]]:
         compared = _compared(fn)
 
         def choices(arg: ast.arg) -> tuple[Choice, ...]:
-            found = _annotated(arg.annotation, enums) if arg.annotation is not None else []
+            annotation = arg.annotation
+            if isinstance(annotation, ast.Name) and annotation.id in aliases:
+                annotation = aliases[annotation.id]
+            found = _annotated(annotation, enums) if annotation is not None else []
             return tuple(dict.fromkeys([*found, *(Choice(e) for e in compared.get(arg.arg, []))]))
 
         pairs = zip(positional, defaults, strict=True)
