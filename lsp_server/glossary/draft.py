@@ -173,6 +173,11 @@ def draft_entry(
             f"instead of {term}",
             "give the bounded context (--context), or write the entry by hand",
         )
+    return _entry(data, term, context, backend.info().name)
+
+
+def _entry(data: dict[str, Any], term: str, context: str, source: str) -> Entry:
+    """The checked draft as an entry: what the model must not decide is decided here."""
     avoid = [a for a in data.get("avoid", []) if _usable_avoid(a, data.get("english", ""))]
     try:
         return Entry.from_mapping(
@@ -185,7 +190,7 @@ def draft_entry(
                 "avoid": avoid,
                 "context": context,
                 "status": "draft",
-                "source": backend.info().name,
+                "source": source,
             }
         )
     except InvalidEntry as error:
