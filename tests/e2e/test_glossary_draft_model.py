@@ -61,3 +61,40 @@ async def test_the_draft_model_drafts_and_the_configured_one_completes(client: L
     ]
     assert any(f"loading {DEFAULT}" in m for m in messages), messages
     assert "135M" in (await stats(client))["model"]["name"]  # completions keep the configured model
+
+
+def draft_with_a_missing_file() -> pytest_lsp.ClientServerConfig:
+    config = server_config(TINY)
+    config.server_env = {**(config.server_env or {}), "UBIQ_GLOSSARY_MODEL": str(REPO / "no-such-model.gguf")}
+    return config
+
+
+@pytest_lsp.fixture(config=draft_with_a_missing_file(), scope="module")
+async def missing(lsp_client: LanguageClient, tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    shutil.copy(DATA / "glossary.yml", root / "glossary.yml")
+
+    @lsp_client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities(PROFILES["vscode"]),
+            root_uri=root.as_uri(),
+            initialization_options={},
+        )
+    )
+    await wait_for_model(lsp_client)
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+async def test_a_draft_model_that_cannot_load_leaves_drafting_to_the_configured_one(missing: LanguageClient):
+    result = await missing.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="ubiq.addGlossaryTerm", arguments=[{"term": "仓库"}])
+    )
+    if "entry" in result:
+        assert "135M" in result["entry"]["source"]
+    else:  # the tiny model's draft clashed or was refused: an answer, not a failure to load
+        assert "no-such-model" not in result["error"]
