@@ -4,6 +4,7 @@ on first use with progress) while the configured model keeps serving completions
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 import pytest_lsp
@@ -17,15 +18,14 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 DATA = REPO / "tests" / "data" / "glossary"
 
 
-def draft_with_default() -> pytest_lsp.ClientServerConfig:
+def drafting_with(model: str) -> pytest_lsp.ClientServerConfig:
+    """The server on the tiny model, drafting with `model`."""
     config = server_config(TINY)
-    config.server_env = {**(config.server_env or {}), "UBIQ_GLOSSARY_MODEL": DEFAULT}
+    config.server_env = {**(config.server_env or {}), "UBIQ_GLOSSARY_MODEL": model}
     return config
 
 
-@pytest_lsp.fixture(config=draft_with_default(), scope="module")
-async def client(lsp_client: LanguageClient, tmp_path_factory):
-    root = tmp_path_factory.mktemp("project")
+async def start_in_a_project(lsp_client: LanguageClient, root: Path) -> None:
     shutil.copytree(DATA / "shop", root / "shop")
     shutil.copy(DATA / "glossary.yml", root / "glossary.yml")
 
@@ -41,6 +41,11 @@ async def client(lsp_client: LanguageClient, tmp_path_factory):
         )
     )
     await wait_for_model(lsp_client)
+
+
+@pytest_lsp.fixture(config=drafting_with(DEFAULT), scope="module")
+async def client(lsp_client: LanguageClient, tmp_path_factory):
+    await start_in_a_project(lsp_client, tmp_path_factory.mktemp("project"))
     yield
     await lsp_client.shutdown_session()
 
@@ -63,29 +68,9 @@ async def test_the_draft_model_drafts_and_the_configured_one_completes(client: L
     assert "135M" in (await stats(client))["model"]["name"]  # completions keep the configured model
 
 
-def draft_with_a_missing_file() -> pytest_lsp.ClientServerConfig:
-    config = server_config(TINY)
-    config.server_env = {**(config.server_env or {}), "UBIQ_GLOSSARY_MODEL": str(REPO / "no-such-model.gguf")}
-    return config
-
-
-@pytest_lsp.fixture(config=draft_with_a_missing_file(), scope="module")
+@pytest_lsp.fixture(config=drafting_with(str(REPO / "no-such-model.gguf")), scope="module")
 async def missing(lsp_client: LanguageClient, tmp_path_factory):
-    root = tmp_path_factory.mktemp("project")
-    shutil.copy(DATA / "glossary.yml", root / "glossary.yml")
-
-    @lsp_client.feature(types.WORKSPACE_APPLY_EDIT)
-    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
-        return types.ApplyWorkspaceEditResult(applied=True)
-
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities(PROFILES["vscode"]),
-            root_uri=root.as_uri(),
-            initialization_options={},
-        )
-    )
-    await wait_for_model(lsp_client)
+    await start_in_a_project(lsp_client, tmp_path_factory.mktemp("project"))
     yield lsp_client
     await lsp_client.shutdown_session()
 
