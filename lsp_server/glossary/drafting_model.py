@@ -23,12 +23,12 @@ def drafting_settings(settings: Settings) -> Settings | None:
     spec = settings.glossary.draft_model.strip() or AUTO
     if spec == SAME or settings.model.backend == "remote":
         return None
+    configured = packs.find_pack(settings.model.path) if settings.model.path else packs.best_installed()
     if spec == AUTO:
-        configured = packs.find_pack(settings.model.path) if settings.model.path else packs.best_installed()
         largest = max((p for p in packs.PACKS if packs.is_installed(p)), key=lambda p: p.size, default=None)
         if configured is None or largest is None or largest.size <= configured.size:
             return None
         spec = largest.name
-    if spec == settings.model.path:
-        return None
+    if spec == settings.model.path or (configured is not None and spec in configured.aliases):
+        return None  # the configured model already: not a second copy of it
     return replace(settings, model=replace(settings.model, path=spec))
