@@ -96,7 +96,7 @@ def shape(completion: str, line_before: str, line_after: str, suffix: str) -> st
         kept.append(line)
         if len(kept) >= MAX_LINES:
             break
-    kept = _drop_repeats(kept)
+    kept = _drop_repeats(_cut_suffix_copy(kept, suffix))
     while kept and not kept[-1].strip():
         kept.pop()
     result = "\n".join(line.rstrip() for line in kept) if len(kept) > 1 else "\n".join(kept)
@@ -114,11 +114,23 @@ def _drop_repeats(lines: list[str]) -> list[str]:
     return lines
 
 
+def _cut_suffix_copy(lines: list[str], suffix: str) -> list[str]:
+    """Cut where the completion starts writing out the code that follows the cursor. Filling a
+    gap between lines, a model writes the missing line and then, as often as not, the lines below
+    it again, at their own indentation: the document already has those."""
+    following = next((line.rstrip() for line in suffix.split("\n") if line.strip()), "")
+    for i, line in enumerate(lines[1:], 1):
+        if following and line.rstrip() == following:
+            return lines[:i]
+    return lines
+
+
 def _trim_suffix_overlap(text: str, suffix: str) -> str:
-    """Drop trailing completion lines that the document already has right after the cursor."""
-    following = [line.strip() for line in suffix.split("\n") if line.strip()][:3]
+    """Drop trailing completion lines that the document already has right after the cursor (at
+    the same depth: `return x` inside a new `if` is not the `return x` below it)."""
+    following = [line.rstrip() for line in suffix.split("\n") if line.strip()][:3]
     lines = text.split("\n")
-    while len(lines) > 1 and following and lines[-1].strip() in following:
+    while len(lines) > 1 and following and lines[-1].rstrip() in following:
         lines.pop()
     return "\n".join(lines)
 

@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from lsp_server.completion.names import unbound_names
 from lsp_server.completion.postprocess import BlockEnd, heal_blanks, held_back, shape, single_line
 from lsp_server.completion.stats import CompletionStats
 from lsp_server.completion.syntax_check import keep_parsing
@@ -298,21 +299,26 @@ class CompletionService:
                 return later("", answering)
             raw = await answering
             shown = self._shape(raw.text, raw.stop_reason, doc)
-            if not shown and self._worth_another(raw, doc):
+            doubt = self._doubt(raw, shown, doc)
+            if doubt:
                 # The checks rejected the answer at a blank line, where the user waits for a
-                # statement: ask once more, for the next most likely start. The prompt is in the
-                # KV cache; only generation is paid.
+                # statement, or it reads a name nothing binds: ask once more, for the next most
+                # likely start, and keep the better answer. The prompt is in the KV cache; only
+                # generation is paid.
                 self.stats.another_start += 1
-                self.stats.record_unanswered(raw.stats)
                 again = dataclasses.replace(
                     asked, avoid_first=(raw.text,), deadline=deadline_in(self.settings.time_budget_ms)
                 )
                 single = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
                 answering = asyncio.ensure_future(asyncio.to_thread(backend.complete, again, cancel, single))
                 if not await self._in_time(answering, request):
-                    return later("", answering)
-                raw = await answering
-                shown = self._shape(raw.text, raw.stop_reason, doc)
+                    self.stats.record_unanswered(raw.stats)
+                    return later(shown if doubt == "unbound" else "", answering)
+                second = await answering
+                second_shown = self._shape(second.text, second.stop_reason, doc)
+                if not shown or (second_shown and not unbound_names(second_shown, doc.text)):
+                    raw, shown, second = second, second_shown, raw
+                self.stats.record_unanswered(second.stats)  # the answer not kept
         except asyncio.CancelledError:
             cancel.cancel()
             self.stats.cancelled += 1
@@ -362,11 +368,16 @@ class CompletionService:
         source = "quick" if quick is not None else "model"
         return Answer(self._remember(state, doc, shown), source, raw.stop_reason, raw.stats)
 
-    def _worth_another(self, raw: Completion, doc: CompletionInput) -> bool:
-        """Whether an answer shaped to nothing deserves a second try: it ended by itself (not by
-        the deadline or a cancel), at a blank line (mid-line, nothing is often right)."""
-        blank = not (self._line_before(doc) + self._line_after(doc)).strip()
-        return blank and raw.stop_reason in ("eos", "stop", "length")
+    def _doubt(self, raw: Completion, shown: str, doc: CompletionInput) -> str:
+        """Why an answer that ended by itself (not by the deadline or a cancel) deserves a second
+        try, or "": it was shaped to nothing at a blank line (mid-line, nothing is often right),
+        or it reads a name that nothing in the file binds (see `names`)."""
+        if raw.stop_reason not in ("eos", "stop", "length"):
+            return ""
+        if not shown:
+            blank = not (self._line_before(doc) + self._line_after(doc)).strip()
+            return "empty" if blank else ""
+        return "unbound" if unbound_names(shown, doc.text) else ""
 
     def _answer_later(
         self,

@@ -39,7 +39,7 @@ class CompletionStats:
     answered_early: int = 0  # answers shown before they were written in full (first lines, quick)
     rest_done: int = 0  # ... whose rest has since been written (or given up)
     rest_shown: int = 0  # ... and it said more: it replaced the first line (ubiq/completionReady)
-    another_start: int = 0  # answers rejected at a blank line, asked again for another start
+    another_start: int = 0  # answers rejected at a blank line or reading an unbound name, asked again
     background_evaluated: int = 0  # prompt tokens evaluated ahead of requests (preparation)
     latency_ms: list[float] = field(default_factory=list)
     prompt_tokens: list[int] = field(default_factory=list)

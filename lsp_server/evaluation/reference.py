@@ -26,12 +26,22 @@ def mask(problem: dict, rng: random.Random) -> tuple[str, int, str]:
     """The document with one solution line blanked to its indentation, the cursor, the line."""
     lines = problem["canonical_solution"].rstrip("\n").split("\n")
     candidates = [i for i, line in enumerate(lines) if line.strip()]
-    index = rng.choice(candidates)
+    return _masked(problem, lines, rng.choice(candidates))
+
+
+def _masked(problem: dict, lines: list[str], index: int) -> tuple[str, int, str]:
     line = lines[index]
     indent = line[: len(line) - len(line.lstrip())]
     before = problem["prompt"] + "".join(f"{x}\n" for x in lines[:index]) + indent
     after = "\n" + "".join(f"{x}\n" for x in lines[index + 1 :])
     return before + after, len(before), line
+
+
+def mask_middle(problem: dict) -> tuple[str, int, str]:
+    """As `mask`, with the middle non-blank line of the canonical solution."""
+    lines = problem["canonical_solution"].rstrip("\n").split("\n")
+    candidates = [i for i, line in enumerate(lines) if line.strip()]
+    return _masked(problem, lines, candidates[len(candidates) // 2])
 
 
 def tasks(count: int, seed: int) -> tuple[list[Task], dict[str, dict]]:

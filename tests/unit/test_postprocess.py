@@ -51,3 +51,16 @@ def test_a_quick_first_line_waits_for_its_brackets_to_close() -> None:
     assert not watcher('        "a (message)",\n')
     assert watcher("    )\n")
     assert BlockEnd("    ", "", first_line=True)("    return x\n")
+
+
+def test_a_gap_filled_does_not_write_the_lines_below_again():
+    # Filling a blank line between statements, the model writes the missing header, then the body
+    # that the document already has below the cursor.
+    below = "\n        results.append(results[-1])\n        results.pop(0)\n\n    return results[-1]"
+    raw, suffix = "for i in range(4, n + 1):" + below, below + "\n"
+    assert shape(raw, "    ", "", suffix) == "for i in range(4, n + 1):"
+
+
+def test_a_line_like_one_below_but_at_another_depth_is_kept():
+    raw = "if missing:\n        return result"
+    assert shape(raw, "    ", "", "\n    return result\n") == "if missing:\n        return result"
