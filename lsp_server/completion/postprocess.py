@@ -89,6 +89,8 @@ def shape(completion: str, line_before: str, line_after: str, suffix: str) -> st
         return text.rstrip()
     lines = text.split("\n")
     base = indent_of(line_before) if line_before.strip() else len(line_before)
+    if lines[0].rstrip().endswith(":") and _body_follows(suffix, base):
+        return lines[0].rstrip()  # the header of the body below: its own body would come twice
     kept = [lines[0]]
     for line in lines[1:]:
         if line.strip() and indent_of(line) < base:
@@ -112,6 +114,16 @@ def _drop_repeats(lines: list[str]) -> list[str]:
             return lines[:i]
         seen.add(key)
     return lines
+
+
+def _body_follows(suffix: str, base: int) -> bool:
+    """Whether the next line of code after the cursor's line is indented deeper than the cursor:
+    then the line written here can only be that block's header (anything else would make the
+    indent below an error)."""
+    for line in suffix.split("\n")[1:]:
+        if line.strip() and not line.lstrip().startswith("#"):
+            return indent_of(line) > base
+    return False
 
 
 def _cut_suffix_copy(lines: list[str], suffix: str) -> list[str]:

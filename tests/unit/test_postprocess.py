@@ -64,3 +64,11 @@ def test_a_gap_filled_does_not_write_the_lines_below_again():
 def test_a_line_like_one_below_but_at_another_depth_is_kept():
     raw = "if missing:\n        return result"
     assert shape(raw, "    ", "", "\n    return result\n") == "if missing:\n        return result"
+
+
+def test_a_header_written_above_its_body_stays_one_line():
+    raw = "for e, o in zip(evens, odds):\n        ans.append(e)\n        ans.append(o)"
+    suffix = "\n        ans.extend([e, o])\n    return ans\n"
+    assert shape(raw, "    ", "", suffix) == "for e, o in zip(evens, odds):"
+    # With nothing deeper below, the header keeps the body it wrote.
+    assert shape(raw, "    ", "", "\n    return ans\n") == raw
