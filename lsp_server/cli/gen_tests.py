@@ -100,6 +100,12 @@ def _print(generated: Generated) -> None:
         f"branches {before['branches']:.0%} -> {after['branches']:.0%}; {data['seconds']:.0f} s",
         markup=False,
     )
+    for path, lines in data["dispatched"].items():
+        console.print(
+            f"  reached beyond imports in {path}: lines {lines['lines_before'] / lines['lines']:.0%} -> "
+            f"{lines['lines_after'] / lines['lines']:.0%}",
+            markup=False,
+        )
     console.print(f"generated code ran with: {data['isolation']}", markup=False)
     if data["written"]:
         console.print(f"{data['mode']} {data['written']} ({data['tests_kept']} tests)", markup=False)

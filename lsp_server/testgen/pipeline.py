@@ -81,6 +81,9 @@ class Report:
     coverage_after: tuple[float, float]
     seconds: float
     isolation: str
+    # The package's other modules the tests reached beyond importing them: path → lines run
+    # (before, after, of total), see `runner.RunReport.package_lines`.
+    dispatched: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -91,6 +94,10 @@ class Report:
             "coverage_after": {"lines": self.coverage_after[0], "branches": self.coverage_after[1]},
             "seconds": round(self.seconds, 1),
             "isolation": self.isolation,
+            "dispatched": {
+                path: {"lines_before": b, "lines_after": a, "lines": n}
+                for path, (b, a, n) in self.dispatched.items()
+            },
             "targets": {
                 name: {
                     "generated": s.generated,
@@ -445,6 +452,11 @@ class Generator:
             (final.line_rate, final.branch_rate),
             time.monotonic() - self.started,
             sandbox.isolation(),
+            {
+                path: (empty.package_lines.get(path, (0, n))[0], run, n)
+                for path, (run, n) in final.package_lines.items()
+                if run > empty.package_lines.get(path, (0, n))[0]
+            },
         )
 
 

@@ -74,6 +74,10 @@ class RunReport:
     covered_lines: set[int] = field(default_factory=set)
     missing_lines: set[int] = field(default_factory=set)
     branches: tuple[int, int] = (0, 0)  # (covered, total)
+    # The package's other modules that ran: path relative to the package's root → (lines run,
+    # lines). A target often dispatches there (a strategy, a legacy path), and the user wants to
+    # know how far the tests reached, beside the target file's own coverage.
+    package_lines: dict[str, tuple[int, int]] = field(default_factory=dict)
     timed_out: bool = False
     output: str = ""
 
@@ -123,7 +127,8 @@ def run_cases(
         (workdir / CANDIDATES).write_text(test_file(module, cases, observe=True), encoding="utf-8")
         (workdir / ".coveragerc").write_text(
             "[run]\nbranch = True\ndynamic_context = test_function\n"
-            f"data_file = {workdir / '.coverage'}\ninclude = {module.path}\n",
+            f"data_file = {workdir / '.coverage'}\n"
+            f"include =\n    {module.path}\n    {_package_glob(module)}\n",
             encoding="utf-8",
         )
         pytest_args = [
@@ -157,6 +162,18 @@ def run_cases(
         import shutil
 
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _package_folder(module: ModuleInfo) -> Path | None:
+    """The top-level package the module belongs to (None for a module on its own)."""
+    top = module.module.split(".")[0]
+    folder = module.root / top
+    return folder if "." in module.module and folder.is_dir() else None
+
+
+def _package_glob(module: ModuleInfo) -> str:
+    folder = _package_folder(module)
+    return str(folder / "*") if folder else str(module.path)
 
 
 def _outcomes(workdir: Path, cases: list[Case]) -> dict[str, Outcome]:
@@ -201,11 +218,20 @@ def _read_coverage(workdir: Path, module: ModuleInfo, report: RunReport) -> None
     cov.load()
     out = workdir / "coverage.json"
     try:
-        cov.json_report(morfs=[str(module.path)], outfile=str(out), show_contexts=True)
+        cov.json_report(outfile=str(out), show_contexts=True)
     except coverage.exceptions.CoverageException:  # the module never ran (e.g. failed to import)
         return
     files = json.loads(out.read_text(encoding="utf-8"))["files"]
-    entry = next(iter(files.values()), None)
+    entry = None
+    package = _package_folder(module)
+    for name, data in files.items():
+        path = Path(name) if Path(name).is_absolute() else workdir / name
+        if path.resolve() == module.path.resolve():
+            entry = data
+        elif package is not None and path.resolve().is_relative_to(package.resolve()):
+            summary = data["summary"]
+            rel = path.resolve().relative_to(package.resolve().parent).as_posix()
+            report.package_lines[rel] = (summary["covered_lines"], summary["num_statements"])
     if entry is None:
         return
     report.covered_lines = set(entry["executed_lines"])
