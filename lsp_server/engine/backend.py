@@ -81,9 +81,6 @@ class CompletionRequest:
     # as they did, and "" (nothing at all) rules out ending at once. The in-process engine honours
     # it at the first token; a remote server samples as it is configured to.
     avoid_first: Sequence[str] = ()
-    # Ask for each generated token's log-probability (`Completion.pieces`): how sure the model was,
-    # for choosing among candidates. The in-process engine gives them; a remote server may not.
-    logprobs: bool = False
 
 
 @dataclass
@@ -123,9 +120,6 @@ class Completion:
     text: str
     stop_reason: str  # "eos" | "stop" | "length" | "deadline" | "cancelled"
     stats: GenerationStats = field(default_factory=GenerationStats)
-    # With `CompletionRequest.logprobs`: (text, log-probability) of each generated token, in order
-    # (a token that ends inside a UTF-8 character has text "", the next one carries it).
-    pieces: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -434,7 +434,6 @@ class LocalBackend(Backend):
             grammar = lib.LlamaGrammar.from_json_schema(json.dumps(request.json_schema), verbose=False)
         llm._sampler = llm._init_sampler(temp=request.temperature, repeat_penalty=1.0, grammar=grammar)
         stream, text, reason = _Utf8Stream(), "", "length"
-        pieces: list[tuple[str, float]] = []
         start = time.monotonic()
         try:
             for _ in range(max_tokens):
@@ -445,15 +444,12 @@ class LocalBackend(Backend):
                 token = llm._sampler.sample(llm._ctx, -1)
                 if request.avoid_first and not stats.generated_tokens:
                     token = self._first_choice(token, request.avoid_first)
-                logprob = self._logprob(token) if request.logprobs else 0.0
                 if self._ends(token):
                     reason = "eos"
                     break
                 stats.generated_tokens += 1
                 piece = stream.feed(llm.detokenize([token]))
                 text += piece
-                if request.logprobs:
-                    pieces.append((piece, logprob))
                 hit = min((i for s in request.stop if (i := text.find(s)) >= 0), default=-1)
                 if hit >= 0:
                     text, reason = text[:hit], "stop"
@@ -471,13 +467,5 @@ class LocalBackend(Backend):
             llm._sampler = None
             stats.generation_ms = (time.monotonic() - start) * 1000
         tail = stream.pending.decode("utf-8", "replace") if reason != "stop" else ""
-        return Completion(text + tail, reason, stats, pieces)
+        return Completion(text + tail, reason, stats)
 
-    def _logprob(self, token: int) -> float:
-        """The log-probability the model gave `token` at the last position (before sampling)."""
-        import numpy as np
-
-        n_vocab = self._lib.llama_vocab_n_tokens(self._vocab)
-        logits = np.ctypeslib.as_array(self._lib.llama_get_logits_ith(self._llm.ctx, -1), shape=(n_vocab,))
-        top = float(logits.max())
-        return float(logits[token]) - top - float(np.log(np.exp(logits - top).sum()))
