@@ -1,6 +1,7 @@
 """Single-line infilling: Ubiq's completion pipeline against raw FIM of the same model, same prompts.
 
-Two baselines, measured in the same run on the same tasks:
+Two baselines, measured in the same run on the same tasks, from the lines around the cursor that
+fit the token budget Ubiq's own prompt has for the text before and after it:
 - raw FIM, its whole output inserted as is (what a plugin without post-processing shows);
 - raw FIM, the first line of its output only: the fair baseline, since any editor plugin can cut
   at the first newline for free.
@@ -32,6 +33,7 @@ from pathlib import Path
 
 from lsp_server.completion.service import CompletionInput, CompletionService
 from lsp_server.config import CompletionSettings, Settings
+from lsp_server.context.prompt import Budget
 from lsp_server.context.syntax import SyntaxTree
 from lsp_server.engine import load_backend
 from lsp_server.engine.backend import Backend, CompletionRequest
@@ -57,9 +59,27 @@ def humaneval_tasks(split: str, line: str, seed: int, limit: int) -> tuple[list[
     return tasks, by_id
 
 
+def window(backend: Backend, task: Task, budget: Budget) -> tuple[str, str]:
+    """The lines around the cursor within the token budget Ubiq's own prompt has for them (whole
+    lines, as a plain FIM plugin cuts them): a real file does not fit the context whole."""
+    before, after = task.text[: task.offset], task.text[task.offset :]
+    head, _, cursor_line = before.rpartition("\n")
+    lines = head.split("\n") if head else []
+    start = len(lines)
+    while start > 0 and backend.count_tokens("\n".join(lines[start - 1 :])) <= budget.prefix_tokens:
+        start -= 1
+    prefix = "".join(line + "\n" for line in lines[start:]) + cursor_line
+    rest = after.split("\n")
+    end = 1
+    while end < len(rest) and backend.count_tokens("\n".join(rest[: end + 1])) <= budget.suffix_tokens:
+        end += 1
+    return prefix, "\n".join(rest[:end])
+
+
 def raw_fim(backend: Backend, task: Task, max_tokens: int) -> tuple[str, dict]:
     """The model's FIM output as is. Its own KV-cache slot, so that neither side reuses the other's
     prompt; the time to its first newline is the first-line baseline's latency."""
+    prefix, suffix = window(backend, task, Budget())
     started, first_line_at = time.perf_counter(), []
     generated = []
 
@@ -70,8 +90,8 @@ def raw_fim(backend: Backend, task: Task, max_tokens: int) -> tuple[str, dict]:
 
     result = backend.complete(
         CompletionRequest(
-            prefix=task.text[: task.offset],
-            suffix=task.text[task.offset :],
+            prefix=prefix,
+            suffix=suffix,
             max_tokens=max_tokens,
             cache_slot="quick",
         ),

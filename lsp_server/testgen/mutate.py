@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import random
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from lsp_server.testgen.cases import UNKNOWN, Case, slug
@@ -27,6 +27,7 @@ class Choice:
 
     expr: str
     setup: str = ""
+    guards: tuple[int, ...] = ()  # the lines where the code compares the parameter with it
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,9 @@ def signatures(source: str) -> dict[str, list[Parameter]]:
             if isinstance(annotation, ast.Name) and annotation.id in aliases:
                 annotation = aliases[annotation.id]
             found = _annotated(annotation, enums) if annotation is not None else []
-            return tuple(dict.fromkeys([*found, *(Choice(e) for e in compared.get(arg.arg, []))]))
+            guarded = {e: Choice(e, "", tuple(lines)) for e, lines in compared.get(arg.arg, {}).items()}
+            merged = [guarded.pop(c.expr, c) if not c.setup else c for c in found]
+            return tuple(dict.fromkeys([*merged, *guarded.values()]))
 
         pairs = zip(positional, defaults, strict=True)
         found = [Parameter(a.arg, d, choices=choices(a)) for a, d in pairs if a.arg not in ("self", "cls")]
@@ -203,11 +206,11 @@ def _annotated(annotation: ast.expr, enums: dict[str, list[str]]) -> list[Choice
     return []
 
 
-def _compared(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, list[str]]:
-    """Per parameter, the constants the body compares it with: `algorithm == 'modern'`,
-    `mode in ('r', 'w')`, `case 'x':` — the values that take each branch."""
+def _compared(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, dict[str, list[int]]]:
+    """Per parameter, the constants the body compares it with (`algorithm == 'modern'`,
+    `mode in ('r', 'w')`, `case 'x':`: the values that take each branch), and on which lines."""
     names = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
-    found: dict[str, list[str]] = {}
+    found: dict[str, dict[str, list[int]]] = {}
 
     def add(name: str, node: ast.expr) -> None:
         values = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
@@ -215,7 +218,7 @@ def _compared(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, list[str]
             if isinstance(value, ast.Constant) or (
                 isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)
             ):
-                found.setdefault(name, []).append(ast.unparse(value))
+                found.setdefault(name, {}).setdefault(ast.unparse(value), []).append(node.lineno)
 
     for node in ast.walk(fn):
         if isinstance(node, ast.Compare):
@@ -231,7 +234,7 @@ def _compared(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, list[str]
                 for pattern in patterns:
                     if isinstance(pattern, ast.MatchValue):
                         add(node.subject.id, pattern.value)
-    return {name: list(dict.fromkeys(values)) for name, values in found.items()}
+    return found
 
 
 def _literal(node: ast.expr) -> object:
@@ -250,12 +253,13 @@ class Mutator:
         self.rng = random.Random(seed)
         self._offered: set[tuple[str, ...]] = set()
 
-    def choice_variants(self, case: Case) -> list[Case]:
+    def choice_variants(self, case: Case, open_branches: Collection[int] = ()) -> list[Case]:
         """Each call of `case` with each dispatch value (`Parameter.choices`) in each argument,
         each offered once per run: the values that take the code's other branches, tried before
-        random edits (slugify's `algorithm='modern'` is one change away, not one in thousands)."""
+        random edits (slugify's `algorithm='modern'` is one change away, not one in thousands).
+        Values compared on a line in `open_branches` (a branch not taken yet) come first."""
         statements = [*case.setup, case.call]
-        result: list[Case] = []
+        result: list[tuple[bool, Case]] = []
         for index, statement in enumerate(statements):
             mode = "eval" if index == len(statements) - 1 else "exec"
             try:
@@ -279,8 +283,9 @@ class Mutator:
                         if text == statement or key in self._offered or len(text) > 300:
                             continue
                         self._offered.add(key)
-                        result.append(_probe(case, setup, call))
-        return result
+                        guarding = any(line in open_branches for line in choice.guards)
+                        result.append((not guarding, _probe(case, setup, call)))
+        return [variant for _, variant in sorted(result, key=lambda pair: pair[0])]
 
     def variants(self, case: Case, limit: int) -> list[Case]:
         """Up to `limit` distinct new cases, each one change away from `case`."""

@@ -131,6 +131,7 @@ class Generator:
         self.ask_seconds: dict[str, list[float]] = {"cases": [], "probe": []}
         self.round = 0
         self.mutator = Mutator(module.source)
+        self._planned: list[Case] = []  # dispatch-value variants not tried yet (see _explore)
         self.started = time.monotonic()
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -365,8 +366,12 @@ class Generator:
             if stale >= STALE_ROUNDS or self._time_left() <= RESERVE * self.options.budget_s:
                 break
             seeds = [c for c in kept if not c.raises] or kept
-            # The values the code dispatches on first (each once), then random edits to fill up.
-            planned = [v for seed in kept for v in self.mutator.choice_variants(seed)][:EXPLORE_VARIANTS]
+            # The values the code dispatches on first (each once; those guarding a branch not yet
+            # taken before the others), then random edits to fill up. What does not fit waits.
+            self._planned += [
+                v for seed in kept for v in self.mutator.choice_variants(seed, report.open_branches)
+            ]
+            planned, self._planned = self._planned[:EXPLORE_VARIANTS], self._planned[EXPLORE_VARIANTS:]
             per_seed = max(2, EXPLORE_VARIANTS // max(1, len(seeds)))
             variants = [v for seed in seeds for v in self.mutator.variants(seed, per_seed)]
             fill = min(EXPLORE_VARIANTS - len(planned), len(variants))

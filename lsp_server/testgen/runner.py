@@ -74,6 +74,7 @@ class RunReport:
     covered_lines: set[int] = field(default_factory=set)
     missing_lines: set[int] = field(default_factory=set)
     branches: tuple[int, int] = (0, 0)  # (covered, total)
+    open_branches: set[int] = field(default_factory=set)  # lines with a branch no test took yet
     # The package's other modules that ran: path relative to the package's root → (lines run,
     # lines). A target often dispatches there (a strategy, a legacy path), and the user wants to
     # know how far the tests reached, beside the target file's own coverage.
@@ -238,6 +239,7 @@ def _read_coverage(workdir: Path, module: ModuleInfo, report: RunReport) -> None
     report.missing_lines = set(entry["missing_lines"])
     summary = entry["summary"]
     report.branches = (summary.get("covered_branches", 0), summary.get("num_branches", 0))
+    report.open_branches = {int(start) for start, _ in entry.get("missing_branches", [])}
     for line, contexts in entry.get("contexts", {}).items():
         for context in contexts:
             if context:

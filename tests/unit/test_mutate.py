@@ -150,3 +150,13 @@ def test_choice_variants_try_each_dispatch_value_once():
     assert any("mode=Mode.SLOW" in v.call for v in variants)
     for variant in variants:
         assert variant.problems() is None
+
+
+def test_values_guarding_a_branch_not_taken_yet_come_first():
+    algorithm = next(p for p in signatures(DISPATCH)["slugify"] if p.name == "algorithm")
+    modern = next(c for c in algorithm.choices if c.expr == "'modern'")
+    assert modern.guards and not next(c for c in algorithm.choices if c.expr == "'legacy'").guards
+    seed = Case(target="slugify", name="seed", setup=[], call="slugify('Hello World')", expected="'x'")
+    unranked = [v.call for v in Mutator(DISPATCH).choice_variants(seed)]
+    ranked = [v.call for v in Mutator(DISPATCH).choice_variants(seed, open_branches={modern.guards[0]})]
+    assert ranked[0] == "slugify('Hello World', algorithm='modern')" and sorted(ranked) == sorted(unranked)
