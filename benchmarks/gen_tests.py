@@ -1,7 +1,8 @@
 """gen-tests against Pynguin on real modules neither of us wrote, same time budget, same run.
 
 For each module (standard-library modules by default, copied into a fresh project under a new
-name so that coverage measures the copy and not the installed original):
+name so that coverage measures the copy and not the installed original; or files of downloaded
+packages, copied with their package):
 1. Ubiq: `gen-tests MODULE --budget B` with the chosen model, wall time measured.
 2. Pynguin (search-based, no model): `pynguin --maximum-search-time B` on the same copy.
 3. Both written test files are measured the same way, in the same sandbox Ubiq uses for generated
@@ -11,6 +12,7 @@ name so that coverage measures the copy and not the installed original):
 Pynguin pins its own dependencies, so it lives in a virtual environment of its own:
     python3 -m venv .venv-pynguin && .venv-pynguin/bin/pip install pynguin==0.48.0
     python benchmarks/gen_tests.py [--budget 150] [--modules colorsys fnmatch textwrap]
+    python benchmarks/gen_tests.py --budget 120 --modules /tmp/src/humanize/time.py ...  # held out
 """
 
 from __future__ import annotations
@@ -28,50 +30,63 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from lsp_server.testgen import sandbox
+from lsp_server.testgen.targets import import_location
 
 REPO = Path(__file__).resolve().parent.parent
 RUNS = 3
 
 
-def copy_module(name: str, project: Path) -> Path:
+def copy_module(name: str, project: Path) -> tuple[Path, Path, str]:
+    """(the copy's path, the folder to import from, its dotted name). A standard-library module is
+    copied under a new name; a file of a package (a PyPI download, say) comes with its whole
+    top-level package, so that its relative imports and the modules it dispatches to work."""
+    if name.endswith(".py"):
+        path = Path(name).resolve()
+        root, dotted = import_location(path)
+        top = dotted.split(".")[0]
+        if "." not in dotted and path.name != "__init__.py":
+            shutil.copyfile(path, project / path.name)
+            return project / path.name, project, dotted
+        shutil.copytree(root / top, project / top, ignore=shutil.ignore_patterns("__pycache__"))
+        return project / path.relative_to(root), project, dotted
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.origin or not spec.origin.endswith(".py"):
         raise SystemExit(f"{name}: not a pure-Python module")
     target = project / f"bench_{name.replace('.', '_')}.py"
     shutil.copyfile(spec.origin, target)
-    return target
+    return target, project, target.stem
 
 
-def run_ubiq(module: Path, out: Path, args: argparse.Namespace) -> dict:
+def run_ubiq(module: Path, root: Path, out: Path, args: argparse.Namespace) -> dict:
     argv = [
         sys.executable, "-m", "lsp_server", "gen-tests", str(module), "--budget", str(args.budget),
         "--rounds", str(args.rounds), "--model", args.model, "--out", str(out), "--json",
     ]  # fmt: skip
     start = time.monotonic()
-    result = subprocess.run(argv, capture_output=True, text=True, cwd=module.parent)
+    result = subprocess.run(argv, capture_output=True, text=True, cwd=root)
     seconds = time.monotonic() - start
     if result.returncode not in (0, 1):
         print(result.stderr[-2000:], file=sys.stderr)
     return {"seconds": seconds, "written": out.exists()}
 
 
-def run_pynguin(module: Path, out_dir: Path, args: argparse.Namespace) -> dict:
+def run_pynguin(root: Path, dotted: str, out_dir: Path, args: argparse.Namespace) -> dict:
     env = {**os.environ, "PYNGUIN_DANGER_AWARE": "1"}
     argv = [
-        args.pynguin, "--project-path", str(module.parent), "--module-name", module.stem,
+        args.pynguin, "--project-path", str(root), "--module-name", dotted,
         "--output-path", str(out_dir), "--maximum-search-time", str(int(args.budget)),
         "--seed", str(args.seed), "--report-dir", str(out_dir / "report"),
     ]  # fmt: skip
     start = time.monotonic()
-    result = subprocess.run(argv, capture_output=True, text=True, cwd=module.parent, env=env)
+    result = subprocess.run(argv, capture_output=True, text=True, cwd=root, env=env)
     seconds = time.monotonic() - start
-    written = out_dir / f"test_{module.stem}.py"
+    written = out_dir / f"test_{dotted.replace('.', '_')}.py"
     if not written.exists():
-        print(f"pynguin wrote nothing for {module.stem}: {result.stderr[-1500:]}", file=sys.stderr)
+        print(f"pynguin wrote nothing for {dotted}: {result.stderr[-1500:]}", file=sys.stderr)
     return {"seconds": seconds, "written": written.exists(), "path": written}
 
 
-def measure(test_file: Path, module: Path) -> dict:
+def measure(test_file: Path, module: Path, root: Path) -> dict:
     """Run pytest under coverage, 3 times, in the sandbox; pass rate, tests, coverage of `module`."""
     if not test_file.exists():
         return {"tests": 0, "pass_rate": 0.0, "lines": 0.0, "branches": 0.0}
@@ -87,7 +102,7 @@ def measure(test_file: Path, module: Path) -> dict:
                 "no:cacheprovider", "--rootdir", str(workdir), f"--junitxml={workdir / 'junit.xml'}",
                 str(target),
             ]  # fmt: skip
-            result = sandbox.run(argv, workdir, [module.parent], 600)
+            result = sandbox.run(argv, workdir, [root], 600)
             passed += result.returncode == 0
             junit = workdir / "junit.xml"
             if junit.exists():
@@ -117,7 +132,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--modules", nargs="+", default=["colorsys", "fnmatch", "textwrap"])
+    parser.add_argument(
+        "--modules",
+        nargs="+",
+        default=["colorsys", "fnmatch", "textwrap"],
+        help="standard-library module names, or paths of .py files (a package's file brings its package)",
+    )
     parser.add_argument("--budget", type=float, default=150, help="seconds per module, both tools")
     parser.add_argument("--rounds", type=int, default=9, help="Ubiq's round cap (the budget rules)")
     parser.add_argument("--model", default="qwen2.5-coder-0.5b")
@@ -132,13 +152,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="ubiq-bench-") as tmp:
             project = Path(tmp)
             (project / "pyproject.toml").write_text('[project]\nname = "bench"\nversion = "0"\n')
-            module = copy_module(name, project)
+            module, root, dotted = copy_module(name, project)
             ubiq_file = project / "tests_ubiq" / f"test_{module.stem}.py"
-            ubiq = run_ubiq(module, ubiq_file, args)
-            ubiq.update(measure(ubiq_file, module))
-            pynguin = run_pynguin(module, project / "tests_pynguin", args)
-            pynguin.update(measure(pynguin.pop("path"), module))
-            rows.append({"module": name, "ubiq": ubiq, "pynguin": pynguin})
+            ubiq = run_ubiq(module, root, ubiq_file, args)
+            ubiq.update(measure(ubiq_file, module, root))
+            pynguin = run_pynguin(root, dotted, project / "tests_pynguin", args)
+            pynguin.update(measure(pynguin.pop("path"), module, root))
+            rows.append({"module": dotted, "ubiq": ubiq, "pynguin": pynguin})
             if not args.json:
                 print(f"  {name}: ubiq {ubiq} / pynguin {pynguin}", file=sys.stderr)
     if args.json:
@@ -146,14 +166,14 @@ def main() -> None:
         return
     print(f"gen-tests vs Pynguin, budget {args.budget:.0f} s per module, model {args.model}")
     header = (
-        f"{'module':<10} {'tool':<8} {'tests':>5} {'pass 3x':>8} {'lines':>6} {'branches':>8} {'wall s':>7}"
+        f"{'module':<24} {'tool':<8} {'tests':>5} {'pass 3x':>8} {'lines':>6} {'branches':>8} {'wall s':>7}"
     )
     print(header)
     for row in rows:
         for tool in ("ubiq", "pynguin"):
             r = row[tool]
             print(
-                f"{row['module']:<10} {tool:<8} {r['tests']:>5} {r['pass_rate']:>8.0%} {r['lines']:>6.0%} "
+                f"{row['module']:<24} {tool:<8} {r['tests']:>5} {r['pass_rate']:>8.0%} {r['lines']:>6.0%} "
                 f"{r['branches']:>8.0%} {r['seconds']:>7.0f}"
             )
     for key in ("lines", "branches"):
