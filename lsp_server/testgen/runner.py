@@ -226,7 +226,7 @@ def _read_coverage(workdir: Path, module: ModuleInfo, report: RunReport) -> None
     entry = None
     package = _package_folder(module)
     for name, data in files.items():
-        path = Path(name) if Path(name).is_absolute() else workdir / name
+        path = Path(name).absolute()  # relative names are relative to this process's folder
         if path.resolve() == module.path.resolve():
             entry = data
         elif package is not None and path.resolve().is_relative_to(package.resolve()):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lsp_server.testgen import runner
 from lsp_server.testgen.cases import Case
 from lsp_server.testgen.targets import load_module
@@ -28,7 +30,12 @@ LEGACY = """def slug(text):
 """
 
 
-def test_the_modules_a_target_dispatches_to_are_measured_too(tmp_path: Path):
+@pytest.mark.parametrize("from_the_project", [False, True])
+def test_the_modules_a_target_dispatches_to_are_measured_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, from_the_project: bool
+):
+    if from_the_project:  # as a user runs gen-tests: coverage then names the files relatively
+        monkeypatch.chdir(tmp_path)
     package = tmp_path / "pkg"
     package.mkdir()
     (package / "__init__.py").write_text("")
