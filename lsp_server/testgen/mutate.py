@@ -11,6 +11,7 @@ Nothing here runs code: variants are built from the syntax tree and handed back 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import random
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -152,6 +153,37 @@ def signatures(source: str) -> dict[str, list[Parameter]]:
         others = {p.name: p for ps in result.values() for p in ps if p.default is not _REQUIRED}
         result[name] = result[name] + [p for n, p in others.items() if n not in own]
     return result
+
+
+def qualify_members(case: Case, name: str, source: str) -> Case | None:
+    """`case` with the bare name `name` written as the one Enum member of the module it names
+    (`SECONDS` → `Unit.SECONDS`): a small model often forgets the class, and the NameError says
+    which name. None when no single member has that name."""
+    try:
+        enums = _enums(ast.parse(source))
+    except SyntaxError:
+        return None
+    owners = [member for members in enums.values() for member in members if member.endswith(f".{name}")]
+    if len(owners) != 1:
+        return None
+    owner = owners[0].rsplit(".", 1)[0]
+
+    class Qualify(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if node.id != name or not isinstance(node.ctx, ast.Load):
+                return node
+            return ast.copy_location(ast.Attribute(ast.Name(owner, ast.Load()), name, ast.Load()), node)
+
+    def rewrite(statement: str, mode: str) -> str:
+        tree = Qualify().visit(ast.parse(statement, mode=mode))
+        return ast.unparse(ast.fix_missing_locations(tree))
+
+    try:
+        setup = [rewrite(line, "exec") for line in case.setup]
+        call = rewrite(case.call, "eval")
+    except SyntaxError:
+        return None
+    return dataclasses.replace(case, setup=setup, call=call, repaired=True)
 
 
 def _enums(tree: ast.Module) -> dict[str, list[str]]:

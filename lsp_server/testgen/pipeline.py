@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import shutil
 import sys
 import time
@@ -34,7 +35,7 @@ from lsp_server.testgen.cases import (
     raised,
 )
 from lsp_server.testgen.examples import arguments
-from lsp_server.testgen.mutate import Mutator
+from lsp_server.testgen.mutate import Mutator, qualify_members
 from lsp_server.testgen.targets import ModuleInfo, Target
 
 log = logging.getLogger(__name__)
@@ -272,6 +273,8 @@ class Generator:
                 self._discard(case, "timeout: the test run did not finish")
             elif case.probe or self._expectable(outcome.message):
                 self._settle_probe_error(case, outcome.message, retry)
+            elif (qualified := self._qualified(case, outcome.message)) is not None:
+                retry.append(qualified)  # repaired without the model
             else:
                 first_line = outcome.message.strip().split("\n")[0][:160]
                 fixed = self._repair_error(case, outcome.message) if self._time_left() > 0 else None
@@ -292,6 +295,11 @@ class Generator:
                         f"{'error' if outcome.status == 'error' else 'failed'} after repair: {first_line}",
                     )
         return kept
+
+    def _qualified(self, case: Case, message: str) -> Case | None:
+        """A test that names an Enum member without its class, written with it."""
+        match = re.search(r"NameError: name '(\w+)' is not defined", message)
+        return qualify_members(case, match.group(1), self.module.source) if match else None
 
     def _expectable(self, message: str) -> bool:
         """The test raised an exception the code raises on purpose (ValueError, the module's own

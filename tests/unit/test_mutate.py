@@ -4,7 +4,7 @@ import ast
 import textwrap
 
 from lsp_server.testgen.cases import UNKNOWN, Case
-from lsp_server.testgen.mutate import Mutator, constant_pool, signatures
+from lsp_server.testgen.mutate import Mutator, constant_pool, qualify_members, signatures
 
 SOURCE = textwrap.dedent(
     '''
@@ -160,3 +160,13 @@ def test_values_guarding_a_branch_not_taken_yet_come_first():
     unranked = [v.call for v in Mutator(DISPATCH).choice_variants(seed)]
     ranked = [v.call for v in Mutator(DISPATCH).choice_variants(seed, open_branches={modern.guards[0]})]
     assert ranked[0] == "slugify('Hello World', algorithm='modern')" and sorted(ranked) == sorted(unranked)
+
+
+def test_an_enum_member_named_without_its_class_is_qualified():
+    seed = Case(
+        target="schedule", name="s", setup=["m = SLOW"], call="schedule(start, mode=SLOW)", expected="1"
+    )
+    fixed = qualify_members(seed, "SLOW", DISPATCH)
+    assert fixed is not None and fixed.repaired
+    assert fixed.setup == ["m = Mode.SLOW"] and fixed.call == "schedule(start, mode=Mode.SLOW)"
+    assert qualify_members(seed, "MEDIUM", DISPATCH) is None  # no member of that name
