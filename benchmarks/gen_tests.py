@@ -80,7 +80,7 @@ def run_pynguin(root: Path, dotted: str, out_dir: Path, args: argparse.Namespace
     start = time.monotonic()
     result = subprocess.run(argv, capture_output=True, text=True, cwd=root, env=env)
     seconds = time.monotonic() - start
-    written = out_dir / f"test_{dotted.replace('.', '_')}.py"
+    written = out_dir / f"test_{dotted.rsplit('.', 1)[-1]}.py"  # Pynguin names it after the last part
     if not written.exists():
         print(f"pynguin wrote nothing for {dotted}: {result.stderr[-1500:]}", file=sys.stderr)
     return {"seconds": seconds, "written": written.exists(), "path": written}
@@ -143,6 +143,7 @@ def main() -> None:
     parser.add_argument("--model", default="qwen2.5-coder-0.5b")
     parser.add_argument("--pynguin", default=str(REPO / ".venv-pynguin" / "bin" / "pynguin"))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--tools", nargs="+", choices=("ubiq", "pynguin"), default=["ubiq", "pynguin"])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not Path(args.pynguin).exists():
@@ -154,9 +155,15 @@ def main() -> None:
             (project / "pyproject.toml").write_text('[project]\nname = "bench"\nversion = "0"\n')
             module, root, dotted = copy_module(name, project)
             ubiq_file = project / "tests_ubiq" / f"test_{module.stem}.py"
-            ubiq = run_ubiq(module, root, ubiq_file, args)
+            skipped = {"seconds": 0.0, "written": False}
+            ubiq = run_ubiq(module, root, ubiq_file, args) if "ubiq" in args.tools else dict(skipped)
             ubiq.update(measure(ubiq_file, module, root))
-            pynguin = run_pynguin(root, dotted, project / "tests_pynguin", args)
+            pynguin_dir = project / "tests_pynguin"
+            pynguin = (
+                run_pynguin(root, dotted, pynguin_dir, args)
+                if "pynguin" in args.tools
+                else {**skipped, "path": pynguin_dir / "none.py"}
+            )
             pynguin.update(measure(pynguin.pop("path"), module, root))
             rows.append({"module": dotted, "ubiq": ubiq, "pynguin": pynguin})
             if not args.json:
