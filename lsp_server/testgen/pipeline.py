@@ -194,13 +194,29 @@ class Generator:
             "module": self.module.module,
             "target": target.name,
             "kind": target.kind,
-            "source": target.source,
+            "source": self._shown_source(target.source),
             "context": context,
             "uncovered": uncovered,
             "count": self.options.tests_per_target,
             "names": ", ".join(names),
             "example": json.dumps(call if probe else example),
         }
+
+    def _shown_source(self, source: str) -> str:
+        """The target's source as the prompt shows it: a long function (a 700-line `tabulate()`)
+        is cut to its head, within half the model's context, so that the request still fits."""
+        limit = self.backend.info().context_size // 2
+        if self.backend.count_tokens(source) <= limit:
+            return source
+        lines = source.splitlines()
+        low, high = 1, len(lines)
+        while low < high:  # the most lines whose text fits
+            middle = (low + high + 1) // 2
+            if self.backend.count_tokens("\n".join(lines[:middle])) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        return "\n".join([*lines[:low], f"    ...  # {len(lines) - low} more lines not shown"])
 
     def _propose(self, target: Target, uncovered: str = "", probe: bool = False) -> list[Case]:
         """Ask for tests of one target: whole cases (call and expectation), or, with `probe`,

@@ -141,3 +141,13 @@ def test_the_written_file_is_checked_before_it_lands(project: Path):
     with pytest.raises(Exception, match="does not pass on its own"):
         writer.verify(planned, report, project)
     assert not planned.path.exists()
+
+
+def test_a_function_longer_than_the_context_is_shown_cut(tmp_path: Path):
+    # A 700-line function (tabulate's) once made every request overflow the context.
+    body = "".join(f"    y{i} = x + {i}\n" for i in range(1500))
+    (tmp_path / "big.py").write_text(f"def big(x):\n{body}    return x\n", encoding="utf-8")
+    result = gen_tests("big.py", "--budget", "20", "--rounds", "1", "--json", cwd=tmp_path)
+    assert "the prompt has" not in result.stderr, result.stderr[-800:]
+    report = json.loads(result.stdout)
+    assert report["targets"]["big"]["generated"] > 0
