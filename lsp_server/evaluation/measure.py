@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -153,6 +155,7 @@ def run_model(
     progress(f"loading {spec}", 0)
     backend = load_backend(settings)
     run.load_s = time.monotonic() - started
+    interrupts = _InterruptAnywhere()
     try:
         info = backend.info()
         run.name, run.backend = info.name, info.backend
@@ -175,8 +178,29 @@ def run_model(
             if info.backend == "local":
                 run.peak_rss_mb = _peak_memory_mb()
     finally:
+        interrupts.restore()
         backend.close()
     return run
+
+
+class _InterruptAnywhere:
+    """Ctrl-C raises KeyboardInterrupt wherever the main thread is. Each task runs in its own
+    `asyncio.run`, whose default SIGINT handling only cancels the running task: a Ctrl-C landing
+    just as a task ends was lost, and the evaluation went on to the end (seen once in CI). With a
+    handler of our own in place, asyncio leaves SIGINT alone."""
+
+    def __init__(self) -> None:
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._raise)
+
+    @staticmethod
+    def _raise(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    def restore(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
 
 
 def _complete_task(backend: Backend, task: Task, settings: Settings, problems: dict | None) -> dict:
