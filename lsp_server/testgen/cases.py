@@ -55,7 +55,8 @@ def calls_schema(count: int) -> dict:
                 "type": "array",
                 "minItems": 1,
                 "maxItems": max(1, count),
-                "items": {"type": "string", "maxLength": 200},
+                # Short: a 0.5B model sometimes writes 1000000… until the limit, one token a digit.
+                "items": {"type": "string", "maxLength": 120},
             }
         },
         "required": ["calls"],
@@ -90,6 +91,7 @@ class Case:
     probe: bool = False  # a call without an expectation: the code's own behaviour becomes the oracle
     function: str = ""  # the pytest function name, unique in the file
     history: list[str] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)  # statements the test file needs for it (imports.py)
 
     @property
     def raises(self) -> str | None:
@@ -193,12 +195,3 @@ def raised(message: str) -> str | None:
     """The exception class named at the start of a failure message ("ValueError: ..."), if any."""
     match = re.match(r"\s*(?:[\w.]+\.)?([A-Z]\w*(?:Error|Exception|Iteration))\b", message)
     return match.group(1) if match else None
-
-
-def literal(text: str) -> bool:
-    """Whether `text` is a Python literal that evaluates to itself (usable as an expected value)."""
-    try:
-        ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return False
-    return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import random
+import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ class Parameter:
     default: object  # the default's value (a literal), or `_REQUIRED`
     keyword_only: bool = False
     choices: tuple[Choice, ...] = ()
+    annotation: str = ""  # as written (`str | None`), to fill a required argument of a sibling call
     """What the code dispatches on: `Literal` values, `Enum` members, both bools, None for an
     Optional, the constants the body compares the parameter with (`==`, `in`, `match`), and
     values of standard types it is annotated with (`datetime`, `timedelta`, `Decimal`, `Path`)."""
@@ -127,10 +129,23 @@ def signatures(source: str) -> dict[str, list[Parameter]]:
             merged = [guarded.pop(c.expr, c) if not c.setup else c for c in found]
             return tuple(dict.fromkeys([*merged, *guarded.values()]))
 
+        def written(arg: ast.arg) -> str:
+            return ast.unparse(arg.annotation) if arg.annotation is not None else ""
+
         pairs = zip(positional, defaults, strict=True)
-        found = [Parameter(a.arg, d, choices=choices(a)) for a, d in pairs if a.arg not in ("self", "cls")]
+        found = [
+            Parameter(a.arg, d, choices=choices(a), annotation=written(a))
+            for a, d in pairs
+            if a.arg not in ("self", "cls")
+        ]
         found += [
-            Parameter(a.arg, _REQUIRED if d is None else _literal(d), keyword_only=True, choices=choices(a))
+            Parameter(
+                a.arg,
+                _REQUIRED if d is None else _literal(d),
+                keyword_only=True,
+                choices=choices(a),
+                annotation=written(a),
+            )
             for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
         ]
         return found
@@ -282,6 +297,7 @@ class Mutator:
     def __init__(self, source: str, seed: int = 0) -> None:
         self.pool = constant_pool(source)
         self.signatures = signatures(source)
+        self.methods = _public_methods(source)
         self.rng = random.Random(seed)
         self._offered: set[tuple[str, ...]] = set()
 
@@ -318,6 +334,77 @@ class Mutator:
                         guarding = any(line in open_branches for line in choice.guards)
                         result.append((not guarding, _probe(case, setup, call)))
         return [variant for _, variant in sorted(result, key=lambda pair: pair[0])]
+
+    def sibling_calls(self, case: Case) -> list[Case]:
+        """The object the case builds, with each of its class's other public methods called on it,
+        required arguments filled from their annotations and the module's constants: once one call
+        gets past a strict constructor (a valid cron expression), every method behind it is one
+        step away, without a model request per method. Each offered once per run."""
+        try:
+            call = ast.parse(case.call, mode="eval").body
+        except SyntaxError:
+            return []
+        receiver = (
+            call.func.value if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) else call
+        )
+        cls = self._class_of(receiver, case.setup)
+        result = []
+        for method in self.methods.get(cls or "", []):
+            args, setup = [], list(case.setup)
+            for param in self.signatures.get(f".{method}", []):
+                if param.default is not _REQUIRED or param.keyword_only:
+                    continue
+                expr, needs = self._fill(param)
+                args.append(expr)
+                if needs and needs not in setup:
+                    setup.insert(0, needs)
+            text = f"{ast.unparse(receiver)}.{method}({', '.join(args)})"
+            key = (*case.setup, ast.unparse(receiver), method)  # once, whatever values filled it
+            if text == case.call or key in self._offered or len(text) > 300:
+                continue
+            self._offered.add(key)
+            sibling = _probe(case, setup, text)
+            sibling.target = f"{cls}.{method}"
+            result.append(sibling)
+        return result
+
+    def _class_of(self, receiver: ast.expr, setup: list[str]) -> str | None:
+        """The module's class `receiver` is an object of: `Cls(...)`, or a name set up as one."""
+        if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name):
+            return receiver.func.id if receiver.func.id in self.methods else None
+        if isinstance(receiver, ast.Name):
+            for statement in setup:
+                try:
+                    tree = ast.parse(statement)
+                except SyntaxError:
+                    continue
+                node = tree.body[0] if tree.body else None
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == receiver.id for t in node.targets
+                ):
+                    return self._class_of(node.value, [])
+        return None
+
+    def _fill(self, param: Parameter) -> tuple[str, str]:
+        """A value for a required parameter, and the import it needs: a dispatch value if it has
+        one, else a value of its annotated type, else one of the module's constants."""
+        if param.choices:
+            return param.choices[0].expr, param.choices[0].setup
+        kinds = {"str": str, "int": int, "float": float, "bytes": bytes}
+        for word, kind in kinds.items():
+            if re.search(rf"\b{word}\b", param.annotation):
+                pool = [v for v in self.pool if type(v) is kind]
+                return repr(self.rng.choice(pool) if pool else kind()), ""
+        for word, empty in (
+            ("bool", "True"),
+            ("list", "[]"),
+            ("dict", "{}"),
+            ("tuple", "()"),
+            ("set", "set()"),
+        ):
+            if re.search(rf"\b{word}\b", param.annotation.lower()):
+                return empty, ""
+        return (repr(self.rng.choice(self.pool)) if self.pool else "None"), ""
 
     def variants(self, case: Case, limit: int) -> list[Case]:
         """Up to `limit` distinct new cases, each one change away from `case`."""
@@ -413,6 +500,25 @@ class Mutator:
         for index, keyword in enumerate(call.keywords):
             if keyword.arg is not None:
                 yield _drop_keyword(position, index)
+
+
+def _public_methods(source: str) -> dict[str, list[str]]:
+    """Each top-level class's public methods, in source order (properties and dunders left out)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    return {
+        node.name: [
+            item.name
+            for item in node.body
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and not item.name.startswith("_")
+            and not any(ast.unparse(d).endswith(("property", "setter")) for d in item.decorator_list)
+        ]
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+    }
 
 
 def _probe(case: Case, setup: list[str], call: str) -> Case:

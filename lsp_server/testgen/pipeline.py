@@ -7,10 +7,10 @@ cancel token, and get back a `Report` (tests to write, and what happened to ever
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import random
-import re
 import shutil
 import sys
 import time
@@ -31,10 +31,10 @@ from lsp_server.testgen.cases import (
     calls_schema,
     from_calls,
     from_json,
-    literal,
     raised,
 )
 from lsp_server.testgen.examples import arguments
+from lsp_server.testgen.imports import free_names, raised_names, with_imports
 from lsp_server.testgen.mutate import Mutator, qualify_members
 from lsp_server.testgen.targets import ModuleInfo, Target
 
@@ -133,6 +133,12 @@ class Generator:
         self.round = 0
         self.mutator = Mutator(module.source)
         self._planned: list[Case] = []  # dispatch-value variants not tried yet (see _explore)
+        self._raised: dict[str, dict[str, str]] = {}  # function or class → error → a call raising it
+        self._built: set[str] = set()  # classes whose first target's tests ran early (see run)
+        self._working: dict[str, str] = {}  # class → a constructor call of a test that passed
+        self._classes = {t.class_name for t in module.targets if t.class_name}
+        # Exceptions the module defines, imports or raises: raising them is its behaviour.
+        self._own_errors = runner.imported_names(module) | raised_names(module.source)
         self.started = time.monotonic()
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -155,8 +161,8 @@ class Generator:
         case.function = name
 
     def _ask(self, prompt: str, schema: dict, max_tokens: int, temperature: float = 0.0) -> dict:
-        """An answer that does not parse means no cases this round: the budget, not one bad
-        answer, decides when generation stops."""
+        """An answer that does not parse gives the cases it wrote whole, or none this round: the
+        budget, not one bad answer, decides when generation stops."""
         system = render("gen_tests.system.txt", {}, self.options.prompts_dir, self.options.project_root)
         messages = [ChatMessage("system", system), ChatMessage("user", prompt)]
         try:
@@ -168,9 +174,9 @@ class Generator:
                 temperature=temperature,
                 cancel=self.cancel,
             )
-        except UnparsableAnswer as error:
+        except UnparsableAnswer as error:  # the calls or tests written whole before the cut still count
             log.info("%s: %.200s", error.message, error.text)
-            return {}
+            return error.partial or {}
 
     def _variables(self, target: Target, uncovered: str = "", probe: bool = False) -> dict[str, object]:
         names = sorted(runner.imported_names(self.module))
@@ -183,7 +189,9 @@ class Generator:
             cls, method = target.name.split(".", 1)
             init = _constructor(self.module.source, cls)
             context = f"The class is created like this:\n```python\n{init}\n```\n" if init else ""
-            make = f"{cls}({arguments(init) if init else ''})"
+            # A constructor call that ran is the example: a small model copies the example's
+            # values, and one the constructor refused ("only 2 parts") blocks every method.
+            make = self._working.get(cls) or f"{cls}({arguments(init) if init else ''})"
             example = {
                 **example,
                 "setup": [f"obj = {make}"],
@@ -271,34 +279,36 @@ class Generator:
         tests one repair round with the error, discard the rest with their reason."""
         if not cases:
             return []
+        cases = [self._resolved(case) for case in cases]
         report = runner.run_cases(self.module, cases, coverage=False, timeout=self._run_timeout(cases))
         kept, retry = [], []
         for case in cases:
             outcome = report.outcomes[case.function]
             if outcome.status == "passed":
                 kept.append(case)
-            elif outcome.status == "failed" and outcome.observed is not None and not case.raises:
-                if literal(outcome.observed) and len(outcome.observed) <= 300:
+            elif outcome.status == "failed" and outcome.returned and not case.raises:
+                if outcome.observed is not None and len(outcome.observed) <= 300:
                     case.expected, case.observed = outcome.observed, True
+                    case.imports = sorted({*case.imports, *outcome.imports})
                     retry.append(case)
                 else:
-                    self._discard(case, "failed: the returned value has no literal form to compare with")
+                    self._discard(case, "failed: no short expression equals the returned value")
             elif outcome.status == "failed" and case.raises:
                 self._discard(case, f"failed: did not raise {case.raises}")
             elif outcome.status == "missing" and report.timed_out:
                 self._discard(case, "timeout: the test run did not finish")
-            elif case.probe or self._expectable(outcome.message):
-                self._settle_probe_error(case, outcome.message, retry)
-            elif (qualified := self._qualified(case, outcome.message)) is not None:
-                retry.append(qualified)  # repaired without the model
             else:
-                first_line = outcome.message.strip().split("\n")[0][:160]
-                fixed = self._repair_error(case, outcome.message) if self._time_left() > 0 else None
-                if fixed is None:
-                    self._discard(case, f"error: {first_line}")
+                error = raised(outcome.message)
+                if error:  # the next request for this target is told why (see _feedback)
+                    first = outcome.message.strip().split("\n")[0][:200]
+                    owner = case.target.split(".")[0]  # a class's methods share its constructor
+                    self._raised.setdefault(owner, {}).setdefault(first, "; ".join([*case.setup, case.call]))
+                if case.probe or self._expectable(outcome.message):
+                    self._settle_probe_error(case, outcome.message, retry)
                 else:
-                    retry.append(fixed)
+                    self._repair_or_discard(case, outcome.message, retry)
         if retry:
+            retry = [self._resolved(case) for case in retry]
             second = runner.run_cases(self.module, retry, coverage=False, timeout=self._run_timeout(retry))
             for case in retry:
                 outcome = second.outcomes[case.function]
@@ -310,18 +320,62 @@ class Generator:
                         case,
                         f"{'error' if outcome.status == 'error' else 'failed'} after repair: {first_line}",
                     )
+        for case in kept:
+            if not case.raises:
+                self._note_constructor(case)
         return kept
 
-    def _qualified(self, case: Case, message: str) -> Case | None:
-        """A test that names an Enum member without its class, written with it."""
-        match = re.search(r"NameError: name '(\w+)' is not defined", message)
-        return qualify_members(case, match.group(1), self.module.source) if match else None
+    def _note_constructor(self, case: Case) -> None:
+        """Remember how a passing test built its object (`Cls(...)` in its call or setup)."""
+        for statement in [*case.setup, case.call]:
+            try:
+                tree = ast.parse(statement)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id in self._classes
+                    and node.func.id not in self._working
+                ):
+                    self._working[node.func.id] = ast.unparse(node)
+
+    def _repair_or_discard(self, case: Case, message: str, retry: list[Case]) -> None:
+        fixed = self._repair_error(case, message) if self._time_left() > 0 else None
+        if fixed is None:
+            self._discard(case, f"error: {message.strip().split(chr(10))[0][:160]}")
+        else:
+            retry.append(fixed)
+
+    def _feedback(self, target: Target) -> str:
+        """What the code said about earlier calls of the target: the next request sees why they
+        raised ("Expression only has 2 parts. At least 5 part are required.") and can choose
+        arguments the code accepts — otherwise every method behind a failing constructor stays
+        unreached."""
+        raised = self._raised.get(target.name.split(".")[0], {})
+        if not raised:
+            return ""
+        shown = [f"{call}\n  -> {error}" for error, call in list(raised.items())[:3]]
+        return (
+            "These calls raised errors; also write calls with arguments the code accepts:\n"
+            + "\n".join(shown)
+            + "\n"
+        )
+
+    def _resolved(self, case: Case) -> Case:
+        """The case with the names it reads but nothing defines made good before it runs: an Enum
+        member without its class (`SECONDS` → `Unit.SECONDS`), a module or class imported."""
+        available = runner.header_names(self.module) | {"pytest"}
+        for name in sorted(free_names(case) - available):
+            case = qualify_members(case, name, self.module.source) or case
+        return with_imports(case, self.module.source, self.module.module, available)
 
     def _expectable(self, message: str) -> bool:
         """The test raised an exception the code raises on purpose (ValueError, the module's own
         errors…), not one that says the test itself is wrong (NameError, TypeError…)."""
         error = raised(message)
-        return bool(error) and (error in EXPECTABLE_ERRORS or error in runner.imported_names(self.module))
+        return bool(error) and (error in EXPECTABLE_ERRORS or error in self._own_errors)
 
     def _settle_probe_error(self, case: Case, message: str, retry: list[Case]) -> None:
         """A call that raised on purpose: the exception becomes the expectation (observed, like a
@@ -391,10 +445,11 @@ class Generator:
                 break
             seeds = [c for c in kept if not c.raises] or kept
             # The values the code dispatches on first (each once; those guarding a branch not yet
-            # taken before the others), then random edits to fill up. What does not fit waits.
+            # taken before the others), the object's other methods, then random edits to fill up.
+            # What does not fit waits.
             self._planned += [
                 v for seed in kept for v in self.mutator.choice_variants(seed, report.open_branches)
-            ]
+            ] + [v for seed in seeds for v in self.mutator.sibling_calls(seed) if v.target in self.stats]
             planned, self._planned = self._planned[:EXPLORE_VARIANTS], self._planned[EXPLORE_VARIANTS:]
             per_seed = max(2, EXPLORE_VARIANTS // max(1, len(seeds)))
             variants = [v for seed in seeds for v in self.mutator.variants(seed, per_seed)]
@@ -442,6 +497,7 @@ class Generator:
             if not todo:
                 break
             new: list[Case] = []
+            settled: list[Case] = []
             for i, target in enumerate(todo):
                 if self._time_left() <= RESERVE * self.options.budget_s:
                     break
@@ -449,13 +505,20 @@ class Generator:
                     f"round {round_no + 1}: asking for tests of {target.name}",
                     (round_no + i / len(todo)) / self.options.rounds,
                 )
-                uncovered = self._uncovered(target, missing) if missing else ""
-                new += self._propose(target, uncovered, probe=self._probe_now(round_no, len(todo) - i))
+                uncovered = (self._uncovered(target, missing) if missing else "") + self._feedback(target)
+                proposed = self._propose(target, uncovered, probe=self._probe_now(round_no, len(todo) - i))
+                if target.class_name and target.class_name not in self._built:
+                    # The first tests of a class run at once: when its constructor refuses what
+                    # the model wrote, the requests for its other methods are told why.
+                    self._built.add(target.class_name)
+                    settled += self._settle(proposed)
+                else:
+                    new += proposed
             self.on_progress(
                 f"round {round_no + 1}: running {len(new)} candidate tests",
                 (round_no + 0.9) / self.options.rounds,
             )
-            settled = self._settle(new)
+            settled += self._settle(new)
             if not settled:
                 if self._time_left() <= 0:
                     break
@@ -499,8 +562,6 @@ def _scaffold(case: Case, target: Target) -> None:
 
 def _constructor(source: str, class_name: str) -> str:
     """The class line and its __init__ (or dataclass fields): how a test builds an object."""
-    import ast
-
     try:
         tree = ast.parse(source)
     except SyntaxError:

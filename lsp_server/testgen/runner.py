@@ -33,11 +33,64 @@ import pytest
 def _ubiq_observe(test, value):
     try:
         text = repr(value)
+        expression, imports = _ubiq_expression(value, text)
     except Exception:
-        text = None
+        text, expression, imports = None, None, []
     path = _ubiq_os.path.join(_ubiq_os.path.dirname(__file__), "observed.jsonl")
+    entry = {"test": test, "repr": text, "expression": expression, "imports": imports}
     with open(path, "a") as handle:
-        handle.write(_ubiq_json.dumps({"test": test, "repr": text}) + "\\n")
+        handle.write(_ubiq_json.dumps(entry) + "\\n")
+
+
+def _ubiq_expression(value, text):
+    # An expression equal to the value, and the imports it needs: a literal, an Enum member, or
+    # a repr that evaluates back to the value (datetime.timedelta(days=1), Decimal('1.5')...).
+    import ast
+    import enum
+    import importlib
+
+    try:
+        if ast.literal_eval(text) == value:
+            return text, []
+    except Exception:
+        pass
+    if isinstance(value, enum.Enum):
+        kind = type(value)
+        home = kind.__qualname__.split(".")[0]
+        return kind.__qualname__ + "." + value.name, ["from " + kind.__module__ + " import " + home]
+    kinds, todo = set(), [value]
+    while todo and len(kinds) < 20:  # the types inside containers too
+        item = todo.pop()
+        kinds.add(type(item))
+        if isinstance(item, (list, tuple, set, frozenset)):
+            todo += list(item)[:50]
+        elif isinstance(item, dict):
+            todo += list(item.items())[:50]
+    statements = []
+    for kind in kinds:
+        if kind.__module__ != "builtins":
+            statements += ["import " + kind.__module__.split(".")[0],
+                           "from " + kind.__module__ + " import " + kind.__name__]
+    namespace = {}
+    used = []
+    try:
+        names = {node.id for node in ast.walk(ast.parse(text, mode="eval")) if isinstance(node, ast.Name)}
+    except Exception:
+        return None, []
+    for statement in statements:
+        name = statement.rsplit(" ", 1)[-1]
+        if name in names and name not in namespace:
+            try:
+                exec(statement, namespace)
+                used.append(statement)
+            except Exception:
+                pass
+    try:
+        if eval(text, namespace) == value:
+            return text, sorted(set(used))
+    except Exception:
+        pass
+    return None, []
 
 
 def _ubiq_alarm(signum, frame):
@@ -60,7 +113,9 @@ class Outcome:
 
     status: str  # "passed" | "failed" | "error" | "missing"
     message: str = ""
-    observed: str | None = None  # repr of the value the call returned
+    observed: str | None = None  # an expression equal to the value the call returned, if any
+    imports: list[str] = field(default_factory=list)  # what `observed` needs imported
+    returned: bool = False  # the call returned (`observed` is None when no expression equals it)
 
 
 @dataclass
@@ -98,10 +153,20 @@ class RunReport:
 
 
 def header(module: ModuleInfo, cases: list[Case]) -> str:
-    names = sorted({t.name.split(".")[0] for t in module.targets} | imported_names(module))
-    return (
-        f"import pytest\n\nfrom {module.module} import {', '.join(names)}\n" if names else "import pytest\n"
-    )
+    names = sorted(header_names(module))
+    own = f"\nfrom {module.module} import {', '.join(names)}\n" if names else ""
+    return f"import pytest\n{case_imports(cases)}{own}"
+
+
+def header_names(module: ModuleInfo) -> set[str]:
+    """What the test file imports from the module: its targets' top names and helpers."""
+    return {t.name.split(".")[0] for t in module.targets} | imported_names(module)
+
+
+def case_imports(cases: list[Case]) -> str:
+    """The other imports the cases need (see imports.py), one line each, sorted and unique."""
+    statements = sorted({s for case in cases for s in case.imports})
+    return "".join(f"{s}\n" for s in statements)
 
 
 def imported_names(module: ModuleInfo) -> set[str]:
@@ -208,7 +273,9 @@ def _outcomes(workdir: Path, cases: list[Case]) -> dict[str, Outcome]:
             except ValueError:
                 continue
             if entry.get("test") in outcomes:
-                outcomes[entry["test"]].observed = entry.get("repr")
+                outcomes[entry["test"]].observed = entry.get("expression")
+                outcomes[entry["test"]].imports = list(entry.get("imports") or [])
+                outcomes[entry["test"]].returned = True
     return outcomes
 
 

@@ -14,7 +14,7 @@ from lsp_server.files import read_text, write_atomic
 from lsp_server.testgen import sandbox
 from lsp_server.testgen.cases import Case
 from lsp_server.testgen.pipeline import Report
-from lsp_server.testgen.runner import imported_names
+from lsp_server.testgen.runner import case_imports, imported_names
 
 
 @dataclass
@@ -32,8 +32,10 @@ def default_path(report: Report, project_root: Path) -> Path:
 
 def _imports(report: Report, cases: list[Case]) -> str:
     names = sorted(imported_names(report.module))
-    pytest_line = "import pytest\n\n" if any(c.raises for c in cases) else ""
-    return f"{pytest_line}from {report.module.module} import {', '.join(names)}\n"
+    pytest_line = "import pytest\n" if any(c.raises for c in cases) else ""
+    others = case_imports(cases)
+    top = f"{pytest_line}{others}\n" if pytest_line or others else ""
+    return f"{top}from {report.module.module} import {', '.join(names)}\n"
 
 
 def _body(cases: list[Case]) -> str:

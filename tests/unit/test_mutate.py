@@ -170,3 +170,53 @@ def test_an_enum_member_named_without_its_class_is_qualified():
     assert fixed is not None and fixed.repaired
     assert fixed.setup == ["m = Mode.SLOW"] and fixed.call == "schedule(start, mode=Mode.SLOW)"
     assert qualify_members(seed, "MEDIUM", DISPATCH) is None  # no member of that name
+
+
+CLASSY = textwrap.dedent(
+    """
+    class Descriptor:
+        def __init__(self, expression: str):
+            if len(expression.split()) < 5:
+                raise ValueError("at least 5 parts")
+            self.parts = expression.split()
+
+        def describe(self, verbose: bool = False):
+            return " ".join(self.parts)
+
+        def minutes(self, part: str, width: int):
+            return part.rjust(width, "*")
+
+        @property
+        def first(self):
+            return self.parts[0]
+
+        def _hidden(self):
+            return None
+    """
+)
+
+
+def test_sibling_calls_try_the_objects_other_public_methods_once():
+    mutator = Mutator(CLASSY)
+    seed = Case(
+        target="Descriptor.describe",
+        name="s",
+        setup=[],
+        call="Descriptor('* * * * *').describe()",
+        expected="1",
+    )
+    siblings = mutator.sibling_calls(seed)
+    assert [s.target for s in siblings] == ["Descriptor.minutes"]
+    minutes = ast.parse(siblings[0].call, mode="eval").body
+    assert ast.unparse(minutes.func) == "Descriptor('* * * * *').minutes"
+    part, width = (ast.literal_eval(a) for a in minutes.args)
+    assert isinstance(part, str) and isinstance(width, int)  # filled from the annotations
+    assert siblings[0].probe and mutator.sibling_calls(seed) == []
+    built = Case(
+        target="Descriptor",
+        name="o",
+        setup=["obj = Descriptor('1 2 3 4 5')"],
+        call="obj.describe()",
+        expected="1",
+    )
+    assert [s.call.split("(")[0] for s in mutator.sibling_calls(built)] == ["obj.minutes"]
