@@ -13,6 +13,7 @@ import logging
 import random
 import shutil
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -573,6 +574,9 @@ def _constructor(source: str, class_name: str) -> str:
                 (n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None
             )
             head = lines[node.lineno - 1]
+            doc = ast.get_docstring(node)
+            if doc:  # what the object is ("Converts a Cron Expression…") says what to build it from
+                head += "\n" + textwrap.indent(f'"""{doc.strip().splitlines()[0]}"""', "    ")
             if init is not None:
                 return "\n".join([head, *lines[init.lineno - 1 : init.end_lineno]])
             fields = [lines[n.lineno - 1] for n in node.body if isinstance(n, ast.AnnAssign)]
