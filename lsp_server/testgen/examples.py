@@ -85,3 +85,15 @@ def arguments(source: str) -> str:
         if d is None
     ]
     return ", ".join(shown)
+
+
+def placeholders(source: str) -> str:
+    """`<expression>, <width>` for `def f(expression, width, sep=",")`: the required parameters by
+    name, for an example whose concrete values the code already refused (a model copies them)."""
+    node = _function(source)
+    if node is None:
+        return ""
+    args = node.args
+    positional = [a for a in [*args.posonlyargs, *args.args] if a.arg not in ("self", "cls")]
+    required = positional[: len(positional) - len(args.defaults)]
+    return ", ".join(f"<{a.arg}>" for a in required)

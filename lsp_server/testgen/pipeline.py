@@ -34,7 +34,7 @@ from lsp_server.testgen.cases import (
     from_json,
     raised,
 )
-from lsp_server.testgen.examples import arguments
+from lsp_server.testgen.examples import arguments, placeholders
 from lsp_server.testgen.imports import free_names, raised_names, with_imports
 from lsp_server.testgen.mutate import Mutator, qualify_members
 from lsp_server.testgen.targets import ModuleInfo, Target
@@ -193,6 +193,10 @@ class Generator:
             # A constructor call that ran is the example: a small model copies the example's
             # values, and one the constructor refused ("only 2 parts") blocks every method.
             make = self._working.get(cls) or f"{cls}({arguments(init) if init else ''})"
+            if cls not in self._working and self._raised.get(cls) and init and placeholders(init):
+                # Its constructor refused what was tried: name the arguments, do not show values.
+                make = f"{cls}({placeholders(init)})"
+                context += f"Replace each <...> with a value `{cls}` accepts.\n"
             example = {
                 **example,
                 "setup": [f"obj = {make}"],
@@ -353,15 +357,13 @@ class Generator:
         """What the code said about earlier calls of the target: the next request sees why they
         raised ("Expression only has 2 parts. At least 5 part are required.") and can choose
         arguments the code accepts — otherwise every method behind a failing constructor stays
-        unreached."""
+        unreached. Only the errors: a small model copies the calls it is shown, wrong values too."""
         raised = self._raised.get(target.name.split(".")[0], {})
         if not raised:
             return ""
-        shown = [f"{call}\n  -> {error}" for error, call in list(raised.items())[:3]]
-        return (
-            "These calls raised errors; also write calls with arguments the code accepts:\n"
-            + "\n".join(shown)
-            + "\n"
+        shown = [f"- {error}" for error in list(raised)[:3]]
+        return "Earlier calls raised these errors; write calls with arguments the code accepts:\n" + (
+            "\n".join(shown) + "\n"
         )
 
     def _resolved(self, case: Case) -> Case:
