@@ -21,8 +21,8 @@ paragraphs in benchmarks/data/er_text (half English, half Chinese), annotated be
 ever ran on them: precision, recall and F1 of entities, attributes and relationships (strict: ends,
 direction and cardinality; loose: the pair of ends). See that folder's README for the rules.
 
-(d) Optional, with `--django-venv PATH` (a virtualenv holding Django, django-oscar and
-django-allauth, none of it committed here): extensible third-party Django projects read from
+(d) Optional, with `--django-venv PATH` (a virtualenv holding Django, django-oscar,
+django-allauth, django-oauth-toolkit and django-organizations, none of it committed here): extensible third-party Django projects read from
 that venv's site-packages, against what Django's own app registry says once the apps are
 installed (tests/data/er/real/oracles/django_apps.py, run with that venv's Python): recall and
 precision of concrete (non-proxy) models, by `app_label.Model`, and of their relations, by
@@ -536,6 +536,19 @@ DJANGO_PROJECTS: dict[str, tuple[str, str, list[str]]] = {
             *("allauth", "allauth.account", "allauth.socialaccount", "allauth.mfa"),
             *("allauth.usersessions", "allauth.idp.oidc"),
         ],
+    ),
+    # Added 2026-12-06, never read while tuning: swappable concrete models over abstract parents
+    # (`Meta.swappable = "OAUTH2_PROVIDER_…_MODEL"`; abstract models in `abstract.py` whose relations a
+    # metaclass adds (`OrgMeta`)).
+    "django-oauth-toolkit": (
+        "oauth2_provider",
+        "oauth2_provider",
+        ["django.contrib.auth", "django.contrib.contenttypes", "oauth2_provider"],
+    ),
+    "django-organizations": (
+        "organizations",
+        "organizations",
+        ["django.contrib.auth", "django.contrib.contenttypes", "organizations"],
     ),
 }
 

@@ -83,15 +83,27 @@ class DjangoReader:
         self._settings()
 
     def _settings(self) -> None:
+        # An app's own name for a swappable setting, resolved once all settings are read:
+        # `APPLICATION_MODEL = getattr(settings, "OAUTH2_PROVIDER_APPLICATION_MODEL", "app.Model")`.
+        aliases: list[tuple[str, str, str]] = []  # (name, setting, default)
         for module in self.index.modules:
             for var, (_, value, _) in module.assignments.items():
                 if var.endswith("_MODEL") and var.isupper() and _model_label(string_of(value)):
                     self._swappable[var] = string_of(value) or ""
+                elif var.endswith("_MODEL") and var.isupper() and call_name(value) == "getattr":
+                    args = value.args if isinstance(value, Call) else []
+                    setting = string_of(args[1]) if len(args) > 1 else None
+                    default = string_of(args[2]) if len(args) > 2 else None
+                    if setting and _model_label(default):
+                        aliases.append((var, setting, default or ""))
                 elif var == "DEFAULT_AUTO_FIELD" and string_of(value):
                     self.auto_field = last(string_of(value) or "AutoField")
             for cls in module.classes:
                 if any(last(n) == "AppConfig" for n in self.index.base_names(cls)):
                     self._app_config(cls)
+        for var, setting, default in aliases:
+            self._swappable.setdefault(setting, default)
+            self._swappable.setdefault(var, self._swappable[setting])
         self.user_model = self._swappable["AUTH_USER_MODEL"]
 
     def _app_config(self, cls: PyClass) -> None:

@@ -466,6 +466,7 @@ class _ModuleReader(_Reader):
 
     def _class(self, cls: ClassSyntax) -> PyClass:
         bases, keywords = self._arguments(cls.bases, cls.keywords)
+        bases = [b for base in bases for b in _metaclass_bases(base)]
         decorators = [self.expr(d.named_children[0]) for d in cls.decorators if d.named_child_count]
         fields: list[PyField] = []
         meta: dict[str, Expr] = {}
@@ -595,3 +596,11 @@ def flag(call: Call, name: str, default: bool) -> bool:
     """A boolean keyword argument; anything but a literal keeps the default."""
     value = call.kwargs.get(name)
     return value.value if isinstance(value, Const) and isinstance(value.value, bool) else default
+
+
+def _metaclass_bases(base: Expr) -> list[Expr]:
+    """The bases behind a six-style `with_metaclass(Meta, Base, ...)` base (django-organizations
+    builds every model so): Python 2 compatible code names its bases there, the metaclass first."""
+    if isinstance(base, Call) and isinstance(base.func, Name) and base.func.dotted.endswith("with_metaclass"):
+        return list(base.args[1:])
+    return [base]

@@ -140,9 +140,24 @@ class Generator:
         self._classes = {t.class_name for t in module.targets if t.class_name}
         # Exceptions the module defines, imports or raises: raising them is its behaviour.
         self._own_errors = runner.imported_names(module) | raised_names(module.source)
+        self._run_seconds: list[float] = []
         self.started = time.monotonic()
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _run(self, cases: list[Case], timeout: float, coverage: bool = True) -> runner.RunReport:
+        """`runner.run_cases`, timed: the end of the run is sized from how long runs take here."""
+        started = time.monotonic()
+        report = runner.run_cases(self.module, cases, timeout=timeout, coverage=coverage)
+        self._run_seconds.append(time.monotonic() - started)
+        return report
+
+    def _reserve(self) -> float:
+        """Seconds kept for the end (the stability runs, the final measure and the file's own
+        check): a share of the budget, or what that many runs took so far, whichever is more."""
+        runs = sorted(self._run_seconds)
+        typical = runs[len(runs) // 2] if runs else 0.0
+        return max(RESERVE * self.options.budget_s, (STABILITY_RUNS + 2) * typical)
 
     def _time_left(self) -> float:
         return self.options.budget_s - (time.monotonic() - self.started)
@@ -285,7 +300,7 @@ class Generator:
         if not cases:
             return []
         cases = [self._resolved(case) for case in cases]
-        report = runner.run_cases(self.module, cases, coverage=False, timeout=self._run_timeout(cases))
+        report = self._run(cases, coverage=False, timeout=self._run_timeout(cases))
         kept, retry = [], []
         for case in cases:
             outcome = report.outcomes[case.function]
@@ -314,7 +329,7 @@ class Generator:
                     self._repair_or_discard(case, outcome.message, retry)
         if retry:
             retry = [self._resolved(case) for case in retry]
-            second = runner.run_cases(self.module, retry, coverage=False, timeout=self._run_timeout(retry))
+            second = self._run(retry, coverage=False, timeout=self._run_timeout(retry))
             for case in retry:
                 outcome = second.outcomes[case.function]
                 if outcome.status == "passed":
@@ -396,7 +411,7 @@ class Generator:
         calls only — about 3× cheaper, and exploration then finds most of the coverage."""
         if round_no > 0:
             return True
-        usable = self._time_left() - RESERVE * self.options.budget_s
+        usable = self._time_left() - self._reserve()
         spent = self.ask_seconds["cases"]
         per_target = sum(spent) / len(spent) if spent else WHOLE_CASE_SECONDS
         return usable < remaining * max(per_target, WHOLE_CASE_SECONDS)
@@ -412,7 +427,7 @@ class Generator:
             order = list(cases)
             if run:
                 rng.shuffle(order)
-            report = runner.run_cases(self.module, order, coverage=False, timeout=self._run_timeout(order))
+            report = self._run(order, coverage=False, timeout=self._run_timeout(order))
             flaky |= {name for name, outcome in report.outcomes.items() if outcome.status != "passed"}
         for case in cases:
             if case.function in flaky:
@@ -421,7 +436,7 @@ class Generator:
 
     def _useful(self, cases: list[Case]) -> tuple[list[Case], runner.RunReport]:
         """Keep, greedily, only tests that run a line or take a branch no kept test does."""
-        report = runner.run_cases(self.module, cases, timeout=self._run_timeout(cases))
+        report = self._run(cases, timeout=self._run_timeout(cases))
 
         def reach(case: Case) -> set:
             return report.lines_by_test.get(case.function, set()) | report.arcs_by_test.get(
@@ -444,7 +459,7 @@ class Generator:
         coverage and the budget lasts: cheap next to a model request, and where most branches are."""
         stale = 0
         for _ in range(EXPLORE_GENERATIONS):
-            if stale >= STALE_ROUNDS or self._time_left() <= RESERVE * self.options.budget_s:
+            if stale >= STALE_ROUNDS or self._time_left() <= self._reserve():
                 break
             seeds = [c for c in kept if not c.raises] or kept
             # The values the code dispatches on first (each once; those guarding a branch not yet
@@ -487,7 +502,7 @@ class Generator:
         )
 
     def run(self) -> Report:
-        empty = runner.run_cases(self.module, [], timeout=60)
+        empty = self._run([], timeout=60)
         baseline = (empty.line_rate, empty.branch_rate)
         kept: list[Case] = []
         report: runner.RunReport | None = None
@@ -502,8 +517,10 @@ class Generator:
             new: list[Case] = []
             settled: list[Case] = []
             for i, target in enumerate(todo):
-                if self._time_left() <= RESERVE * self.options.budget_s:
-                    break
+                asked = sorted(self.ask_seconds["cases"] + self.ask_seconds["probe"])
+                typical_ask = asked[len(asked) // 2] if asked else 0.0
+                if self._time_left() <= self._reserve() + typical_ask:
+                    break  # a request that would end past the budget
                 self.on_progress(
                     f"round {round_no + 1}: asking for tests of {target.name}",
                     (round_no + i / len(todo)) / self.options.rounds,
@@ -534,7 +551,7 @@ class Generator:
                 break  # no gain twice in a row (sampling differs per round), or out of time
         self.on_progress("checking that the kept tests are stable", 0.95)
         kept = self._stable(kept)
-        final = runner.run_cases(self.module, kept, timeout=self._run_timeout(kept)) if kept else empty
+        final = self._run(kept, timeout=self._run_timeout(kept)) if kept else empty
         for case in kept:
             self.stats[case.target].kept += 1
             self.stats[case.target].repaired += case.observed or case.repaired

@@ -101,3 +101,39 @@ def test_getattr_setting_default_names_the_model():
         ]
     )
     assert [(r.from_entity, r.to_entity) for r in model.relationships] == [("Order", "Note")]
+
+
+def test_an_apps_own_name_for_a_swappable_setting_names_its_default():
+    """django-oauth-toolkit: `oauth2_settings.APPLICATION_MODEL`, set in its settings module from
+    `getattr(settings, "OAUTH2_PROVIDER_APPLICATION_MODEL", "oauth2_provider.Application")`."""
+    settings = (
+        "from django.conf import settings\n"
+        "APPLICATION_MODEL = getattr(settings, 'OAUTH2_PROVIDER_APPLICATION_MODEL', 'oauth.Application')\n"
+    )
+    models = (
+        "from django.db import models\nfrom .settings import oauth2_settings\n"
+        "class Application(models.Model):\n"
+        "    class Meta:\n        swappable = 'OAUTH2_PROVIDER_APPLICATION_MODEL'\n"
+        "class Grant(models.Model):\n"
+        "    application = models.ForeignKey(oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE)\n"
+    )
+    model = extract_sources([Source("oauth/settings.py", settings), Source("oauth/models.py", models)])
+    assert [(r.from_entity, r.to_entity) for r in model.relationships] == [("Application", "Grant")]
+
+
+def test_bases_given_through_with_metaclass_are_the_bases():
+    """django-organizations: `class AbstractOrganization(with_metaclass(OrgMeta, Base))`."""
+    source = (
+        "from django.db import models\nfrom .base import with_metaclass, OrgMeta\n"
+        "class Base(models.Model):\n"
+        "    name = models.CharField(max_length=20)\n"
+        "    class Meta:\n        abstract = True\n"
+        "class AbstractOrganization(with_metaclass(OrgMeta, Base)):\n"
+        "    slug = models.SlugField()\n"
+        "    class Meta(Base.Meta):\n        abstract = True\n"
+        "class Organization(AbstractOrganization):\n"
+        "    class Meta(AbstractOrganization.Meta):\n        abstract = False\n"
+    )
+    model = extract_sources([Source("orgs/models.py", source)])
+    assert [e.name for e in model.entities] == ["Organization"]
+    assert [a.name for a in model.entities[0].attributes] == ["id", "name", "slug"]
