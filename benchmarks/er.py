@@ -22,9 +22,10 @@ ever ran on them: precision, recall and F1 of entities, attributes and relations
 direction and cardinality; loose: the pair of ends). See that folder's README for the rules.
 
 (d) Optional, with `--django-venv PATH` (a virtualenv holding Django, django-oscar,
-django-allauth, django-oauth-toolkit and django-organizations, none of it committed here): extensible third-party Django projects read from
-that venv's site-packages, against what Django's own app registry says once the apps are
-installed (tests/data/er/real/oracles/django_apps.py, run with that venv's Python): recall and
+django-allauth, django-oauth-toolkit and django-organizations, none of it committed here):
+extensible third-party Django projects read from that venv's site-packages, against what
+Django's own app registry says once the apps are installed
+(tests/data/er/real/oracles/django_apps.py, run with that venv's Python): recall and
 precision of concrete (non-proxy) models, by `app_label.Model`, and of their relations, by
 (model, field, target). Entities of apps the oracle did not install are left out, and so are
 the stand-ins for swappable models whose source was not read.

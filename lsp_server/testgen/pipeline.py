@@ -134,7 +134,7 @@ class Generator:
         self.round = 0
         self.mutator = Mutator(module.source)
         self._planned: list[Case] = []  # dispatch-value variants not tried yet (see _explore)
-        self._raised: dict[str, dict[str, str]] = {}  # function or class → error → a call raising it
+        self._raised: dict[str, list[str]] = {}  # function or class → the errors its calls raised
         self._built: set[str] = set()  # classes whose first target's tests ran early (see run)
         self._working: dict[str, str] = {}  # class → a constructor call of a test that passed
         self._classes = {t.class_name for t in module.targets if t.class_name}
@@ -321,8 +321,9 @@ class Generator:
                 error = raised(outcome.message)
                 if error:  # the next request for this target is told why (see _feedback)
                     first = outcome.message.strip().split("\n")[0][:200]
-                    owner = case.target.split(".")[0]  # a class's methods share its constructor
-                    self._raised.setdefault(owner, {}).setdefault(first, "; ".join([*case.setup, case.call]))
+                    errors = self._raised.setdefault(case.target.split(".")[0], [])  # a class's: shared
+                    if first not in errors:
+                        errors.append(first)
                 if case.probe or self._expectable(outcome.message):
                     self._settle_probe_error(case, outcome.message, retry)
                 else:
@@ -373,10 +374,10 @@ class Generator:
         raised ("Expression only has 2 parts. At least 5 part are required.") and can choose
         arguments the code accepts — otherwise every method behind a failing constructor stays
         unreached. Only the errors: a small model copies the calls it is shown, wrong values too."""
-        raised = self._raised.get(target.name.split(".")[0], {})
+        raised = self._raised.get(target.name.split(".")[0], [])
         if not raised:
             return ""
-        shown = [f"- {error}" for error in list(raised)[:3]]
+        shown = [f"- {error}" for error in raised[:3]]
         return "Earlier calls raised these errors; write calls with arguments the code accepts:\n" + (
             "\n".join(shown) + "\n"
         )
