@@ -468,4 +468,3 @@ class LocalBackend(Backend):
             stats.generation_ms = (time.monotonic() - start) * 1000
         tail = stream.pending.decode("utf-8", "replace") if reason != "stop" else ""
         return Completion(text + tail, reason, stats)
-
