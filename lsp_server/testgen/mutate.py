@@ -76,6 +76,7 @@ _TYPED = {
 
 
 _REQUIRED = object()
+_SEPARATORS = (" ", ",", ";", ":", "-", "/", ".", "|")  # how structured strings split into fields
 
 
 def constant_pool(source: str) -> list[object]:
@@ -465,13 +466,34 @@ class Mutator:
             edits = ["", value[: len(value) // 2], value + value, value.upper(), f" {value} ", f"{value}\n"]
             mixed = [value + p for p in picks[:2]] + [p + value for p in picks[2:3]]
             encoded = [value.encode("latin-1")] if value.isascii() else []
-            fresh = dict.fromkeys(edits + picks + mixed + self._character_edits(value) + encoded)
+            tokens = self._token_edits(value)
+            fresh = dict.fromkeys(edits + picks + mixed + self._character_edits(value) + tokens + encoded)
             return [v for v in fresh if v != value and len(v) <= 2 * MAX_STRING]
         if isinstance(value, bytes):
             return [v for v in dict.fromkeys([b"", value + value, *picks]) if v != value]
         if value is None:  # an optional setting: its kind is unknown, so try the common ones
             return self.rng.sample([0, 1, 2, 3, "", " ", "x", True, False, 0.5], 6)
         return []
+
+    def _token_edits(self, value: str) -> list[str]:
+        """Edits of a structured string's fields, split at its separator: one field repeated or
+        dropped (`0 0 * * *` has 5 fields; the code wants 5, 6 or 7), one replaced by a short
+        constant of the module or joined to another by one (`1-5`, `*/5`, `1,2`)."""
+        separator = max(_SEPARATORS, key=value.count)
+        fields = value.split(separator)
+        if len(fields) < 2:
+            return []
+        shorts = [v for v in self.pool if isinstance(v, str) and 0 < len(v) <= 3 and separator not in v]
+        result = []
+        for _ in range(2):
+            at = self.rng.randrange(len(fields))
+            result.append(separator.join([*fields[: at + 1], fields[at], *fields[at + 1 :]]))
+            result.append(separator.join(fields[:at] + fields[at + 1 :]))
+            if shorts:
+                pick, other = self.rng.choice(shorts), self.rng.choice(fields)
+                joined = fields[at] + pick + other if len(pick) == 1 else pick
+                result.append(separator.join([*fields[:at], joined, *fields[at + 1 :]]))
+        return result
 
     def _character_edits(self, value: str) -> list[str]:
         """A character inserted, deleted or replaced at a random place: the module's own

@@ -220,3 +220,12 @@ def test_sibling_calls_try_the_objects_other_public_methods_once():
         expected="1",
     )
     assert [s.call.split("(")[0] for s in mutator.sibling_calls(built)] == ["obj.minutes"]
+
+
+def test_structured_strings_get_field_edits():
+    mutator = Mutator("SPECIAL = ('/', '-', ',', '*')\n")
+    edits = mutator._token_edits("0 0 * * *")
+    assert "0 0 * * * *" in edits or "0 0 0 * * *" in edits  # a field repeated: 6 fields
+    assert any(len(e.split(" ")) == 4 for e in edits)  # a field dropped
+    assert any(len(e.split(" ")) == 5 and e != "0 0 * * *" for e in edits)  # a field edited
+    assert mutator._token_edits("plain") == []
