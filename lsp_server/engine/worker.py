@@ -32,6 +32,7 @@ class ModelWorker:
         self._queue: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
         self._counter = itertools.count()
         self._closed = False
+        self._running: CancelToken | None = None  # the job on the thread now, stopped by close()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
@@ -73,18 +74,26 @@ class ModelWorker:
             if cancel.cancelled:
                 future.set_exception(Cancelled())
                 continue
+            self._running = cancel
             try:
                 future.set_result(fn(cancel, queued_at))
             except BaseException as exc:  # the caller decides; the worker must survive
                 if not isinstance(exc, (Cancelled, ModelError)):
                     log.exception("model job failed")
                 future.set_exception(exc)
+            finally:
+                self._running = None
 
     def close(self) -> None:
-        """Finish the running job, fail the queued ones, and stop the thread."""
+        """Stop the running job at its next check, fail the queued ones, and stop the thread.
+        Unloading must not wait for a long job: with one thread, evaluating a long prompt takes
+        minutes, and an editor's `shutdown` gives up long before (eglot timed out after 120 s)."""
         if self._closed:
             return
         self._closed = True
+        running = self._running
+        if running is not None:
+            running.cancel()
         pending = []
         while True:
             try:

@@ -211,7 +211,7 @@ def test_a_glossary_draft_that_does_not_parse_is_an_error():
         draft_entry(Fake("", "cancelled"), "借阅期限", existing=[])
 
 
-def test_test_generation_takes_an_answer_that_does_not_parse_as_no_cases(tmp_path: Path):
+def test_test_generation_keeps_what_a_cut_answer_wrote_whole(tmp_path: Path):
     from lsp_server.testgen.cases import SCHEMA as TESTS_SCHEMA
     from lsp_server.testgen.pipeline import Generator, Options
     from lsp_server.testgen.targets import ModuleInfo
@@ -219,7 +219,12 @@ def test_test_generation_takes_an_answer_that_does_not_parse_as_no_cases(tmp_pat
     module = ModuleInfo(tmp_path / "m.py", tmp_path, "m", "", [])
     answer = '{"tests": [{"name": "a", "setup": [], "call": "f(1)", "expected": "2", "raises": ""}]}'
     assert Generator(Fake(answer), module, Options())._ask("prompt", TESTS_SCHEMA, 100) == json.loads(answer)
-    assert Generator(Fake(answer[:40], "length"), module, Options())._ask("prompt", TESTS_SCHEMA, 100) == {}
+    cut = Generator(Fake(answer[:40], "length"), module, Options())._ask("prompt", TESTS_SCHEMA, 100)
+    assert cut == {"tests": []}  # the half-written test is dropped: no cases this round
+    two = answer[:-2] + ', {"name": "b", "setup": [], "call": "f('
+    kept = Generator(Fake(two, "length"), module, Options())._ask("prompt", TESTS_SCHEMA, 100)
+    assert [t["name"] for t in kept["tests"]] == ["a"]  # the whole one before the cut counts
+    assert Generator(Fake("no json", "length"), module, Options())._ask("prompt", TESTS_SCHEMA, 100) == {}
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):
