@@ -47,6 +47,7 @@ def free_names(case: Case) -> set[str]:
     return loaded - bound - set(dir(builtins))
 
 
+@lru_cache(maxsize=8)  # one module per run, asked for each candidate that lacks a name
 def module_imports(source: str, dotted: str) -> dict[str, str]:
     """Each name the module's import statements bind, anywhere in it → an absolute import
     statement binding it. The first statement wins: top-level imports come first."""

@@ -141,6 +141,7 @@ class Generator:
         # Exceptions the module defines, imports or raises: raising them is its behaviour.
         self._own_errors = runner.imported_names(module) | raised_names(module.source)
         self._run_seconds: list[float] = []
+        self._available = runner.header_names(module) | {"pytest"}  # what every test file imports
         self.started = time.monotonic()
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -385,7 +386,7 @@ class Generator:
     def _resolved(self, case: Case) -> Case:
         """The case with the names it reads but nothing defines made good before it runs: an Enum
         member without its class (`SECONDS` → `Unit.SECONDS`), a module or class imported."""
-        available = runner.header_names(self.module) | {"pytest"}
+        available = self._available
         for name in sorted(free_names(case) - available):
             case = qualify_members(case, name, self.module.source) or case
         return with_imports(case, self.module.source, self.module.module, available)
