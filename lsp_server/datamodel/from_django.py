@@ -50,6 +50,7 @@ RELATION_FIELDS = {"ForeignKey": FK, "OneToOneField": ONE_TO_ONE_FK, "ManyToMany
 VIRTUAL_FIELDS = {"GenericForeignKey", "GenericRelation", "ForeignObject", "ForeignObjectRel"}
 # Size arguments worth showing in the type: CharField(100), DecimalField(10,2).
 _SIZE_ARGS = ("max_length", "max_digits", "decimal_places")
+_INDEXED_FIELDS = ("ForeignKey", "OneToOneField", "SlugField")  # Django gives these an index by default
 DEFAULT_USER_MODEL = "auth.User"
 
 
@@ -370,6 +371,8 @@ class DjangoReader:
             pk=pk,
             nullable=flag(call, "null", False) and not pk,
             unique=flag(call, "unique", False) or pk,
+            # Django indexes every foreign key unless told not to
+            indexed=flag(call, "db_index", kind in _INDEXED_FIELDS),
             description=description,
             column=string_of(call.kwargs.get("db_column")),
             default=text_of(default, short=True) if default is not None else None,

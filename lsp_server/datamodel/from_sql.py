@@ -142,7 +142,7 @@ class SqlReader:
             if isinstance(parsed, exp.Create) and str(parsed.args.get("kind", "")).upper() == "TABLE":
                 self._create(parsed, location, dialect)
             elif isinstance(parsed, exp.Alter | exp.Comment) or (
-                isinstance(parsed, exp.Create) and parsed.args.get("unique")
+                isinstance(parsed, exp.Create) and isinstance(parsed.this, exp.Index)
             ):
                 self._pending.append((parsed, location, dialect))
 
@@ -339,7 +339,7 @@ class SqlReader:
             elif isinstance(statement, exp.Comment):
                 self._comment(statement, location)
             elif isinstance(statement, exp.Create):
-                self._unique_index(statement, location)
+                self._index(statement, location)
         self._pending.clear()
         return self.drafts
 
@@ -392,15 +392,19 @@ class SqlReader:
                     )
                 )
 
-    def _unique_index(self, create: exp.Create, location: Location) -> None:
+    def _index(self, create: exp.Create, location: Location) -> None:
+        """`CREATE [UNIQUE] INDEX`: its leading column is indexed (what SQL checks ask); a unique
+        index on one column makes that column unique."""
         index = create.this
-        if not isinstance(index, exp.Index):
-            return
         params = index.args.get("params")
         columns = params.args.get("columns") if params is not None else None
-        if not columns or len(columns) != 1:
+        if not columns:
             return
-        draft = self._draft(index.args.get("table"), location, "CREATE UNIQUE INDEX")
+        what = "CREATE UNIQUE INDEX" if create.args.get("unique") else "CREATE INDEX"
+        draft = self._draft(index.args.get("table"), location, what)
         attribute = draft.entity.attribute(_name(columns[0])) if draft is not None else None
-        if attribute is not None:
+        if attribute is None:
+            return
+        attribute.indexed = True
+        if create.args.get("unique") and len(columns) == 1:
             attribute.unique = True

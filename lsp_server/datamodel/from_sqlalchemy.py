@@ -366,6 +366,7 @@ class SqlAlchemyReader:
             pk=pk,
             nullable=nullable and not pk,
             unique=flag(merged, "unique", False),
+            indexed=flag(merged, "index", False),
             description=description,
             column=column_name if column_name and column_name != name else None,
             default=text_of(default, short=True) if default is not None else None,

@@ -67,6 +67,7 @@ class Attribute:
     default: str | None = None
     location: Location | None = None
     evidence: str = ""
+    indexed: bool = False  # leads an index (`db_index`, `index=True`, `CREATE INDEX`): SQL checks read it
 
     @property
     def column_name(self) -> str:
@@ -85,6 +86,7 @@ class Attribute:
             "default": self.default,
             "location": self.location.to_dict() if self.location else None,
             "evidence": self.evidence,
+            "indexed": self.indexed,
         }
 
     @classmethod
@@ -102,6 +104,7 @@ class Attribute:
             default=data.get("default"),
             location=Location.from_dict(data.get("location")),
             evidence=data.get("evidence", ""),
+            indexed=data.get("indexed", False),
         )
 
 

@@ -141,6 +141,7 @@ class _Writer:
                 self.notes.setdefault(len(self.tables), []).append(
                     f"{table}.{attribute.column_name}: {attribute.description}"
                 )
+        self._indexes(table, entity)
         if len(primary) > 1:
             columns.append(exp.PrimaryKey(expressions=[_identifier(a.column_name) for a in primary]))
         for here, parent, referenced in keys:
@@ -152,6 +153,23 @@ class _Writer:
                 columns,
             )
         self._create(table, columns, entity.description)
+
+    def _indexes(self, table: str, entity: Entity) -> None:
+        """`CREATE INDEX` for each indexed column a key or unique constraint does not already index."""
+        single_key = len(entity.primary_key) == 1
+        for attribute in entity.attributes:
+            if attribute.indexed and not attribute.unique and not (attribute.pk and single_key):
+                column = attribute.column_name
+                self.after.append(
+                    exp.Create(
+                        kind="INDEX",
+                        this=exp.Index(
+                            this=_identifier(f"ix_{table}_{column}"[:63]),
+                            table=exp.Table(this=_identifier(table)),
+                            params=exp.IndexParameters(columns=[_identifier(column)]),
+                        ),
+                    )
+                )
 
     def _reference_of(
         self, entity: Entity, name: str, keys: list[tuple[list[str], Entity, list[str]]]
