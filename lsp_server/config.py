@@ -78,12 +78,33 @@ class GlossarySettings:
 
 
 @dataclass
+class SqlSettings:
+    """SQL checks, plans and writing against the project's schema."""
+
+    dialect: str = field(
+        default="auto",
+        metadata={"env": "UBIQ_SQL_DIALECT", "choices": ("auto", "sqlite", "postgres", "mysql")},
+    )
+    """The SQL dialect; `auto` reads it from the driver a file imports or from the SQL itself."""
+    diagnostics: bool = True
+    """Check SQL in `.sql` files and in Python strings run by `execute` against the schema."""
+    schema: list[str] = field(default_factory=list)
+    """Where the schema comes from (model files, folders, DDL), relative to the project root;
+    empty: the whole project."""
+    database_url: str = field(default="", metadata={"env": "UBIQ_SQL_DATABASE_URL"})
+    """A real PostgreSQL or MySQL to explain plans on (read-only); empty: a scratch SQLite database."""
+    password_env: str = field(default="", metadata={"env": "UBIQ_SQL_PASSWORD_ENV"})
+    """The environment variable holding the database password, kept out of settings files."""
+
+
+@dataclass
 class Settings:
     """Everything configurable; every field has a working default."""
 
     model: ModelSettings = field(default_factory=ModelSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     glossary: GlossarySettings = field(default_factory=GlossarySettings)
+    sql: SqlSettings = field(default_factory=SqlSettings)
     prompts_dir: str = field(default="", metadata={"env": "UBIQ_PROMPTS_DIR"})
     log_level: str = field(
         default="info", metadata={"env": "UBIQ_LOG_LEVEL", "choices": ("debug", "info", "warning", "error")}
@@ -123,6 +144,12 @@ def _coerce(value: Any, typ: type, meta: Mapping[str, Any], key: str) -> Any:
         if choices and value not in choices:
             raise ValueError(f"{key} must be one of {', '.join(choices)}, not {value!r}")
         return value
+    if typ == list[str]:
+        if isinstance(value, str):  # from the environment: comma-separated
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{key} must be a list of strings, not {value!r}")
+        return list(value)
     raise TypeError(f"unsupported setting type {typ!r}")  # pragma: no cover - programming error
 
 

@@ -61,7 +61,7 @@ def extract(
     to read instead of the file's (an editor's unsaved buffers).
     """
     warnings: list[ERWarning] = []
-    sources = list(_read_sources(paths, overrides or {}, max_bytes, warnings))
+    sources = list(read_sources(paths, overrides or {}, max_bytes, warnings))
     model = extract_sources(sources, dialect=dialect, kinds=kinds)
     model.warnings[:0] = warnings
     return model
@@ -153,7 +153,7 @@ def _walk(root: Path) -> Iterator[Path]:
     return walk_project(root, keep=lambda path: path.name.lower().endswith(_SUFFIXES), max_bytes=None)
 
 
-def _read_sources(
+def read_sources(
     paths: Iterable[str | os.PathLike[str]],
     overrides: Mapping[str, str],
     max_bytes: int,

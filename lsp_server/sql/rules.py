@@ -1,0 +1,221 @@
+"""The checks on a statement that resolved cleanly: each returns the problems it is sure of.
+
+Every rule here is a fact about the statement and the schema, not a matter of style: a DELETE that
+empties a table, a predicate no index can serve, a NOT IN that is never true when the subquery
+yields a NULL. Rules that depend on the schema (indexes, nullability) speak only about columns
+the resolver tied to a schema table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from sqlglot import exp
+
+from lsp_server.sql.resolve import Problem, Resolver
+
+Rule = Callable[[exp.Expression, Resolver, bool], Iterator[Problem]]
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Like, exp.ILike, exp.Between)
+_NOT_INDEX_BREAKING = (exp.AggFunc, exp.Cast)  # aggregates are not row predicates; CAST is often a no-op
+
+
+def _keyword(node: exp.Expression) -> exp.Expression:
+    """The node to point at for a whole statement: its first table."""
+    return node.find(exp.Table) or node
+
+
+def missing_where(statement: exp.Expression, resolver: Resolver, in_python: bool) -> Iterator[Problem]:
+    for node in statement.find_all(exp.Update, exp.Delete):
+        if node.args.get("where") is None and node.args.get("limit") is None:
+            verb = "UPDATE" if isinstance(node, exp.Update) else "DELETE"
+            code = "update-without-where" if verb == "UPDATE" else "delete-without-where"
+            table = node.this.name if isinstance(node.this, exp.Table) else "the table"
+            yield Problem(code, f"{verb} without WHERE changes every row of {table}", _keyword(node).this)
+
+
+def _tables_in(node: exp.Expression | None) -> set[str]:
+    if node is None:
+        return set()
+    return {c.table.lower() for c in node.find_all(exp.Column) if c.table}
+
+
+def implicit_cross_join(statement: exp.Expression, resolver: Resolver, in_python: bool) -> Iterator[Problem]:
+    """`FROM a, b` with nothing in WHERE that links b to the tables before it."""
+    for select in statement.find_all(exp.Select):
+        from_ = select.args.get("from_") or select.args.get("from")
+        joins = select.args.get("joins") or []
+        if from_ is None or not isinstance(from_.this, exp.Table):
+            continue
+        before = {from_.this.alias_or_name.lower()}
+        where = select.args.get("where")
+        predicates = (
+            list(where.this.flatten())
+            if where is not None and isinstance(where.this, exp.And)
+            else ([where.this] if where is not None else [])
+        )
+        for join in joins:
+            name = join.this.alias_or_name.lower() if isinstance(join.this, exp.Table) else ""
+            # sqlglot reads `FROM a, b` as a CROSS join it built itself: one without a `pivots` slot
+            comma = str(join.args.get("kind", "")).upper() == "CROSS" and "pivots" not in join.args
+            if comma and name and isinstance(join.this, exp.Table):
+                linked = any(name in _tables_in(p) and _tables_in(p) & before for p in predicates)
+                unqualified = any(not c.table for p in predicates for c in p.find_all(exp.Column))
+                if not linked and not unqualified:
+                    yield Problem(
+                        "cross-join",
+                        f"{join.this.name} is joined with a comma and nothing in WHERE links it to "
+                        f"{', '.join(sorted(before))}: every pair of rows is returned",
+                        join.this.this,
+                    )
+            if name:
+                before.add(name)
+
+
+def function_on_indexed_column(
+    statement: exp.Expression, resolver: Resolver, in_python: bool
+) -> Iterator[Problem]:
+    """`WHERE lower(email) = ?`: the index on email cannot serve the predicate."""
+    for where in statement.find_all(exp.Where):
+        for comparison in where.find_all(*_COMPARISONS):
+            function = comparison.this
+            if not isinstance(function, exp.Func) or isinstance(function, _NOT_INDEX_BREAKING):
+                continue
+            columns = list(function.find_all(exp.Column))
+            if len(columns) != 1:
+                continue
+            table = resolver.column_tables.get(id(columns[0]))
+            if table is None or columns[0].name.lower() not in table.indexed:
+                continue
+            others = [
+                c
+                for e in comparison.args.values()
+                if isinstance(e, exp.Expression) and e is not function
+                for c in e.find_all(exp.Column)
+            ]
+            if others:
+                continue
+            name = function.sql_name() if hasattr(function, "sql_name") else type(function).__name__
+            yield Problem(
+                "function-on-indexed-column",
+                f"{name}() around {table.name}.{columns[0].name} keeps its index from being used; "
+                "compare the bare column (or index the expression)",
+                columns[0].this,
+            )
+
+
+def leading_wildcard(statement: exp.Expression, resolver: Resolver, in_python: bool) -> Iterator[Problem]:
+    for like in statement.find_all(exp.Like, exp.ILike):
+        pattern = like.expression
+        if isinstance(pattern, exp.Literal) and pattern.is_string and pattern.this.startswith("%"):
+            column = like.this
+            if isinstance(column, exp.Column) and id(column) in resolver.column_tables:
+                yield Problem(
+                    "leading-wildcard",
+                    f"LIKE '{pattern.this}' starts with a wildcard: every row of "
+                    f"{resolver.column_tables[id(column)].name} is scanned",
+                    column.this,
+                )
+
+
+def not_in_nullable(statement: exp.Expression, resolver: Resolver, in_python: bool) -> Iterator[Problem]:
+    """`x NOT IN (SELECT c …)` is never true once c yields a NULL."""
+    for negation in statement.find_all(exp.Not):
+        inner = negation.this
+        if not isinstance(inner, exp.In) or not isinstance(inner.args.get("query"), exp.Expression):
+            continue
+        query = (
+            inner.args["query"].this if isinstance(inner.args["query"], exp.Subquery) else inner.args["query"]
+        )
+        if not isinstance(query, exp.Select) or len(query.expressions) != 1:
+            continue
+        selected = query.expressions[0]
+        selected = selected.this if isinstance(selected, exp.Alias) else selected
+        if not isinstance(selected, exp.Column):
+            continue
+        table = resolver.column_tables.get(id(selected))
+        column = table.column(selected.name) if table is not None else None
+        if column is None or not column.nullable:
+            continue
+        where = query.args.get("where")
+        guarded = where is not None and any(
+            isinstance(n, exp.Not)
+            and isinstance(n.this, exp.Is)
+            and isinstance(n.this.this, exp.Column)
+            and n.this.this.name.lower() == column.name.lower()
+            for n in where.find_all(exp.Not)
+        )
+        if not guarded:
+            yield Problem(
+                "not-in-nullable",
+                f"NOT IN over {table.name}.{column.name}, which may be NULL: one NULL makes the condition "
+                "never true; use NOT EXISTS or filter the NULLs",
+                selected.this,
+            )
+
+
+def select_star(statement: exp.Expression, resolver: Resolver, in_python: bool) -> Iterator[Problem]:
+    """`SELECT *` in application code: the result's shape changes when the table does."""
+    if not in_python:
+        return
+    outer = statement if isinstance(statement, exp.Select) else None
+    if isinstance(statement, exp.SetOperation | exp.Insert):
+        return
+    if outer is None:
+        return
+    for projection in outer.expressions:
+        star = (
+            projection
+            if isinstance(projection, exp.Star)
+            else (
+                projection.this
+                if isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+                else None
+            )
+        )
+        if star is not None:
+            yield Problem(
+                "select-star",
+                "SELECT * in application code: name the columns it needs",
+                outer.find(exp.Table).this if outer.find(exp.Table) else outer,
+            )
+            return
+
+
+def unindexed_foreign_key_join(
+    statement: exp.Expression, resolver: Resolver, in_python: bool
+) -> Iterator[Problem]:
+    """`JOIN orders o ON o.customer_id = c.id` where orders.customer_id has no index."""
+    for join in statement.find_all(exp.Join):
+        condition = join.args.get("on")
+        if condition is None:
+            continue
+        for equality in condition.find_all(exp.EQ):
+            sides = [equality.this, equality.expression]
+            if not all(isinstance(s, exp.Column) for s in sides):
+                continue
+            for here, there in (sides, sides[::-1]):
+                table = resolver.column_tables.get(id(here))
+                other = resolver.column_tables.get(id(there))
+                if table is None or other is None:
+                    continue
+                key = table.foreign_keys.get(here.name.lower())
+                if key is None or key[0].lower() != other.name.lower() or here.name.lower() in table.indexed:
+                    continue
+                yield Problem(
+                    "unindexed-fk-join",
+                    f"join on foreign key {table.name}.{here.name}, which has no index: each row of "
+                    f"{other.name} scans {table.name}",
+                    here.this,
+                )
+
+
+RULES: tuple[Rule, ...] = (
+    missing_where,
+    implicit_cross_join,
+    function_on_indexed_column,
+    leading_wildcard,
+    not_in_nullable,
+    select_star,
+    unindexed_foreign_key_join,
+)
