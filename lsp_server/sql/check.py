@@ -33,6 +33,7 @@ SEVERITY = {  # what each code is: an error the query will hit, or a warning abo
     "ambiguous-column": "error",
 }
 _CHECKED = re.compile(r"^\s*(\(\s*)*(select|with|insert|update|delete|replace)\b", re.I)
+_LEADING_COMMENTS = re.compile(r"^(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*", re.S)
 _CREATED = re.compile(
     r"\bcreate\s+(?:or\s+replace\s+)?(?:temp\w*\s+)?(?:materialized\s+)?(?:table|view)\s+"
     r"(?:if\s+not\s+exists\s+)?(?:[\w\"`]+\.)?[\"`]?(\w+)",
@@ -92,6 +93,8 @@ def check_text(path: str, text: str, schema: SqlSchema, dialect: str | None = No
 
 @dataclass
 class SnippetProblem:
+    """A problem found in one snippet, before it is placed in the file."""
+
     code: str
     message: str
     start: int  # offsets into the snippet's text
@@ -104,7 +107,7 @@ def check_snippet(
     if snippet.built:
         return [_built(snippet)]
     text = normalise_placeholders(snippet.text, dialect)
-    if not _CHECKED.match(text):
+    if not _CHECKED.match(_LEADING_COMMENTS.sub("", text)):
         return _unknown_verb(text) if snippet.in_python else []
     try:
         statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
@@ -135,10 +138,68 @@ def _statement_problems(
 
 
 _VERBS = set(
-    "select with insert update delete replace merge create alter drop truncate explain pragma begin commit "
-    "rollback savepoint release set show use values vacuum analyze analyse grant revoke copy call do lock listen "
-    "notify unlisten reindex cluster comment declare fetch move prepare execute deallocate reset discard load "
-    "start end abort checkpoint refresh attach detach describe desc rename optimize flush kill handler".split()
+    [
+        "select",
+        "with",
+        "insert",
+        "update",
+        "delete",
+        "replace",
+        "merge",
+        "create",
+        "alter",
+        "drop",
+        "truncate",
+        "explain",
+        "pragma",
+        "begin",
+        "commit",
+        "rollback",
+        "savepoint",
+        "release",
+        "set",
+        "show",
+        "use",
+        "values",
+        "vacuum",
+        "analyze",
+        "analyse",
+        "grant",
+        "revoke",
+        "copy",
+        "call",
+        "do",
+        "lock",
+        "listen",
+        "notify",
+        "unlisten",
+        "reindex",
+        "cluster",
+        "comment",
+        "declare",
+        "fetch",
+        "move",
+        "prepare",
+        "execute",
+        "deallocate",
+        "reset",
+        "discard",
+        "load",
+        "start",
+        "end",
+        "abort",
+        "checkpoint",
+        "refresh",
+        "attach",
+        "detach",
+        "describe",
+        "desc",
+        "rename",
+        "optimize",
+        "flush",
+        "kill",
+        "handler",
+    ]
 )
 
 
@@ -179,7 +240,9 @@ def _syntax_error(text: str, error: Exception, dialect: str) -> SnippetProblem |
     first = details[0]
     line, column = first.get("line") or 1, first.get("col") or 1
     offset = _offset_of(text, line, column - 1)
-    description = first.get("description") or str(error).split("\n")[0]
+    description = first.get("description") or (
+        "a quote or comment is never closed" if isinstance(error, TokenError) else str(error).split("\n")[0]
+    )
     highlight = first.get("highlight") or ""
     message = f"syntax error: {description}" + (f" near {highlight!r}" if highlight else "")
     start = max(offset - max(len(highlight), 1), 0)

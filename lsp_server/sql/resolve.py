@@ -23,6 +23,8 @@ SCOPES = (exp.Select, exp.Update, exp.Delete, exp.Insert)
 
 @dataclass
 class Problem:
+    """What did not resolve or broke a rule, and the node to point at."""
+
     code: str
     message: str
     node: exp.Expression  # where it is: its identifier's position
@@ -39,6 +41,8 @@ class Source:
 
 @dataclass
 class Scope:
+    """One query level: the tables it reads and the level it is nested in."""
+
     node: exp.Expression
     sources: dict[str, Source] = field(default_factory=dict)  # by lower-cased alias or name
     parent: Scope | None = None

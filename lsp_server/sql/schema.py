@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsp_server.datamodel.extract import extract_sources, read_sources
-from lsp_server.files import MAX_BYTES
 from lsp_server.datamodel.model import ERModel
 from lsp_server.datamodel.render.ddl import render_ddl
+from lsp_server.files import MAX_BYTES
 
 
 @dataclass(frozen=True)
 class Column:
+    """A column as the engine describes it."""
+
     name: str
     type: str
     nullable: bool
@@ -31,6 +33,8 @@ class Column:
 
 @dataclass
 class Table:
+    """A table: its columns, the columns leading an index, and its foreign keys."""
+
     name: str
     columns: dict[str, Column] = field(default_factory=dict)  # by lower-cased name
     indexed: set[str] = field(default_factory=set)  # lower-cased columns that lead an index
@@ -56,7 +60,7 @@ class SqlSchema:
         return bool(self.tables)
 
     def mapping(self) -> dict[str, dict[str, str]]:
-        """sqlglot's schema shape: {table: {column: type}}."""
+        """Sqlglot's schema shape: {table: {column: type}}."""
         return {t.name: {c.name: c.type or "TEXT" for c in t.columns.values()} for t in self.tables.values()}
 
     def connect(self, path: str = ":memory:") -> sqlite3.Connection:
