@@ -78,7 +78,9 @@ class UbiqServer(LanguageServer):
         self.definitions: DefinitionFinder | None = None
         self.model_progress: JobProgress | None = None
         self.glossary: LiveGlossary | None = None
-        self.diagnosed: set[str] = set()  # documents with glossary diagnostics showing
+        # What each document shows, by who found it (features/diagnostics.py publishes the union).
+        self.diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
+        self.sql_schema: Any = None  # features/sql.py's SchemaHolder, made when first needed
         # Called with each opened or changed document's uri (diagnostics follow the text).
         self.document_listeners: list[Callable[[UbiqServer, str], None]] = []
         self.loop: asyncio.AbstractEventLoop | None = None

@@ -17,12 +17,13 @@ def create_server() -> UbiqServer:
         inline_completion,
         lifecycle,
         rename,
+        sql,
     )
 
     server = UbiqServer()
     features = (
         lifecycle, documents, inline_completion, completion, code_actions, commands,
-        er_model, evaluate, glossary, rename,
+        er_model, evaluate, glossary, rename, sql,
     )  # fmt: skip
     for module in features:
         module.register(server)

@@ -1,12 +1,12 @@
-"""textDocument/codeAction: glossary fixes (rename to the ubiquitous name, add a term) first, then
-"Generate tests" for the function or class at the cursor, or for the module."""
+"""textDocument/codeAction: glossary fixes (rename to the ubiquitous name, add a term) and SQL
+name fixes first, then "Generate tests" for the function or class at the cursor, or for the module."""
 
 from __future__ import annotations
 
 from lsprotocol import types
 
 from lsp_server.context.syntax import SyntaxTree
-from lsp_server.features import er_model, glossary
+from lsp_server.features import er_model, glossary, sql
 from lsp_server.features.commands import GENERATE_TESTS
 from lsp_server.features.documents import is_python
 from lsp_server.server import UbiqServer
@@ -26,12 +26,13 @@ def register(server: UbiqServer) -> None:
     )
     def code_action(ls: UbiqServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
+        fixes = sql.code_actions(ls, params)
         syntax = ls.syntax.get(uri)
         if not is_python(uri) or syntax is None:
-            return []
+            return fixes
         line = params.range.start.line + 1
         tests = generate_tests_actions(syntax, uri, line)
-        return glossary.code_actions(ls, params) + er_model.code_actions(ls, params) + tests
+        return glossary.code_actions(ls, params) + fixes + er_model.code_actions(ls, params) + tests
 
 
 def generate_tests_actions(syntax: SyntaxTree, uri: str, line: int) -> list[types.CodeAction]:

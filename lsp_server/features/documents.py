@@ -10,6 +10,7 @@ from lsprotocol import types
 from lsp_server.context.positions import offset_at
 from lsp_server.context.syntax import SyntaxTree
 from lsp_server.errors import InputError
+from lsp_server.features.diagnostics import forget
 from lsp_server.files import MAX_BYTES, looks_binary
 from lsp_server.server import UbiqServer
 
@@ -138,7 +139,5 @@ def register(server: UbiqServer) -> None:
         backend = ls.model.backend()
         if backend is not None:
             backend.forget(uri)
-        if uri in ls.diagnosed:  # its diagnostics go with it
-            ls.diagnosed.discard(uri)
-            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        forget(ls, uri)
         last_edit.pop(uri, None)

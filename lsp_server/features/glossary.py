@@ -18,6 +18,7 @@ from lsp_server.context.positions import offset_at, width
 from lsp_server.engine.backend import Backend
 from lsp_server.errors import InputError, UbiqError
 from lsp_server.features.arguments import options
+from lsp_server.features.diagnostics import show
 from lsp_server.features.documents import encoding_of, is_python, usable
 from lsp_server.features.edits import apply, file_edit
 from lsp_server.features.rename import RENAME
@@ -141,9 +142,7 @@ def publish(ls: UbiqServer, uri: str) -> None:
         if holder.refresh(document.source if document is not None else None):
             if holder.error is not None:
                 ls.warn(f"Ubiq: the glossary has errors: {holder.error.message}")
-            ls.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=_glossary_problems(holder))
-            )
+            show(ls, uri, SOURCE, _glossary_problems(holder))
             publish_all(ls)
         return
     if is_python(uri):
@@ -157,14 +156,7 @@ def publish_all(ls: UbiqServer) -> None:
 
 
 def _send(ls: UbiqServer, uri: str, diagnostics: list[types.Diagnostic]) -> None:
-    """Publish, except an empty list where nothing was shown: no glossary, no traffic per keystroke."""
-    if not diagnostics and uri not in ls.diagnosed:
-        return
-    if diagnostics:
-        ls.diagnosed.add(uri)
-    else:
-        ls.diagnosed.discard(uri)
-    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+    show(ls, uri, SOURCE, diagnostics)
 
 
 def hover(ls: UbiqServer, params: types.HoverParams) -> types.Hover | None:

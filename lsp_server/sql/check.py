@@ -22,7 +22,7 @@ from lsp_server.files import UnreadableFile, read_text
 from lsp_server.project_files import walk_project
 from lsp_server.sql.dialects import dialect_of
 from lsp_server.sql.locate import Snippet, python_file, sql_file
-from lsp_server.sql.resolve import Problem, Resolver, close_names
+from lsp_server.sql.resolve import Problem, Resolver, closest
 from lsp_server.sql.rules import RULES
 from lsp_server.sql.schema import SqlSchema
 
@@ -52,6 +52,7 @@ class Finding:
     end_column: int
     code: str
     message: str
+    replacement: str = ""  # what the quick fix writes over the range, when there is one
 
     @property
     def severity(self) -> str:
@@ -99,6 +100,7 @@ class SnippetProblem:
     message: str
     start: int  # offsets into the snippet's text
     end: int
+    replacement: str = ""
 
 
 def check_snippet(
@@ -209,14 +211,15 @@ def _unknown_verb(text: str) -> list[SnippetProblem]:
     if match is None or match.group(1).lower() in _VERBS:
         return []
     word = match.group(1)
-    near = close_names(word, _VERBS)
-    hint = near[: near.rfind(" ") + 1] + near[near.rfind(" ") + 1 :].upper() if near else ""
+    near = closest(word, _VERBS).upper()
+    hint = f"; did you mean {near}?" if near else ""
     return [
         SnippetProblem(
             "syntax-error",
             f"syntax error: {word} starts no SQL statement{hint}",
             match.start(1),
             match.end(1),
+            near,
         )
     ]
 
@@ -274,7 +277,7 @@ def _located(text: str, problem: Problem) -> SnippetProblem:
             start, end = max(start - 1, 0), end + 1
     else:
         start, end = 0, len(text.split("\n")[0])
-    return SnippetProblem(problem.code, problem.message, start, max(end, start + 1))
+    return SnippetProblem(problem.code, problem.message, start, max(end, start + 1), problem.replacement)
 
 
 def _built(snippet: Snippet) -> SnippetProblem:
@@ -296,7 +299,9 @@ def _built(snippet: Snippet) -> SnippetProblem:
 def _finding(path: str, snippet: Snippet, problem: SnippetProblem) -> Finding:
     line, column = snippet.position(problem.start)
     end_line, end_column = snippet.position(problem.end - 1)
-    return Finding(path, line, column, end_line, end_column + 1, problem.code, problem.message)
+    return Finding(
+        path, line, column, end_line, end_column + 1, problem.code, problem.message, problem.replacement
+    )
 
 
 SUFFIXES = (".sql", ".py")

@@ -28,6 +28,7 @@ class Problem:
     code: str
     message: str
     node: exp.Expression  # where it is: its identifier's position
+    replacement: str = ""  # the name it most likely meant, for a quick fix
 
 
 @dataclass
@@ -59,9 +60,9 @@ class Scope:
         return True
 
 
-def close_names(name: str, choices: set[str] | list[str]) -> str:
+def closest(name: str, choices: set[str] | list[str]) -> str:
     matches = difflib.get_close_matches(name.lower(), sorted(choices), n=1, cutoff=0.75)
-    return f"; did you mean {matches[0]}?" if matches else ""
+    return matches[0] if matches else ""
 
 
 class Resolver:
@@ -162,8 +163,16 @@ class Resolver:
         if table is None:
             self.unknown_tables = True
             if schema_name in ("", "public", "main", "dbo"):
-                hint = close_names(name, list(self.schema.tables))
-                self.problems.append(Problem("unknown-table", f"unknown table {node.name}{hint}", node.this))
+                near = closest(name, list(self.schema.tables))
+                hint = f"; did you mean {self.schema.tables[near].name}?" if near else ""
+                self.problems.append(
+                    Problem(
+                        "unknown-table",
+                        f"unknown table {node.name}{hint}",
+                        node.this,
+                        self.schema.tables[near].name if near else "",
+                    )
+                )
             return Source(name, None)
         return Source(name, set(table.columns), table)
 
@@ -245,9 +254,10 @@ class Resolver:
                 self.column_tables[id(column)] = source.table
             return
         where = source.table.name if source.table is not None else source.name
-        hint = close_names(name, source.columns)
+        near = closest(name, source.columns)
+        hint = f"; did you mean {near}?" if near else ""
         self.problems.append(
-            Problem("unknown-column", f"{where} has no column {column.name}{hint}", column.this)
+            Problem("unknown-column", f"{where} has no column {column.name}{hint}", column.this, near)
         )
 
     def _unqualified(self, column: exp.Column, scope: Scope) -> None:
@@ -280,8 +290,8 @@ class Resolver:
         choices = {c for s in scope.sources.values() for c in s.columns or ()}
         if not scope.sources:
             return  # SELECT without FROM: a name here is something else (a variable, a keyword)
+        near = closest(name, choices)
+        hint = f"; did you mean {near}?" if near else ""
         self.problems.append(
-            Problem(
-                "unknown-column", f"unknown column {column.name}{close_names(name, choices)}", column.this
-            )
+            Problem("unknown-column", f"unknown column {column.name}{hint}", column.this, near)
         )

@@ -28,7 +28,9 @@ def purge():
 
 
 def ambiguous():
-    cursor.execute("SELECT id FROM shop_order JOIN shop_customer ON shop_customer.id = shop_order.customer_id")
+    cursor.execute(
+        "SELECT id FROM shop_order JOIN shop_customer ON shop_customer.id = shop_order.customer_id"
+    )
 
 
 def never_true():

@@ -1,0 +1,124 @@
+"""SQL in the editor: diagnostics in `.sql` files and in the SQL strings of Python files, checked
+against the project's schema, and quick fixes for names that have a close match in it."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from lsp_server.context.positions import width
+from lsp_server.features.diagnostics import show
+from lsp_server.features.documents import encoding_of, usable
+from lsp_server.server import UbiqServer
+from lsp_server.sql.check import Finding, check_text
+from lsp_server.sql.live import SCHEMA_MARKERS, LiveSchema
+
+SOURCE = "ubiq sql"
+SUFFIXES = (".sql", ".py")
+
+
+def has_sql(uri: str) -> bool:
+    return uri.lower().endswith(SUFFIXES)
+
+
+def schema_holder(ls: UbiqServer) -> LiveSchema | None:
+    """The live schema for the `sql.schema` setting (the project root when empty)."""
+    if ls.project_root is None:
+        return None
+    paths = [ls.project_root / p for p in ls.settings.sql.schema] or [ls.project_root]
+    holder = ls.sql_schema
+    if holder is None or holder.paths != paths:
+        holder = ls.sql_schema = LiveSchema(
+            paths, lambda: _open_texts(ls), lambda: ls.in_loop(lambda: publish_all(ls))
+        )
+    return holder
+
+
+def _open_texts(ls: UbiqServer) -> dict[str, str]:
+    return {
+        to_fs_path(uri): document.source
+        for uri, document in list(ls.workspace.text_documents.items())
+        if has_sql(uri) and usable(document.source)
+    }
+
+
+def diagnostics_for(ls: UbiqServer, uri: str) -> list[types.Diagnostic] | None:
+    """None while the schema is being read."""
+    document = ls.workspace.text_documents.get(uri)
+    if document is None or not ls.settings.sql.diagnostics or not usable(document.source):
+        return []
+    holder = schema_holder(ls)
+    schema = holder.get() if holder is not None else None
+    if schema is None:
+        return None
+    dialect = None if ls.settings.sql.dialect == "auto" else ls.settings.sql.dialect
+    findings = check_text(document.path, document.source, schema, dialect)
+    lines = document.source.split("\n")
+    return [_diagnostic(f, lines, encoding_of(ls)) for f in findings]
+
+
+def _diagnostic(finding: Finding, lines: list[str], encoding: str) -> types.Diagnostic:
+    def position(line: int, column: int) -> types.Position:
+        text = lines[line] if line < len(lines) else ""
+        return types.Position(line=line, character=width(text[:column], encoding))
+
+    severity = (
+        types.DiagnosticSeverity.Error if finding.severity == "error" else types.DiagnosticSeverity.Warning
+    )
+    return types.Diagnostic(
+        range=types.Range(
+            start=position(finding.line, finding.column), end=position(finding.end_line, finding.end_column)
+        ),
+        message=finding.message,
+        severity=severity,
+        source=SOURCE,
+        code=finding.code,
+        data={"replacement": finding.replacement} if finding.replacement else None,
+    )
+
+
+def publish(ls: UbiqServer, uri: str) -> None:
+    """On every change: re-check the document; a changed model or DDL file re-reads the schema."""
+    if not has_sql(uri):
+        return
+    document = ls.workspace.text_documents.get(uri)
+    holder = schema_holder(ls)
+    if document is not None and holder is not None and SCHEMA_MARKERS.search(document.source):
+        holder.stale()
+    diagnostics = diagnostics_for(ls, uri)
+    if diagnostics is not None:
+        show(ls, uri, SOURCE, diagnostics)
+
+
+def publish_all(ls: UbiqServer) -> None:
+    for uri in list(ls.workspace.text_documents):
+        if has_sql(uri):
+            diagnostics = diagnostics_for(ls, uri)
+            if diagnostics is not None:
+                show(ls, uri, SOURCE, diagnostics)
+
+
+def code_actions(ls: UbiqServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """A quick fix "Replace with `name`" for a misspelt table, column or keyword: an undoable edit."""
+    actions = []
+    for diagnostic in params.context.diagnostics:
+        if diagnostic.source != SOURCE or not isinstance(diagnostic.data, dict):
+            continue
+        replacement = diagnostic.data.get("replacement")
+        if not replacement:
+            continue
+        edit = types.TextEdit(range=diagnostic.range, new_text=replacement)
+        actions.append(
+            types.CodeAction(
+                title=f"Replace with `{replacement}`",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]}),
+                is_preferred=True,
+            )
+        )
+    return actions
+
+
+def register(server: UbiqServer) -> None:
+    server.document_listeners.append(publish)

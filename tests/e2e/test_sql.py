@@ -1,0 +1,110 @@
+"""SQL in the editor, over stdio against the real server: diagnostics in Python strings and `.sql`
+files at the exact identifier, a quick fix from the schema, a model edit (unsaved) that changes
+what is reported, and SQL diagnostics beside the glossary's in one publication."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
+
+from tests.conftest import REPO, TINY
+from tests.e2e.conftest import PROFILES, server_config
+from tests.e2e.test_er_model import accept_registrations
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+SHOP = REPO / "tests" / "data" / "sql_shop"
+
+
+@pytest_lsp.fixture(config=server_config(TINY), scope="module", params=["vscode", "neovim"])
+async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(SHOP, root, dirs_exist_ok=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
+    lsp_client.root = root  # type: ignore[attr-defined]
+    accept_registrations(lsp_client)
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities(PROFILES[request.param]),
+            root_uri=root.as_uri(),
+            initialization_options={},
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+def _open(client: LanguageClient, path: Path, language: str) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id=language, version=1, text=path.read_text()
+            )
+        )
+    )
+    return uri
+
+
+async def _sql_diagnostics(client: LanguageClient, uri: str, want) -> list[types.Diagnostic]:
+    """Wait for the publication that satisfies `want` (the schema is read in the background)."""
+    while True:
+        found = [d for d in client.diagnostics.get(uri, []) if d.source == "ubiq sql"]
+        if want(found):
+            return found
+        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 120)
+
+
+async def test_python_strings_are_checked_against_the_django_schema(client: LanguageClient):
+    root: Path = client.root  # type: ignore[attr-defined]
+    uri = _open(client, root / "shop" / "reports.py", "python")
+    found = await _sql_diagnostics(client, uri, lambda d: len(d) >= 11)
+    codes = sorted(str(d.code) for d in found)
+    assert "unknown-column" in codes and "string-built-sql" in codes and "delete-without-where" in codes
+    misspelt = next(d for d in found if d.code == "unknown-column")
+    line = (root / "shop" / "reports.py").read_text().splitlines()[misspelt.range.start.line]
+    assert line[misspelt.range.start.character : misspelt.range.end.character] == "nme"
+    assert misspelt.severity == types.DiagnosticSeverity.Error
+
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=misspelt.range,
+            context=types.CodeActionContext(diagnostics=[misspelt]),
+        )
+    )
+    fix = next(a for a in actions if isinstance(a, types.CodeAction) and a.title == "Replace with `name`")
+    (edit,) = fix.edit.changes[uri]
+    assert (edit.new_text, edit.range) == ("name", misspelt.range)
+
+
+async def test_sql_file_statements_and_an_unsaved_model_edit(client: LanguageClient):
+    root: Path = client.root  # type: ignore[attr-defined]
+    uri = _open(client, root / "queries.sql", "sql")
+    found = await _sql_diagnostics(client, uri, lambda d: len(d) == 3)
+    assert [(d.range.start.line, d.code) for d in found] == [
+        (8, "unknown-column"),
+        (10, "update-without-where"),
+        (12, "syntax-error"),
+    ]
+    models = root / "shop" / "models.py"
+    models_uri = _open(client, models, "python")
+    text = models.read_text().replace(
+        "note = models.TextField(null=True)",
+        "note = models.TextField(null=True)\n    totl = models.IntegerField()",
+    )
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=models_uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+    # `o.totl` is now a column of the (unsaved) model: only the other two remain
+    found = await _sql_diagnostics(client, uri, lambda d: len(d) == 2)
+    assert [d.code for d in found] == ["update-without-where", "syntax-error"]
+    assert models.read_text() == (SHOP / "shop" / "models.py").read_text()  # nothing written
