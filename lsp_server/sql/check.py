@@ -32,7 +32,11 @@ SEVERITY = {  # what each code is: an error the query will hit, or a warning abo
     "unknown-column": "error",
     "ambiguous-column": "error",
 }
-_CHECKED = re.compile(r"^\s*(\(\s*)*(select|with|insert|update|delete|replace)\b", re.I)
+_CHECKED = re.compile(
+    r"^\s*(\(\s*)*(select|with|insert|update|delete|replace"
+    r"|create\s+(or\s+replace\s+)?(temp\w*\s+)?(materialized\s+)?view)\b",
+    re.I,
+)
 _LEADING_COMMENTS = re.compile(r"^(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*", re.S)
 _CREATED = re.compile(
     r"\bcreate\s+(?:or\s+replace\s+)?(?:temp\w*\s+)?(?:materialized\s+)?(?:table|view)\s+"
@@ -85,7 +89,7 @@ def check_text(path: str, text: str, schema: SqlSchema, dialect: str | None = No
     if not snippets:
         return []
     chosen = dialect or dialect_of(path, text)
-    created = {name.lower() for name in _CREATED.findall(text)} if path.lower().endswith(".sql") else set()
+    created = {name.lower() for name in _CREATED.findall(text)}  # tables and views the file makes itself
     findings = []
     for snippet in snippets:
         findings.extend(_finding(path, snippet, p) for p in check_snippet(snippet, schema, chosen, created))

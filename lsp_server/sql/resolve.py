@@ -47,7 +47,8 @@ class Scope:
     node: exp.Expression
     sources: dict[str, Source] = field(default_factory=dict)  # by lower-cased alias or name
     parent: Scope | None = None
-    aliases: set[str] = field(default_factory=set)  # the SELECT list's output names
+    aliases: set[str] = field(default_factory=set)  # the SELECT list's aliases
+    outputs: set[str] = field(default_factory=set)  # its output names, aliased or not (ORDER BY sees them)
     shared: set[str] = field(default_factory=set)  # USING/NATURAL join columns: never ambiguous
     open: bool = False
 
@@ -73,6 +74,8 @@ class Resolver:
         self.extra_tables = {t.lower() for t in extra_tables or ()}  # created by this script
         self.problems: list[Problem] = []
         self.column_tables: dict[int, Table] = {}  # id(Column) → the schema table it resolved to
+        # id(Column) → (the query it resolved in, the name the query calls its table or derived table)
+        self.column_sources: dict[int, tuple[exp.Expression, str]] = {}
         self.unknown_tables = False
         self._ctes: dict[str, exp.Expression] = {}
         self._scopes: dict[int, Scope] = {}
@@ -93,9 +96,7 @@ class Resolver:
     def _scope(self, node: exp.Expression) -> Scope:
         if id(node) in self._scopes:
             return self._scopes[id(node)]
-        parent_node = node.parent
-        while parent_node is not None and not isinstance(parent_node, SCOPES):
-            parent_node = parent_node.parent
+        parent_node = _visible_parent(node)
         parent = self._scope(parent_node) if parent_node is not None else None
         scope = Scope(node, parent=parent)
         self._scopes[id(node)] = scope
@@ -103,6 +104,7 @@ class Resolver:
             self._add_source(scope, source)
         if isinstance(node, exp.Select):
             scope.aliases = {e.alias.lower() for e in node.expressions if isinstance(e, exp.Alias)}
+            scope.outputs = {e.alias_or_name.lower() for e in node.expressions if e.alias_or_name}
             for join in node.args.get("joins") or []:
                 if join.args.get("using"):
                     scope.shared |= {u.name.lower() for u in join.args["using"]}
@@ -231,6 +233,7 @@ class Resolver:
         while level is not None:
             source = level.sources.get(qualifier)
             if source is not None:
+                self.column_sources[id(column)] = (level.node, qualifier)
                 self._check_in(column, source)
                 return
             level = level.parent
@@ -262,16 +265,20 @@ class Resolver:
 
     def _unqualified(self, column: exp.Column, scope: Scope) -> None:
         name = column.name.lower()
+        if name in scope.outputs and _in_order_by(column, scope.node):
+            return  # ORDER BY names the query's output columns first
         level: Scope | None = scope
         while level is not None:
-            having = [s for s in level.sources.values() if s.columns is not None and name in s.columns]
+            having = [(k, s) for k, s in level.sources.items() if s.columns is not None and name in s.columns]
             if len(having) == 1:
-                if having[0].table is not None:
-                    self.column_tables[id(column)] = having[0].table
+                alias, source = having[0]
+                self.column_sources[id(column)] = (level.node, alias)
+                if source.table is not None:
+                    self.column_tables[id(column)] = source.table
                 return
             if len(having) > 1:
                 if name not in level.shared and not level.open:
-                    tables = ", ".join(sorted(s.name for s in having))
+                    tables = ", ".join(sorted(s.name for _, s in having))
                     self.problems.append(
                         Problem(
                             "ambiguous-column",
@@ -295,3 +302,30 @@ class Resolver:
         self.problems.append(
             Problem("unknown-column", f"unknown column {column.name}{hint}", column.this, near)
         )
+
+
+def _in_order_by(column: exp.Column, select: exp.Expression) -> bool:
+    node = column.parent
+    while node is not None and node is not select:
+        if isinstance(node, exp.Order) and node.parent is select:
+            return True
+        node = node.parent
+    return False
+
+
+def _visible_parent(node: exp.Expression) -> exp.Expression | None:
+    """The enclosing query whose tables `node`'s columns may name. A derived table (a subquery in
+    FROM) or a CTE does not see the query it is part of, only the levels above that one."""
+    hidden = False
+    current = node.parent
+    while current is not None:
+        if isinstance(current, exp.CTE) or (
+            isinstance(current, exp.Subquery) and isinstance(current.parent, exp.From | exp.Join)
+        ):
+            hidden = True
+        elif isinstance(current, SCOPES):
+            if not hidden:
+                return current
+            hidden = False
+        current = current.parent
+    return None

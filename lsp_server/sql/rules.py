@@ -34,42 +34,89 @@ def missing_where(statement: exp.Expression, resolver: Resolver, in_python: bool
             yield Problem(code, f"{verb} without WHERE changes every row of {table}", _keyword(node).this)
 
 
-def _tables_in(node: exp.Expression | None) -> set[str]:
-    if node is None:
-        return set()
-    return {c.table.lower() for c in node.find_all(exp.Column) if c.table}
+def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
+    return list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
+
+
+def _one_row(source: exp.Expression, statement: exp.Expression) -> bool:
+    """A derived table or CTE that aggregates without GROUP BY: joining it to anything repeats one row."""
+    query = source.this if isinstance(source, exp.Subquery) else None
+    if isinstance(source, exp.Table) and not source.db:
+        cte = next(
+            (c for c in statement.find_all(exp.CTE) if c.alias_or_name.lower() == source.name.lower()), None
+        )
+        query = cte.this if cte is not None else None
+    return (
+        isinstance(query, exp.Select)
+        and not query.args.get("group")
+        and bool(query.expressions)
+        and all(p.find(exp.AggFunc) is not None for p in query.expressions)
+    )
 
 
 def implicit_cross_join(statement: exp.Expression, resolver: Resolver, in_python: bool) -> Iterator[Problem]:
-    """`FROM a, b` with nothing in WHERE that links b to the tables before it."""
+    """`FROM a, b` where no condition connects b to a, directly or through other tables: every pair
+    of rows is returned. The tables and the conditions that name two of them form a graph; a
+    comma-joined table outside the FROM table's part of it is reported."""
     for select in statement.find_all(exp.Select):
         from_ = select.args.get("from_") or select.args.get("from")
         joins = select.args.get("joins") or []
-        if from_ is None or not isinstance(from_.this, exp.Table):
+        # sqlglot reads `FROM a, b` as a join it built itself: one without a `pivots` slot
+        commas = [
+            j for j in joins if "pivots" not in j.args and not j.args.get("on") and not j.args.get("using")
+        ]
+        if from_ is None or not commas:
             continue
-        before = {from_.this.alias_or_name.lower()}
-        where = select.args.get("where")
-        predicates = (
-            list(where.this.flatten())
-            if where is not None and isinstance(where.this, exp.And)
-            else ([where.this] if where is not None else [])
-        )
+        first = from_.this.alias_or_name.lower()
+        parent = {first: first}
         for join in joins:
-            name = join.this.alias_or_name.lower() if isinstance(join.this, exp.Table) else ""
-            # sqlglot reads `FROM a, b` as a CROSS join it built itself: one without a `pivots` slot
-            comma = str(join.args.get("kind", "")).upper() == "CROSS" and "pivots" not in join.args
-            if comma and name and isinstance(join.this, exp.Table):
-                linked = any(name in _tables_in(p) and _tables_in(p) & before for p in predicates)
-                unqualified = any(not c.table for p in predicates for c in p.find_all(exp.Column))
-                if not linked and not unqualified:
-                    yield Problem(
-                        "cross-join",
-                        f"{join.this.name} is joined with a comma and nothing in WHERE links it to "
-                        f"{', '.join(sorted(before))}: every pair of rows is returned",
-                        join.this.this,
-                    )
-            if name:
-                before.add(name)
+            parent.setdefault(join.this.alias_or_name.lower(), join.this.alias_or_name.lower())
+
+        def root(name: str) -> str:
+            while parent[name] != name:
+                name = parent[name]
+            return name
+
+        conditions = [j.args.get("on") for j in joins] + [select.args.get("where")]
+        for join in joins:
+            if join not in commas:  # an explicit JOIN, CROSS JOIN included, is meant
+                parent[root(join.this.alias_or_name.lower())] = root(first)
+        for condition in filter(None, conditions):
+            for predicate in _conjuncts(condition.this if isinstance(condition, exp.Where) else condition):
+                named = set()
+                for column in predicate.find_all(exp.Column):
+                    source = resolver.column_sources.get(id(column))
+                    if source is None and not column.table:
+                        named = None  # a column not resolved: the graph is not known
+                        break
+                    if source is not None and source[0] is select:
+                        named.add(source[1])
+                if named is None:
+                    break
+                names = sorted(n for n in named if n in parent)
+                for other in names[1:]:
+                    parent[root(other)] = root(names[0])
+            else:
+                continue
+            break
+        else:
+            if _one_row(from_.this, statement):
+                continue
+            apart = [
+                j
+                for j in commas
+                if root(j.this.alias_or_name.lower()) != root(first) and not _one_row(j.this, statement)
+            ]
+            for join in apart[:1]:
+                alias = join.this.args.get("alias")
+                yield Problem(
+                    "cross-join",
+                    f"{join.this.alias_or_name} is joined with a comma and no condition connects it to "
+                    f"{from_.this.alias_or_name}: every pair of rows is returned",
+                    join.this.this
+                    if isinstance(join.this, exp.Table)
+                    else (alias.this if alias else join.this),
+                )
 
 
 def function_on_indexed_column(

@@ -104,3 +104,30 @@ def test_cli_exit_codes(tmp_path: Path):
     assert (ok.returncode, ok.stdout) == (0, "")
     missing = ubiq("sql", "check", str(tmp_path / "nope.sql"), cwd=tmp_path)
     assert missing.returncode == 2 and missing.stderr.startswith("error: no such file")
+
+
+def _codes(schema, sql: str) -> list[str]:
+    return [f.code for f in check_text("q.sql", sql, schema)]
+
+
+def test_comma_joins_connected_through_other_tables_are_not_cross_joins(schema):
+    connected = (
+        "SELECT c.name FROM shop_order o, shop_customer r, shop_customer c "
+        "WHERE c.id = o.customer_id AND r.id = c.referrer_id;"
+    )
+    assert _codes(schema, connected) == []
+    apart = "SELECT c.name FROM shop_order o, shop_customer r, shop_customer c WHERE c.id = o.customer_id;"
+    assert _codes(schema, apart) == ["cross-join"]
+    one_row = (
+        "SELECT c.name, t.n FROM shop_customer c, (SELECT COUNT(*) AS n FROM shop_order) t WHERE c.id = 1;"
+    )
+    assert _codes(schema, one_row) == []
+
+
+def test_derived_tables_and_ctes_do_not_see_the_query_around_them(schema):
+    # a typo inside a derived table is reported even when the outer query reads an unknown relation
+    sql = "SELECT x.name FROM (SELECT nme AS name FROM shop_customer) x, some_view v WHERE v.id = 1;"
+    assert "unknown-column" in _codes(schema, sql)
+    # ORDER BY may name an output column that two tables have
+    ordered = "SELECT c.id AS id FROM shop_customer c JOIN shop_order o ON o.customer_id = c.id ORDER BY id;"
+    assert _codes(schema, ordered) == []
