@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import sys
 import tempfile
 import time
@@ -37,10 +36,10 @@ from sqlglot import exp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import tpc  # noqa: E402
+import tpc
 
-from lsp_server.sql.check import SEVERITY, check_text  # noqa: E402
-from lsp_server.sql.schema import SqlSchema, load  # noqa: E402
+from lsp_server.sql.check import SEVERITY, check_text
+from lsp_server.sql.schema import SqlSchema, load
 
 ERRORS = set(SEVERITY) | {"string-built-sql"}
 DIALECT = "postgres"
