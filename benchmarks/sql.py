@@ -47,6 +47,8 @@ DIALECT = "postgres"
 
 @dataclass
 class Mutant:
+    """One edited query and the finding the edit must raise."""
+
     name: str  # query and mutation
     code: str  # the finding it should raise
     path: str  # .sql or .py
@@ -56,6 +58,8 @@ class Mutant:
 
 @dataclass
 class Tally:
+    """What one suite's run found."""
+
     mutants: Counter = field(default_factory=Counter)
     detected: Counter = field(default_factory=Counter)
     false_positives: list[str] = field(default_factory=list)
@@ -152,9 +156,15 @@ def mutants(name: str, text: str, schema: SqlSchema, rng: random.Random) -> list
         spliced = body[: start - offset] + "{value}" + body[end - offset :]
         if literal.is_string:
             spliced = body[: start - offset] + "'{value}'" + body[end - offset :]
-        python = f'import sqlite3\ncursor = sqlite3.connect("x").cursor()\n\n\ndef run(value):\n    cursor.execute(f"""{_py(spliced)}""")\n'
+        python = _PYTHON.format(driver="sqlite3", call=f'f"""{_py(spliced)}"""')
         found.append(Mutant(f"{name}/built", "string-built-sql", f"{name}.py", python))
     return found
+
+
+_PYTHON = (
+    'import {driver}\ncursor = {driver}.connect("x").cursor()\n\n\n'
+    "def run(value):\n    cursor.execute({call})\n"
+)
 
 
 def _py(sql: str) -> str:
@@ -162,8 +172,8 @@ def _py(sql: str) -> str:
 
 
 def original_python(text: str) -> str:
-    body = text.strip().rstrip(";").replace("{", "{{").replace("}", "}}")
-    return f'import psycopg2\ncursor = psycopg2.connect("").cursor()\n\n\ndef run(value):\n    cursor.execute("""{_py(body.replace("{{", "{").replace("}}", "}"))}""", (value,))\n'
+    body = text.strip().rstrip(";")
+    return _PYTHON.format(driver="psycopg2", call=f'"""{_py(body)}""", (value,)')
 
 
 def part_diagnosis(as_json: bool) -> dict:

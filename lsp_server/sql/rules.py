@@ -9,6 +9,7 @@ the resolver tied to a schema table.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 
 from sqlglot import exp
 
@@ -32,6 +33,12 @@ def missing_where(statement: exp.Expression, resolver: Resolver, in_python: bool
             code = "update-without-where" if verb == "UPDATE" else "delete-without-where"
             table = node.this.name if isinstance(node.this, exp.Table) else "the table"
             yield Problem(code, f"{verb} without WHERE changes every row of {table}", _keyword(node).this)
+
+
+def _root(parent: dict[str, str], name: str) -> str:
+    while parent[name] != name:
+        name = parent[name]
+    return name
 
 
 def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
@@ -71,12 +78,7 @@ def implicit_cross_join(statement: exp.Expression, resolver: Resolver, in_python
         parent = {first: first}
         for join in joins:
             parent.setdefault(join.this.alias_or_name.lower(), join.this.alias_or_name.lower())
-
-        def root(name: str) -> str:
-            while parent[name] != name:
-                name = parent[name]
-            return name
-
+        root = partial(_root, parent)
         conditions = [j.args.get("on") for j in joins] + [select.args.get("where")]
         for join in joins:
             if join not in commas:  # an explicit JOIN, CROSS JOIN included, is meant
