@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
-from lsp_server.cli.common import err
+from lsp_server.cli.common import err, progress_bar
 from lsp_server.config import find_project_root
 from lsp_server.errors import InputError
-from lsp_server.sql.check import check_paths
-from lsp_server.sql.dialects import DIALECTS
+from lsp_server.files import read_text
+from lsp_server.sql.check import check_paths, snippets_of
+from lsp_server.sql.dialects import DIALECTS, dialect_of
+from lsp_server.sql.explain import explain
 from lsp_server.sql.schema import SqlSchema, load
 
 
@@ -28,6 +31,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     _schema_flags(check)
     check.add_argument("--json", action="store_true", help="print a JSON list of findings")
     check.set_defaults(run=run_check)
+
+    explain = commands.add_parser(
+        "explain",
+        help="the plan of a query on a scratch SQLite database built from the schema, what costs in it, "
+        "and indexes that the engine then uses, with the speed-up measured",
+    )
+    explain.add_argument(
+        "location",
+        nargs="?",
+        metavar="FILE[:LINE]",
+        help="a .sql or .py file, and the line of the query in it",
+    )
+    explain.add_argument("--query", metavar="SQL", help="the query itself, instead of FILE[:LINE]")
+    _schema_flags(explain)
+    explain.add_argument(
+        "--rows", type=int, default=20_000, metavar="N", help="generated rows per table read (default 20000)"
+    )
+    explain.add_argument("--json", action="store_true", help="print the plan, findings and advice as JSON")
+    explain.set_defaults(run=run_explain)
 
 
 def _schema_flags(parser: argparse.ArgumentParser) -> None:
@@ -67,3 +89,47 @@ def run_check(args: argparse.Namespace) -> int:
         for finding in findings:
             sys.stdout.write(f"{finding}\n")
     return 1 if findings else 0
+
+
+def query_at(location: str) -> tuple[str, str | None]:
+    """The SQL at `FILE[:LINE]` (the statement or Python string on that line; the file's only one
+    without a line), and the dialect the file's driver or text suggests."""
+    path_text, _, line_text = (
+        location.rpartition(":") if re.search(r":\d+$", location) else (location, "", "")
+    )
+    path = Path(path_text)
+    if not path.is_file():
+        raise InputError(f"no such file: {path}")
+    text = read_text(path)
+    snippets = [s for s in snippets_of(str(path), text) if not s.built]
+    if line_text:
+        line = int(line_text) - 1
+        snippets = [s for s in snippets if s.position(0)[0] <= line <= s.position(len(s.text) - 1)[0]]
+    if not snippets:
+        raise InputError(f"no SQL found at {location}", "give FILE:LINE of a statement, or --query")
+    if len(snippets) > 1:
+        lines = ", ".join(str(s.position(0)[0] + 1) for s in snippets[:8])
+        raise InputError(
+            f"{len(snippets)} statements in {path}", f"add the line of one: {path}:LINE ({lines}…)"
+        )
+    return snippets[0].text, dialect_of(str(path), text)
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    if (args.location is None) == (args.query is None):
+        raise InputError("give FILE[:LINE] or --query SQL", "e.g. ubiq sql explain reports.py:42")
+    if args.rows < 1:
+        raise InputError("--rows must be at least 1")
+    sql, detected = (args.query, None) if args.query is not None else query_at(args.location)
+    schema = schema_of(args)
+    if not schema:
+        raise InputError("no tables found in the schema", "point --schema at the models or DDL")
+    dialect = args.dialect or detected or "sqlite"
+    with progress_bar("building a scratch database", disable=args.json) as bar:
+        bar.report("generating rows and trying indexes")
+        result = explain(sql, schema, dialect, rows=args.rows)
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(result.text())
+    return 0
