@@ -16,7 +16,15 @@ counts every error-class finding (syntax, unknown table or column, ambiguous col
 SQL) that no mutation explains as a false positive; the findings on the unmutated queries are
 listed apart (goal: no error-class finding at all), warnings by code.
 
-    python benchmarks/sql.py [--parts 1] [--json]
+(2) Writing. benchbox's 21 NL2SQL questions over TPC-H with their gold SQL, in English and in
+Chinese (benchmarks/data/sql_questions.json, translated before any run): 42 questions, run on
+TPC-H at scale 0.01 in SQLite (dbgen's own data). Execution accuracy (the result's rows equal the
+gold's, as multisets, numbers rounded) of the raw model (schema + question → its first answer, no
+checks) against Ubiq's pipeline (candidates, checks, a scratch database, agreement), same model,
+same run; a refusal counts as wrong. Also: the share of shown SQL that runs on the real data
+(goal 100 %) and the share refused. Gold queries SQLite cannot run are left out and counted.
+
+    python benchmarks/sql.py [--parts 1 2] [--model PACK] [--limit N] [--json]
 """
 
 from __future__ import annotations
@@ -249,16 +257,132 @@ def _diagnosis(title: str, suites: list[tuple[str, str, dict[str, str]]], as_jso
     return result
 
 
+def _gold() -> dict[str, tuple[str, str]]:
+    """Benchbox's NL2SQL questions: id → (English question, gold SQL), read without importing it."""
+    import ast
+
+    tree = ast.parse((tpc.benchbox_root() / "experimental" / "nl2sql" / "queries.py").read_text())
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "NL2SQLQuery":
+            keywords = {k.arg: k.value for k in node.keywords}
+            found[ast.literal_eval(keywords["query_id"])] = (
+                ast.literal_eval(keywords["natural_language"]),
+                ast.literal_eval(keywords["expected_sql"]),
+            )
+    return found
+
+
+def _rows(connection, sql: str) -> list[tuple] | None:  # noqa: ANN001
+    try:
+        query = sqlglot.transpile(sql.strip().rstrip(";"), read="sqlite", write="sqlite")[0]
+        return connection.execute(query).fetchall()
+    except Exception:
+        return None
+
+
+def _same(a: list[tuple] | None, b: list[tuple] | None) -> bool:
+    if a is None or b is None:
+        return False
+
+    def norm(rows: list[tuple]) -> list[tuple]:
+        return sorted(
+            (tuple(round(v, 2) if isinstance(v, float) else v for v in row) for row in rows), key=repr
+        )
+
+    return norm(a) == norm(b)
+
+
+def part_writing(model: str, limit: int | None, as_json: bool) -> dict:
+    import sqlite3
+
+    from lsp_server.config import ModelSettings
+    from lsp_server.engine.local import LocalBackend
+    from lsp_server.engine.resolve import resolve_model
+    from lsp_server.sql import write as writer
+
+    cache = Path.home() / ".cache" / "ubiq" / "bench"
+    cache.mkdir(parents=True, exist_ok=True)
+    data = sqlite3.connect(tpc.tpch_database(cache / "tpch-0.01.sqlite"))
+    schema = _schema(tpc.tpch_ddl())
+    chinese = json.loads((Path(__file__).parent / "data" / "sql_questions.json").read_text())["chinese"]
+    questions, left_out = [], []
+    for key, (english, gold_sql) in _gold().items():
+        gold = _rows(data, sqlglot.transpile(gold_sql, read="postgres", write="sqlite")[0])
+        if gold is None:
+            left_out.append(key)
+            continue
+        questions += [(key, "en", english, gold), (key, "zh", chinese[key], gold)]
+    questions = questions[:limit] if limit else questions
+    backend = LocalBackend(resolve_model(model), ModelSettings(context_size=4096))
+    tally: Counter = Counter()
+    rows_out = []
+    started = time.perf_counter()
+    for key, lang, question, gold in questions:
+        raw_sql = writer.raw(question, schema, backend, dialect="sqlite")
+        raw_ok = _same(_rows(data, raw_sql), gold)
+        result = writer.write(question, schema, backend, dialect="sqlite")
+        shown_rows = _rows(data, result.sql) if result.sql else None
+        ok = _same(shown_rows, gold)
+        tally["raw"] += raw_ok
+        tally["pipeline"] += ok
+        tally[f"raw_{lang}"] += raw_ok
+        tally[f"pipeline_{lang}"] += ok
+        tally[f"n_{lang}"] += 1
+        tally["shown"] += result.sql is not None
+        tally["shown_runs"] += shown_rows is not None
+        verdict = "refused" if result.sql is None else "✓" if ok else "✗"
+        rows_out.append(
+            {"id": key, "lang": lang, "raw": raw_ok, "pipeline": ok, "refused": result.sql is None,
+             "raw_sql": raw_sql, "sql": result.sql}
+        )  # fmt: skip
+        if not as_json:
+            print(f"  {key:28} {lang} raw {'✓' if raw_ok else '✗'}  ubiq {verdict}", flush=True)
+    n = max(len(questions), 1)
+    summary = {
+        "model": model,
+        "questions": len(questions),
+        "left_out": left_out,
+        "raw_accuracy": round(tally["raw"] / n, 3),
+        "pipeline_accuracy": round(tally["pipeline"] / n, 3),
+        "by_language": {
+            lang: {
+                "raw": f"{tally[f'raw_{lang}']}/{tally[f'n_{lang}']}",
+                "pipeline": f"{tally[f'pipeline_{lang}']}/{tally[f'n_{lang}']}",
+            }
+            for lang in ("en", "zh")
+        },
+        "shown_that_runs": round(tally["shown_runs"] / max(tally["shown"], 1), 3),
+        "refused": round(1 - tally["shown"] / n, 3),
+        "seconds": round(time.perf_counter() - started, 1),
+        "rows": rows_out,
+    }
+    if not as_json:
+        gain = (summary["pipeline_accuracy"] - summary["raw_accuracy"]) * 100
+        print(f"(2) writing, {model}: {len(questions)} questions in {summary['seconds']} s "
+              f"(gold queries SQLite cannot run, left out: {', '.join(left_out) or 'none'})")  # fmt: skip
+        raw_share, ubiq_share = summary["raw_accuracy"], summary["pipeline_accuracy"]
+        print(f"    execution accuracy: raw {raw_share:.1%}, Ubiq {ubiq_share:.1%} "
+              f"({gain:+.1f} points); by language {summary['by_language']}")  # fmt: skip
+        print(f"    shown SQL that runs on the data: {summary['shown_that_runs']:.1%}; "
+              f"refused {summary['refused']:.1%}")  # fmt: skip
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--parts", nargs="+", default=["1"], choices=["1"])
+    parser.add_argument("--parts", nargs="+", default=["1"], choices=["1", "2"])
+    parser.add_argument("--model", default="qwen2.5-coder-0.5b", help="the model pack for part 2")
+    parser.add_argument("--limit", type=int, help="part 2: only the first N questions")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results = {}
     if "1" in args.parts:
         results["diagnosis"] = part_diagnosis(args.json)
+    if "2" in args.parts:
+        results["writing"] = part_writing(args.model, args.limit, args.json)
     if args.json:
         print(json.dumps(results, indent=2, ensure_ascii=False))
 

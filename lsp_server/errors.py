@@ -33,3 +33,9 @@ class InputError(UbiqError):
 
 class Cancelled(Exception):
     """A request was superseded or cancelled; not an error the user needs to see."""
+
+
+class NothingValid(UbiqError):
+    """The model answered, but nothing it wrote passed the checks: refused rather than guessed."""
+
+    exit_code = 3

@@ -15,6 +15,15 @@ fi
 if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && ! command -v emacs >/dev/null; then
   timeout 900 apt-get install -y -q --no-install-recommends emacs-nox elpa-eglot >/dev/null 2>&1 || { timeout 300 apt-get update -q >/dev/null && timeout 900 apt-get install -y -q --no-install-recommends emacs-nox elpa-eglot >/dev/null; } || true
 fi
+# PostgreSQL and its hypopg extension (hypothetical indexes): tests/sql/test_postgres.py starts a real
+# server for `ubiq sql explain --db`; where they cannot be installed those tests are skipped and say so.
+if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  timeout 900 apt-get install -y -q postgresql >/dev/null 2>&1 || { timeout 300 apt-get update -q >/dev/null && timeout 900 apt-get install -y -q postgresql >/dev/null; } || true
+fi
+PG_MAJOR="$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sed 's|^/usr/lib/postgresql/\([^/]*\)/.*|\1|' | sort -n | tail -n 1 || true)"
+if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && [ -n "$PG_MAJOR" ] && [ ! -f "/usr/share/postgresql/$PG_MAJOR/extension/hypopg.control" ]; then
+  timeout 900 apt-get install -y -q "postgresql-$PG_MAJOR-hypopg" >/dev/null 2>&1 || { timeout 300 apt-get update -q >/dev/null && timeout 900 apt-get install -y -q "postgresql-$PG_MAJOR-hypopg" >/dev/null; } || true
+fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --progress-bar off -q --upgrade pip
 # llama-cpp-python compiles llama.cpp on first install (about 3-15 minutes on 2 cores; cached after),

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
 
+from lsp_server.cli import sql_write
 from lsp_server.cli.common import err, progress_bar
-from lsp_server.config import find_project_root
+from lsp_server.config import find_project_root, load_settings
 from lsp_server.errors import InputError
 from lsp_server.files import read_text
 from lsp_server.sql.check import check_paths, snippets_of
 from lsp_server.sql.dialects import DIALECTS, dialect_of
-from lsp_server.sql.explain import explain
+from lsp_server.sql.explain import Explanation, explain
+from lsp_server.sql.postgres import explain_postgres
 from lsp_server.sql.schema import SqlSchema, load
 
 
@@ -31,11 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     _schema_flags(check)
     check.add_argument("--json", action="store_true", help="print a JSON list of findings")
     check.set_defaults(run=run_check)
+    sql_write.register(commands, _schema_flags)
 
     explain = commands.add_parser(
         "explain",
-        help="the plan of a query on a scratch SQLite database built from the schema, what costs in it, "
-        "and indexes that the engine then uses, with the speed-up measured",
+        help="the plan of a query on a scratch SQLite database built from the schema (or, with --db, on "
+        "your PostgreSQL, read-only), what costs in it, and indexes that the engine then uses",
     )
     explain.add_argument(
         "location",
@@ -47,6 +51,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     _schema_flags(explain)
     explain.add_argument(
         "--rows", type=int, default=20_000, metavar="N", help="generated rows per table read (default 20000)"
+    )
+    explain.add_argument(
+        "--db",
+        metavar="URL",
+        help="explain on this PostgreSQL (postgresql://user@host:port/dbname), read-only, instead of a "
+        "scratch SQLite database (default: the sql.databaseUrl setting)",
+    )
+    explain.add_argument(
+        "--password-env",
+        metavar="NAME",
+        help="environment variable holding the database password (default: the sql.passwordEnv setting)",
+    )
+    explain.add_argument(
+        "--analyze",
+        action="store_true",
+        help="with --db: run the query (EXPLAIN ANALYZE, in a read-only transaction) for actual rows and "
+        "times; SELECT only",
     )
     explain.add_argument("--json", action="store_true", help="print the plan, findings and advice as JSON")
     explain.set_defaults(run=run_explain)
@@ -121,6 +142,16 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.rows < 1:
         raise InputError("--rows must be at least 1")
     sql, detected = (args.query, None) if args.query is not None else query_at(args.location)
+    settings = load_settings(project_root=find_project_root(Path.cwd())).settings.sql
+    url = args.db or settings.database_url
+    if url:
+        result = explain_postgres(
+            sql, url, _password(args.password_env or settings.password_env), args.analyze
+        )
+        _print_explanation(result, args.json)
+        return 0
+    if args.analyze:
+        raise InputError("--analyze needs a database", "give --db URL or set sql.databaseUrl")
     schema = schema_of(args)
     if not schema:
         raise InputError("no tables found in the schema", "point --schema at the models or DDL")
@@ -128,8 +159,25 @@ def run_explain(args: argparse.Namespace) -> int:
     with progress_bar("building a scratch database", disable=args.json) as bar:
         bar.report("generating rows and trying indexes")
         result = explain(sql, schema, dialect, rows=args.rows)
-    if args.json:
+    _print_explanation(result, args.json)
+    return 0
+
+
+def _password(variable: str) -> str | None:
+    """The password from the environment variable the settings name, so it stays out of files."""
+    if not variable:
+        return None
+    password = os.environ.get(variable)
+    if password is None:
+        raise InputError(
+            f"the password variable {variable} is not set in the environment",
+            f"export {variable}=<the password>, or clear sql.passwordEnv / --password-env",
+        )
+    return password
+
+
+def _print_explanation(result: Explanation, as_json: bool) -> None:
+    if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
         sys.stdout.write(result.text())
-    return 0

@@ -67,6 +67,7 @@ class CompletionRequest:
     max_tokens: int = 64
     stop: Sequence[str] = ()
     temperature: float = 0.0
+    seed: int | None = None  # for sampling (temperature > 0): several seeds, several different answers
     deadline: float | None = None  # time.monotonic() value after which generation stops
     priority: Priority = Priority.INTERACTIVE
     json_schema: dict[str, Any] | None = None
@@ -176,8 +177,10 @@ class Backend(ABC):
         temperature: float = 0.0,
         priority: Priority = Priority.BATCH,
         cancel: CancelToken | None = None,
+        seed: int | None = None,
     ) -> Completion:
-        """Answer a conversation in the model's chat format; with a schema, the text is valid JSON."""
+        """Answer a conversation in the model's chat format; with a schema, the text is valid JSON.
+        With temperature > 0, `seed` picks the sample: the same seed, the same answer."""
 
     @abstractmethod
     def count_tokens(self, text: str) -> int: ...

@@ -43,6 +43,7 @@ def chat_json(
     priority: Priority = Priority.BATCH,
     cancel: CancelToken | None = None,
     what: str = "answer",
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """The JSON object the model answers with. Raises Cancelled when the caller stopped wanting it
     (before the call, or during it: a late answer is not wanted either), and UnparsableAnswer when
@@ -56,6 +57,7 @@ def chat_json(
         temperature=temperature,
         priority=priority,
         cancel=cancel,
+        **({"seed": seed} if seed is not None else {}),
     )
     if result.stop_reason == "cancelled":
         raise Cancelled()

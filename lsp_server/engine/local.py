@@ -313,6 +313,7 @@ class LocalBackend(Backend):
         temperature: float = 0.0,
         priority: Priority = Priority.BATCH,
         cancel: CancelToken | None = None,
+        seed: int | None = None,
     ) -> Completion:
         rendered = self._chat_formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
         prompt = rendered.prompt
@@ -324,6 +325,7 @@ class LocalBackend(Backend):
             prompt=prompt,
             max_tokens=max_tokens,
             temperature=temperature,
+            seed=seed,
             priority=priority,
             json_schema=json_schema,
             stop=tuple(s for s in rendered.stop if s),
@@ -432,6 +434,8 @@ class LocalBackend(Backend):
         grammar = None
         if request.json_schema is not None:
             grammar = lib.LlamaGrammar.from_json_schema(json.dumps(request.json_schema), verbose=False)
+        if request.seed is not None:
+            llm.set_seed(request.seed)
         llm._sampler = llm._init_sampler(temp=request.temperature, repeat_penalty=1.0, grammar=grammar)
         stream, text, reason = _Utf8Stream(), "", "length"
         start = time.monotonic()

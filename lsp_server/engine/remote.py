@@ -179,8 +179,11 @@ class RemoteBackend(Backend):
         temperature: float = 0.0,
         priority: Priority = Priority.BATCH,
         cancel: CancelToken | None = None,
+        seed: int | None = None,
     ) -> Completion:
-        request = CompletionRequest(max_tokens=max_tokens, temperature=temperature, priority=priority)
+        request = CompletionRequest(
+            max_tokens=max_tokens, temperature=temperature, priority=priority, seed=seed
+        )
         body = {
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             **self._common(request, openai=True),
@@ -214,6 +217,8 @@ class RemoteBackend(Backend):
         # and several servers read 0 as "until the context is full".
         n = max(request.max_tokens, 1)
         body: dict[str, Any] = {"temperature": request.temperature, "stream": True}
+        if request.seed is not None:
+            body["seed"] = request.seed  # llama-server and OpenAI both take it
         if openai:
             body.update(model=self.caps.model_id, max_tokens=n, stream_options={"include_usage": True})
             if request.stop:

@@ -42,13 +42,25 @@ class Advice:
     before_ms: float
     after_ms: float
     plan: list[str]
-    source: str  # "sqlite .expert" or "filters"
+    source: str  # "sqlite .expert", "filters", "ORDER BY" or "hypopg"
+    # A hypothetical index (hypopg) cannot be timed: before_ms/after_ms then hold the planner's
+    # estimated costs, and they are reported as such, never as times.
+    estimated: bool = False
 
     @property
     def speedup(self) -> float:
         return self.before_ms / self.after_ms if self.after_ms > 0 else float("inf")
 
     def to_dict(self) -> dict[str, object]:
+        if self.estimated:
+            return {
+                "index": self.statement,
+                "before_cost": round(self.before_ms, 2),
+                "after_cost": round(self.after_ms, 2),
+                "estimated_speedup": round(self.speedup, 1),
+                "plan": self.plan,
+                "source": self.source,
+            }
         return {
             "index": self.statement,
             "before_ms": round(self.before_ms, 3),
@@ -58,41 +70,61 @@ class Advice:
             "source": self.source,
         }
 
+    def line(self) -> str:
+        if self.estimated:
+            return (
+                f"{self.statement};  -- estimated cost {self.before_ms:.1f} → {self.after_ms:.1f}, "
+                f"{self.speedup:.1f}× cheaper"
+            )
+        timing = f"{self.before_ms:.1f} ms → {self.after_ms:.1f} ms"
+        return f"{self.statement};  -- {timing}, {self.speedup:.1f}× faster"
+
 
 @dataclass
 class Explanation:
     """The plan as the engine printed it, findings read from it, and the advice that held."""
 
-    query: str  # as run, in SQLite's dialect
+    query: str  # as run, in the engine's dialect
     engine: str
     plan: list[str]
     findings: list[str] = field(default_factory=list)
     advice: list[Advice] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # candidate indexes the plan did not use
-    elapsed_ms: float = 0.0
+    elapsed_ms: float | None = 0.0  # None: the query was planned, not run
+    notes: list[str] = field(default_factory=list)  # what this run could not look at, and why
+    no_advice: str = ""  # why no index was tried at all (e.g. hypopg is not installed)
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        result: dict[str, object] = {
             "query": self.query,
             "engine": self.engine,
             "plan": self.plan,
             "findings": self.findings,
             "advice": [a.to_dict() for a in self.advice],
             "rejected": self.rejected,
-            "elapsed_ms": round(self.elapsed_ms, 3),
+            "elapsed_ms": None if self.elapsed_ms is None else round(self.elapsed_ms, 3),
         }
+        if self.notes:
+            result["notes"] = self.notes
+        if self.no_advice:
+            result["no_advice"] = self.no_advice
+        return result
 
     def text(self) -> str:
-        lines = [f"Plan on {self.engine} ({self.elapsed_ms:.1f} ms):", *(f"  {p}" for p in self.plan)]
+        timing = "" if self.elapsed_ms is None else f" ({self.elapsed_ms:.1f} ms)"
+        lines = [f"Plan on {self.engine}{timing}:", *(f"  {p}" for p in self.plan)]
         if self.findings:
             lines += ["", "Findings:", *(f"  - {f}" for f in self.findings)]
+        if self.notes:
+            lines += ["", "Notes:", *(f"  - {n}" for n in self.notes)]
         if self.advice:
-            lines += ["", "Index advice (tried on the scratch database; the new plan uses it):"]
-            for advice in self.advice:
-                lines.append(
-                    f"  {advice.statement};  -- {advice.before_ms:.1f} ms → {advice.after_ms:.1f} ms, "
-                    f"{advice.speedup:.1f}× faster"
-                )
+            if any(a.estimated for a in self.advice):
+                lines += ["", "Index advice (hypothetical indexes; the new plan uses them; estimated costs):"]
+            else:
+                lines += ["", "Index advice (tried on the scratch database; the new plan uses it):"]
+            lines += [f"  {advice.line()}" for advice in self.advice]
+        elif self.no_advice:
+            lines += ["", f"No index advice: {self.no_advice}"]
         elif self.findings:
             lines += ["", "No index tried made the plan better."]
         if self.rejected:
@@ -281,29 +313,38 @@ def _candidates(
     scanned: list[str],
 ) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = [(c, "sqlite .expert") for c in _expert(connection, query, parameters)]
-    filters = _filters(statement, resolver)
     tables = {t.name.lower(): t for t in resolver.column_tables.values()}
     for name in scanned:
         table = tables.get(name)
-        if table is None:
-            continue
-        equal, ranged = filters.get(name, ([], []))
-        columns = [c for c in equal if c.strip('"').lower() not in table.indexed]
+        if table is not None:
+            found += [
+                (_create(table, terms), source) for terms, source in index_terms(statement, resolver, table)
+            ]
+    unique: dict[str, str] = {}
+    for statement_text, source in found:
+        unique.setdefault(statement_text, source)
+    return list(unique.items())
+
+
+def index_terms(statement: exp.Expression, resolver: Resolver, table: Table) -> list[tuple[list[str], str]]:
+    """Indexes worth trying on a table read whole, as index terms and where they came from: the
+    filters' equality columns (then one range column), one of them alone, a join column, the ORDER BY."""
+    equal, ranged = _filters(statement, resolver).get(table.name.lower(), ([], []))
+    columns = [c for c in equal if c.strip('"').lower() not in table.indexed]
+    found = [
+        (combination, "filters")
         for combination in (
             [*columns, *ranged[:1]],
             columns[:1],
             ranged[:1],
             _join_columns(statement, resolver, table),
-        ):
-            if combination:
-                found.append((_create(table, combination), "filters"))
-        order = _order_columns(statement, resolver, table)
-        if order and order[0].strip('"').lower() not in table.indexed:
-            found.append((_create(table, order), "ORDER BY"))
-    unique: dict[str, str] = {}
-    for statement_text, source in found:
-        unique.setdefault(statement_text, source)
-    return list(unique.items())
+        )
+        if combination
+    ]
+    order = _order_columns(statement, resolver, table)
+    if order and order[0].strip('"').lower() not in table.indexed:
+        found.append((order, "ORDER BY"))
+    return found
 
 
 def _join_columns(statement: exp.Expression, resolver: Resolver, table: Table) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lsp_server.sql.schema import Column, SqlSchema, Table
 
@@ -27,6 +27,8 @@ class Shape:
     null_rate: float = 0.15  # of nullable columns
     empty: frozenset[str] = frozenset()  # tables left empty
     seed: int = 0
+    # (table, column) → values to use often, e.g. the literals the queries compare the column with
+    values: dict[tuple[str, str], list[object]] = field(default_factory=dict)
 
 
 def database(schema: SqlSchema, shape: Shape = Shape()) -> sqlite3.Connection:
@@ -98,6 +100,9 @@ def _value(
     reference = table.foreign_keys.get(name)
     if column.nullable and rng.random() < shape.null_rate:
         return None
+    wanted = shape.values.get((table.name.lower(), name))
+    if wanted and reference is None and rng.random() < 0.5:
+        return rng.choice(wanted)
     if reference is not None:
         parent_values = [
             v for v in keys.get(reference[0].lower(), {}).get(reference[1].lower(), []) if v is not None
