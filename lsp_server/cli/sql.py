@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from lsp_server.files import read_text
 from lsp_server.sql.check import check_paths, snippets_of
 from lsp_server.sql.dialects import DIALECTS, dialect_of
 from lsp_server.sql.explain import Explanation, explain
-from lsp_server.sql.postgres import explain_postgres
+from lsp_server.sql.postgres import explain_postgres, password_from
 from lsp_server.sql.schema import SqlSchema, load
 
 
@@ -146,7 +145,7 @@ def run_explain(args: argparse.Namespace) -> int:
     url = args.db or settings.database_url
     if url:
         result = explain_postgres(
-            sql, url, _password(args.password_env or settings.password_env), args.analyze
+            sql, url, password_from(args.password_env or settings.password_env), args.analyze
         )
         _print_explanation(result, args.json)
         return 0
@@ -161,19 +160,6 @@ def run_explain(args: argparse.Namespace) -> int:
         result = explain(sql, schema, dialect, rows=args.rows)
     _print_explanation(result, args.json)
     return 0
-
-
-def _password(variable: str) -> str | None:
-    """The password from the environment variable the settings name, so it stays out of files."""
-    if not variable:
-        return None
-    password = os.environ.get(variable)
-    if password is None:
-        raise InputError(
-            f"the password variable {variable} is not set in the environment",
-            f"export {variable}=<the password>, or clear sql.passwordEnv / --password-env",
-        )
-    return password
 
 
 def _print_explanation(result: Explanation, as_json: bool) -> None:

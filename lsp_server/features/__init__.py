@@ -18,12 +18,13 @@ def create_server() -> UbiqServer:
         lifecycle,
         rename,
         sql,
+        sql_commands,
     )
 
     server = UbiqServer()
     features = (
         lifecycle, documents, inline_completion, completion, code_actions, commands,
-        er_model, evaluate, glossary, rename, sql,
+        er_model, evaluate, glossary, rename, sql, sql_commands,
     )  # fmt: skip
     for module in features:
         module.register(server)

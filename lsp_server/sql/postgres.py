@@ -10,6 +10,7 @@ allowed in a read-only transaction and leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -31,6 +32,20 @@ _TINY = 100  # row counts under this are not worth a misestimate finding
 _WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 _DRIVER_STYLE = re.compile(r"%s\b|%\(\w+\)s")
 Node = dict[str, Any]
+
+
+def password_from(variable: str) -> str | None:
+    """The password from the environment variable the settings name (`sql.passwordEnv`), so it
+    stays out of settings files; None when no variable is named."""
+    if not variable:
+        return None
+    password = os.environ.get(variable)
+    if password is None:
+        raise InputError(
+            f"the password variable {variable} is not set in the environment",
+            f"export {variable}=<the password>, or clear sql.passwordEnv / --password-env",
+        )
+    return password
 
 
 def redact(url: str) -> str:
