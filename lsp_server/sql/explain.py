@@ -30,7 +30,8 @@ from lsp_server.sql.schema import SqlSchema, Table
 from lsp_server.sql.scratch import Shape, database
 
 _EQUALITY = (exp.EQ, exp.In, exp.Is)
-_WORTH = 1.2  # an index must make the query at least this much faster to be advised
+WORTH = 2.0  # an index must at least halve the engine's work to be advised
+STEP = 20  # SQLite VM instructions per progress-handler call: the unit engine work is counted in
 _RANGE = (exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.Like)
 
 
@@ -46,6 +47,10 @@ class Advice:
     # A hypothetical index (hypopg) cannot be timed: before_ms/after_ms then hold the planner's
     # estimated costs, and they are reported as such, never as times.
     estimated: bool = False
+    # SQLite virtual-machine steps (in units of STEP) before and after: the work done, which does
+    # not wobble with the machine's load as times do; advice is decided on these.
+    steps_before: int = 0
+    steps_after: int = 0
 
     @property
     def speedup(self) -> float:
@@ -66,6 +71,8 @@ class Advice:
             "before_ms": round(self.before_ms, 3),
             "after_ms": round(self.after_ms, 3),
             "speedup": round(self.speedup, 1),
+            "steps_before": self.steps_before * STEP,
+            "steps_after": self.steps_after * STEP,
             "plan": self.plan,
             "source": self.source,
         }
@@ -77,7 +84,8 @@ class Advice:
                 f"{self.speedup:.1f}× cheaper"
             )
         timing = f"{self.before_ms:.1f} ms → {self.after_ms:.1f} ms"
-        return f"{self.statement};  -- {timing}, {self.speedup:.1f}× faster"
+        fewer = self.steps_before / max(self.steps_after, 1)
+        return f"{self.statement};  -- {timing}, {self.speedup:.1f}× faster ({fewer:.0f}× fewer engine steps)"
 
 
 @dataclass
@@ -134,7 +142,7 @@ class Explanation:
 
 def explain(sql: str, schema: SqlSchema, dialect: str = "sqlite", rows: int = 20_000) -> Explanation:
     """Explain one statement on a scratch SQLite database with `rows` rows in each table it reads."""
-    statement = _parse(sql, dialect)
+    statement = parse_statement(sql, dialect)
     query = statement.sql(dialect="sqlite")
     resolver = Resolver(schema)
     resolver.resolve(statement)
@@ -147,20 +155,21 @@ def explain(sql: str, schema: SqlSchema, dialect: str = "sqlite", rows: int = 20
         parameters = _parameters(statement, resolver, connection)
         plan = _plan(connection, query, parameters)
         before = _time(connection, query, parameters)
+        steps = _steps(connection, query, parameters)
         engine = f"SQLite {sqlite3.sqlite_version}, scratch database, {rows:,} rows per table"
         result = Explanation(query, engine, plan, elapsed_ms=before)
         scanned = _scanned(plan, statement)
         result.findings = _findings(plan, statement, resolver, scanned)
         for candidate, source in _candidates(connection, query, parameters, statement, resolver, scanned):
-            _try(connection, query, parameters, candidate, source, before, result)
-        result.advice.sort(key=lambda a: a.after_ms)
+            _try(connection, query, parameters, candidate, source, (before, steps), result)
+        result.advice.sort(key=lambda a: (a.steps_after, a.after_ms))
         result.advice = result.advice[:3]
         return result
     finally:
         connection.close()
 
 
-def _parse(sql: str, dialect: str) -> exp.Expression:
+def parse_statement(sql: str, dialect: str) -> exp.Expression:
     text = normalise_placeholders(sql, dialect).strip().rstrip(";")
     try:
         statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
@@ -210,6 +219,22 @@ def _plan(connection: sqlite3.Connection, query: str, parameters: list[object]) 
         depth[node] = depth.get(parent, -1) + 1
         lines.append("  " * depth[node] + detail)
     return lines
+
+
+def _steps(connection: sqlite3.Connection, query: str, parameters: list[object]) -> int:
+    """How much work the engine does for the query, in units of STEP VM instructions."""
+    ticks = [0]
+
+    def tick() -> int:
+        ticks[0] += 1
+        return 0
+
+    connection.set_progress_handler(tick, STEP)
+    try:
+        _time(connection, query, parameters, runs=1)
+    finally:
+        connection.set_progress_handler(None, 0)
+    return ticks[0]
 
 
 def _time(connection: sqlite3.Connection, query: str, parameters: list[object], runs: int = 3) -> float:
@@ -407,9 +432,10 @@ def _try(
     parameters: list[object],
     candidate: str,
     source: str,
-    before: float,
+    before: tuple[float, int],
     result: Explanation,
 ) -> None:
+    """Advise `candidate` when the new plan uses it and the engine does WORTH× less work."""
     try:
         connection.execute(candidate)
     except sqlite3.Error:
@@ -420,10 +446,14 @@ def _try(
         if not any(name.lower() in line.lower() for line in plan):
             result.rejected.append(f"{candidate}  -- the plan does not use it")
             return
-        after = _time(connection, query, parameters)
-        if after * _WORTH > before:
-            result.rejected.append(f"{candidate}  -- used, but no faster ({before:.1f} ms → {after:.1f} ms)")
+        after, steps = _time(connection, query, parameters), _steps(connection, query, parameters)
+        if steps * WORTH > before[1]:
+            result.rejected.append(
+                f"{candidate}  -- used, but no cheaper ({before[1] * STEP:,} → {steps * STEP:,} engine steps)"
+            )
             return
-        result.advice.append(Advice(candidate, before, after, plan, source))
+        result.advice.append(
+            Advice(candidate, before[0], after, plan, source, steps_before=before[1], steps_after=steps)
+        )
     finally:
         connection.execute(f'DROP INDEX IF EXISTS "{name}"')

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlglot import exp
 
 from lsp_server.errors import InputError
-from lsp_server.sql.explain import _WORTH, Advice, Explanation, _parse, index_terms
+from lsp_server.sql.explain import WORTH, Advice, Explanation, index_terms, parse_statement
 from lsp_server.sql.resolve import Resolver
 from lsp_server.sql.schema import Column, SqlSchema, Table
 
@@ -66,7 +66,7 @@ def explain_postgres(sql: str, url: str, password: str | None, analyze: bool = F
             "only PostgreSQL URLs are supported for now",
             "give postgresql://user@host:port/dbname, or no URL for a scratch SQLite database",
         )
-    statement = _parse(_driver_placeholders(sql), "postgres")
+    statement = parse_statement(_driver_placeholders(sql), "postgres")
     if analyze and (isinstance(statement, _WRITES) or any(statement.find_all(*_WRITES))):
         raise InputError(
             "--analyze runs the query, and only a query that cannot write is run",
@@ -452,7 +452,7 @@ def _try(
         result.rejected.append(f"{create}  -- the plan does not use it")
         return None
     after = float(root["Total Cost"])
-    if after * _WORTH > before:
+    if after * WORTH > before:
         result.rejected.append(
             f"{create}  -- used, but the estimated cost barely drops ({before:.1f} → {after:.1f})"
         )
