@@ -27,14 +27,15 @@ def schema():
 def test_scratch_rows_keep_keys_and_nulls_where_the_schema_allows(schema):
     connection = database(schema, Shape(rows=300, null_rate=0.3, seed=3))
     orphans = connection.execute(
-        "SELECT COUNT(*) FROM shop_order o LEFT JOIN shop_customer c ON c.id = o.customer_id WHERE c.id IS NULL"
+        "SELECT COUNT(*) FROM shop_order o LEFT JOIN shop_customer c ON c.id = o.customer_id "
+        "WHERE c.id IS NULL"
     ).fetchone()[0]
     assert orphans == 0  # every order's customer exists
     assert connection.execute("SELECT COUNT(*) FROM shop_order WHERE customer_id IS NULL").fetchone()[0] == 0
     assert connection.execute("SELECT COUNT(*) FROM shop_order WHERE note IS NULL").fetchone()[0] > 0
     variety = [database(schema, shape) for shape in shapes(schema)]
-    counts = {tuple(c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("shop_customer", "shop_order"))
-              for c in variety}  # fmt: skip
+    tables = ("shop_customer", "shop_order")
+    counts = {tuple(c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables) for c in variety}
     assert any(0 in pair for pair in counts)  # some database has an empty table
 
 
@@ -77,8 +78,8 @@ def test_writes_are_explained_without_changing_the_scratch_data(schema):
 
 
 def test_cli_file_line_and_json(tmp_path: Path):
-    found = ubiq("sql", "explain", f"{SHOP / 'shop' / 'reports.py'}:10", "--schema", str(SHOP), "--rows", "3000",
-                 cwd=tmp_path)  # fmt: skip
+    at = f"{SHOP / 'shop' / 'reports.py'}:10"
+    found = ubiq("sql", "explain", at, "--schema", str(SHOP), "--rows", "3000", cwd=tmp_path)
     assert found.returncode == 0, found.stderr
     assert found.stdout.startswith("Plan on SQLite") and "SCAN shop_customer" in found.stdout
     as_json = ubiq("sql", "explain", "--query", "SELECT id FROM shop_order WHERE note = 'x'", "--schema",
