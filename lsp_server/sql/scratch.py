@@ -38,7 +38,8 @@ def database(schema: SqlSchema, shape: Shape = Shape()) -> sqlite3.Connection:
     rng = random.Random(shape.seed)
     keys: dict[str, dict[str, list[object]]] = {}  # table → column → values written
     for table in _parents_first(schema):
-        count = 0 if table.name.lower() in shape.empty else shape.rows
+        # Counts differ between tables, so that COUNT(*) of one is not mistaken for COUNT(*) of another.
+        count = 0 if table.name.lower() in shape.empty else shape.rows + rng.randint(0, shape.rows // 2)
         rows = _rows(table, count, rng, shape, keys)
         if rows:
             names = list(table.columns.values())

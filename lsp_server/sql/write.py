@@ -72,6 +72,7 @@ class Written:
     candidates: list[Candidate] = field(default_factory=list)
     agreement: int = 0  # candidates whose result equals the chosen one's
     source: str = ""  # where its result came from, for the user
+    why: str = ""  # why nothing is shown, when the candidates ran but disagree
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -80,10 +81,13 @@ class Written:
             "rows": self.rows,
             "agreement": self.agreement,
             "source": self.source,
+            "refused": self.refusal() if self.sql is None else None,
             "candidates": [c.to_dict() for c in self.candidates],
         }
 
     def refusal(self) -> str:
+        if self.why:
+            return f"no query is shown: {self.why}"
         reasons = Counter(f"{c.status}: {c.reason}" if c.reason else c.status for c in self.candidates)
         listed = "; ".join(f"{reason} (×{n})" if n > 1 else reason for reason, n in reasons.most_common(4))
         return f"no candidate query survived the checks ({listed})"
@@ -310,6 +314,10 @@ def choose(candidates: list[Candidate], source: str) -> Written:
     for candidate in ran:
         groups.setdefault(_signature(candidate.rows or []), []).append(candidate)
     best = max(groups.values(), key=lambda group: (len(group), -candidates.index(group[0])))
+    drawn = sum(1 for c in candidates if c.sql)
+    if drawn >= 3 and len(best) < 2:
+        # Each candidate that ran returned something else: any one of them would be a guess.
+        return Written(None, False, None, candidates, why=f"the {len(ran)} candidates that ran all disagree")
     chosen = best[0]
     rows = len(chosen.rows or [])
     return Written(chosen.sql, True, rows, candidates, len(best), f"ran on a {source}: {rows} rows")
