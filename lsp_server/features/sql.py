@@ -7,11 +7,15 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from lsp_server.context.positions import width
+from lsp_server.context.treesitter import Lines
 from lsp_server.features.diagnostics import show
 from lsp_server.features.documents import encoding_of, usable
 from lsp_server.server import UbiqServer
 from lsp_server.sql.check import Finding, check_text
+from lsp_server.sql.dialects import dialect_of
 from lsp_server.sql.live import SCHEMA_MARKERS, LiveSchema
+from lsp_server.sql.locate import python_file
+from lsp_server.sql.parameterize import parameterize
 
 SOURCE = "ubiq sql"
 SUFFIXES = (".sql", ".py")
@@ -98,10 +102,59 @@ def publish_all(ls: UbiqServer) -> None:
                 show(ls, uri, SOURCE, diagnostics)
 
 
+def _position(lines: Lines, source_lines: list[str], byte: int, encoding: str) -> types.Position:
+    line, column = lines.position(byte)
+    return types.Position(line=line, character=width(source_lines[line][:column], encoding))
+
+
+def _bound_parameters(ls: UbiqServer, uri: str, diagnostic: types.Diagnostic) -> types.CodeAction | None:
+    """The checked rewrite of formatted SQL to bound parameters, for the snippet the diagnostic is on."""
+    document = ls.workspace.text_documents.get(uri)
+    holder = schema_holder(ls)
+    schema = holder.get() if holder is not None else None
+    if document is None or schema is None or not document.path.endswith(".py"):
+        return None
+    text = document.source
+    lines = Lines(text.encode("utf-8"))
+    for snippet in python_file(text):
+        if not snippet.built or snippet.position(0)[0] != diagnostic.range.start.line:
+            continue
+        dialect = (
+            ls.settings.sql.dialect if ls.settings.sql.dialect != "auto" else dialect_of(document.path, text)
+        )
+        fix = parameterize(text, snippet, schema, dialect)
+        if fix is None:
+            return None
+        encoding, source_lines = encoding_of(ls), text.split("\n")
+        edits = [
+            types.TextEdit(
+                range=types.Range(
+                    start=_position(lines, source_lines, a, encoding),
+                    end=_position(lines, source_lines, b, encoding),
+                ),
+                new_text=new,
+            )
+            for a, b, new in fix.edits
+        ]
+        return types.CodeAction(
+            title=f"Pass the values as bound parameters ({fix.checked})",
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic],
+            edit=types.WorkspaceEdit(changes={uri: edits}),
+            is_preferred=True,
+        )
+    return None
+
+
 def code_actions(ls: UbiqServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     """A quick fix "Replace with `name`" for a misspelt table, column or keyword: an undoable edit."""
     actions = []
     for diagnostic in params.context.diagnostics:
+        if diagnostic.source == SOURCE and diagnostic.code == "string-built-sql":
+            action = _bound_parameters(ls, params.text_document.uri, diagnostic)
+            if action is not None:
+                actions.append(action)
+            continue
         if diagnostic.source != SOURCE or not isinstance(diagnostic.data, dict):
             continue
         replacement = diagnostic.data.get("replacement")

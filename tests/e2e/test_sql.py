@@ -108,3 +108,23 @@ async def test_sql_file_statements_and_an_unsaved_model_edit(client: LanguageCli
     found = await _sql_diagnostics(client, uri, lambda d: len(d) == 2)
     assert [d.code for d in found] == ["update-without-where", "syntax-error"]
     assert models.read_text() == (SHOP / "shop" / "models.py").read_text()  # nothing written
+
+
+async def test_formatted_sql_gets_the_checked_bound_parameters_fix(client: LanguageClient):
+    root: Path = client.root  # type: ignore[attr-defined]
+    uri = (root / "shop" / "reports.py").as_uri()
+    found = await _sql_diagnostics(client, uri, lambda d: any(x.code == "string-built-sql" for x in d))
+    built = next(d for d in found if d.code == "string-built-sql")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=built.range,
+            context=types.CodeActionContext(diagnostics=[built]),
+        )
+    )
+    fix = next(
+        a for a in actions if isinstance(a, types.CodeAction) and a.title.startswith("Pass the values")
+    )
+    assert "same rows on" in fix.title
+    (edit,) = fix.edit.changes[uri]
+    assert edit.new_text == '"SELECT name FROM shop_customer WHERE id = ?", (customer_id,)'
