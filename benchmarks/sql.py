@@ -24,7 +24,12 @@ checks) against Ubiq's pipeline (candidates, checks, a scratch database, agreeme
 same run; a refusal counts as wrong. Also: the share of shown SQL that runs on the real data
 (goal 100 %) and the share refused. Gold queries SQLite cannot run are left out and counted.
 
-    python benchmarks/sql.py [--parts 1 2] [--model PACK] [--limit N] [--json]
+(3) Index advice. Selective queries (one value, or one day, of a non-key column; one through a
+join; one on a function of a column) on TPC-H tables generated with 100,000 rows each: the share
+that got advice, the share whose advised index is in the engine's new plan, and the speed-up
+measured on that database.
+
+    python benchmarks/sql.py [--parts 1 2 3] [--model PACK] [--limit N] [--rows N] [--json]
 """
 
 from __future__ import annotations
@@ -369,11 +374,72 @@ def part_writing(model: str, limit: int | None, as_json: bool) -> dict:
     return summary
 
 
+INDEX_QUERIES = [  # selective by construction: one value (or one day) of a non-key column
+    "SELECT * FROM lineitem WHERE l_shipdate = ?",
+    "SELECT l_orderkey, l_quantity FROM lineitem WHERE l_receiptdate BETWEEN ? AND ?",
+    "SELECT * FROM lineitem WHERE l_shipmode = ? AND l_quantity > ?",
+    "SELECT * FROM orders WHERE o_orderdate = ?",
+    "SELECT o_orderkey FROM orders WHERE o_clerk = ? ORDER BY o_orderdate",
+    "SELECT * FROM orders WHERE o_totalprice = ?",
+    "SELECT c_name FROM customer WHERE c_phone = ?",
+    "SELECT * FROM customer WHERE c_name = ?",
+    "SELECT * FROM part WHERE p_name = ?",
+    "SELECT ps_supplycost FROM partsupp WHERE ps_availqty = ?",
+    "SELECT s_name FROM supplier WHERE s_phone = ?",
+    "SELECT o.o_orderkey FROM orders o JOIN customer c ON c.c_custkey = o.o_custkey WHERE c.c_phone = ?",
+    "SELECT COUNT(*) FROM lineitem WHERE l_commitdate = ?",
+    "SELECT * FROM lineitem WHERE lower(l_comment) = ?",
+]
+
+
+def part_index(rows: int, as_json: bool) -> dict:
+    """(3) Index advice: selective queries on generated TPC-H tables of `rows` rows each."""
+    from lsp_server.sql.explain import STEP, explain
+
+    schema = _schema(tpc.tpch_ddl())
+    results = []
+    started = time.perf_counter()
+    for query in INDEX_QUERIES:
+        result = explain(query, schema, "sqlite", rows=rows)
+        best = result.advice[0] if result.advice else None
+        name = best.statement.split()[2].strip('"') if best else ""
+        used = best is not None and any(name.lower() in line.lower() for line in best.plan)
+        results.append({
+            "query": query,
+            "advised": best.statement if best else None,
+            "in_plan": used,
+            "speedup": round(best.speedup, 1) if best else None,
+            "steps": f"{best.steps_before * STEP:,} → {best.steps_after * STEP:,}" if best else None,
+        })  # fmt: skip
+        if not as_json:
+            what = f"{best.statement}: {best.speedup:.0f}× faster" if best else "no advice"
+            print(f"  {query[:70]:72} {what}", flush=True)
+    advised = [r for r in results if r["advised"]]
+    speedups = sorted(r["speedup"] for r in advised)
+    summary = {
+        "rows_per_table": rows,
+        "queries": len(results),
+        "advised": len(advised),
+        "advised_in_plan": sum(r["in_plan"] for r in advised),
+        "median_speedup": speedups[len(speedups) // 2] if speedups else None,
+        "min_speedup": speedups[0] if speedups else None,
+        "seconds": round(time.perf_counter() - started, 1),
+        "results": results,
+    }
+    if not as_json:
+        print(f"(3) index advice on {rows:,}-row tables: {len(advised)}/{len(results)} selective queries got "
+              f"advice, {summary['advised_in_plan']}/{len(advised)} with the index in the new plan; "
+              f"measured speed-up median {summary['median_speedup']}×, lowest {summary['min_speedup']}× "
+              f"({summary['seconds']} s)")  # fmt: skip
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--parts", nargs="+", default=["1"], choices=["1", "2"])
+    parser.add_argument("--parts", nargs="+", default=["1"], choices=["1", "2", "3"])
+    parser.add_argument("--rows", type=int, default=100_000, help="part 3: rows per generated table")
     parser.add_argument("--model", default="qwen2.5-coder-0.5b", help="the model pack for part 2")
     parser.add_argument("--limit", type=int, help="part 2: only the first N questions")
     parser.add_argument("--json", action="store_true")
@@ -383,6 +449,8 @@ def main() -> None:
         results["diagnosis"] = part_diagnosis(args.json)
     if "2" in args.parts:
         results["writing"] = part_writing(args.model, args.limit, args.json)
+    if "3" in args.parts:
+        results["index"] = part_index(args.rows, args.json)
     if args.json:
         print(json.dumps(results, indent=2, ensure_ascii=False))
 
