@@ -26,6 +26,7 @@ from sqlglot.errors import ParseError, TokenError
 from lsp_server.errors import InputError
 from lsp_server.sql.check import normalise_placeholders
 from lsp_server.sql.resolve import Resolver
+from lsp_server.sql.rewrite import Rewrite, propose
 from lsp_server.sql.schema import SqlSchema, Table
 from lsp_server.sql.scratch import Shape, database
 
@@ -101,6 +102,7 @@ class Explanation:
     elapsed_ms: float | None = 0.0  # None: the query was planned, not run
     notes: list[str] = field(default_factory=list)  # what this run could not look at, and why
     no_advice: str = ""  # why no index was tried at all (e.g. hypopg is not installed)
+    rewrites: list[Rewrite] = field(default_factory=list)  # proposed by rules, checked, kept or rejected
 
     def to_dict(self) -> dict[str, object]:
         result: dict[str, object] = {
@@ -116,6 +118,7 @@ class Explanation:
             result["notes"] = self.notes
         if self.no_advice:
             result["no_advice"] = self.no_advice
+        result["rewrites"] = [r.to_dict() for r in self.rewrites]
         return result
 
     def text(self) -> str:
@@ -137,6 +140,11 @@ class Explanation:
             lines += ["", "No index tried made the plan better."]
         if self.rejected:
             lines += ["", "Tried and not advised:", *(f"  {r}" for r in self.rejected)]
+        for rewrite in self.rewrites:
+            verdict = "shown" if rewrite.accepted else "rejected"
+            lines += ["", f"Rewrite ({rewrite.rule}), {verdict}: {rewrite.reason}", f"  {rewrite.sql}"]
+            if rewrite.counterexample:
+                lines.append(f"  counterexample: {rewrite.counterexample}")
         return "\n".join(lines) + "\n"
 
 
@@ -164,6 +172,8 @@ def explain(sql: str, schema: SqlSchema, dialect: str = "sqlite", rows: int = 20
             _try(connection, query, parameters, candidate, source, (before, steps), result)
         result.advice.sort(key=lambda a: (a.steps_after, a.after_ms))
         result.advice = result.advice[:3]
+        if isinstance(statement, exp.Query):
+            result.rewrites = propose(statement, schema, parameters, lambda c, q, p: _steps(c, q, p) * STEP)
         return result
     finally:
         connection.close()

@@ -14,6 +14,8 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
+from sqlglot import exp
+
 from lsp_server.sql.schema import Column, SqlSchema, Table
 
 _WORDS = ("alpha", "beta", "gamma", "delta", "北京", "上海", "O'Brien", "a%b", "", "Zoë")
@@ -154,14 +156,56 @@ def _generated(type_: str, rng: random.Random, rows: int) -> object:
     return word[: int(size.group(1))] if size else word
 
 
-def shapes(schema: SqlSchema, count: int = 4, rows: int = 60) -> list[Shape]:
+def shapes(
+    schema: SqlSchema,
+    count: int = 4,
+    rows: int = 60,
+    values: dict[tuple[str, str], list[object]] | None = None,
+) -> list[Shape]:
     """Several databases that together cover NULLs, duplicates and empty tables."""
     names = sorted(schema.tables)
-    found = [Shape(rows=rows, null_rate=0.0, seed=1), Shape(rows=rows, null_rate=0.3, seed=2)]
+    values = values or {}
+    found = [
+        Shape(rows=rows, null_rate=0.0, seed=1, values=values),
+        Shape(rows=rows, null_rate=0.3, seed=2, values=values),
+    ]
     for seed in range(3, count + 1):
         rng = random.Random(seed)
         empty = (
             frozenset(rng.sample(names, k=min(len(names), max(1, len(names) // 3)))) if names else frozenset()
         )
-        found.append(Shape(rows=rows, null_rate=0.2, empty=empty, seed=seed))
+        found.append(Shape(rows=rows, null_rate=0.2, empty=empty, seed=seed, values=values))
     return found[:count]
+
+
+def literals(schema: SqlSchema, trees: list[exp.Expression]) -> dict[tuple[str, str], list[object]]:
+    """(table, column) → the literals the queries compare that column (or a function of it) with:
+    data that makes their filters match, so that queries that differ show it."""
+    from lsp_server.sql.resolve import Resolver
+
+    values: dict[tuple[str, str], list[object]] = {}
+    for tree in trees:
+        resolver = Resolver(schema)
+        resolver.resolve(tree)
+        for comparison in tree.find_all(exp.EQ, exp.In, exp.Like, exp.GT, exp.LT, exp.GTE, exp.LTE):
+            side = comparison.this
+            columns = [side] if isinstance(side, exp.Column) else list(side.find_all(exp.Column))
+            table = resolver.column_tables.get(id(columns[0])) if len(columns) == 1 else None
+            if table is None:
+                continue
+            for literal in comparison.find_all(exp.Literal):
+                value: object = literal.this if literal.is_string else _number(literal.this)
+                if isinstance(comparison, exp.Like) and isinstance(value, str):
+                    value = value.replace("%", "x").replace("_", "y")
+                values.setdefault((table.name.lower(), columns[0].name.lower()), []).append(value)
+    return values
+
+
+def _number(text: str) -> object:
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text

@@ -33,7 +33,7 @@ from lsp_server.engine.chat_json import UnparsableAnswer, chat_json
 from lsp_server.prompts import render
 from lsp_server.sql.resolve import Resolver
 from lsp_server.sql.schema import SqlSchema, Table
-from lsp_server.sql.scratch import Shape, database
+from lsp_server.sql.scratch import Shape, database, literals
 
 log = logging.getLogger(__name__)
 
@@ -255,31 +255,7 @@ def _check(candidate: Candidate, schema: SqlSchema, dialect: str) -> exp.Express
 
 def _shape(schema: SqlSchema, trees: list[exp.Expression]) -> Shape:
     """Rows for every table, with the literals the candidates compare columns with mixed in."""
-    values: dict[tuple[str, str], list[object]] = {}
-    for tree in trees:
-        resolver = Resolver(schema)
-        resolver.resolve(tree)
-        for comparison in tree.find_all(exp.EQ, exp.In, exp.Like, exp.GT, exp.LT, exp.GTE, exp.LTE):
-            column = comparison.this
-            table = resolver.column_tables.get(id(column)) if isinstance(column, exp.Column) else None
-            if table is None:
-                continue
-            for literal in comparison.find_all(exp.Literal):
-                value: object = literal.this if literal.is_string else _number(literal.this)
-                if isinstance(comparison, exp.Like) and isinstance(value, str):
-                    value = value.replace("%", "x").replace("_", "y")
-                values.setdefault((table.name.lower(), column.name.lower()), []).append(value)
-    return Shape(rows=80, null_rate=0.1, seed=11, values=values)
-
-
-def _number(text: str) -> object:
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            return float(text)
-        except ValueError:
-            return text
+    return Shape(rows=80, null_rate=0.1, seed=11, values=literals(schema, trees))
 
 
 def _run(candidate: Candidate, tree: exp.Expression, connection: sqlite3.Connection) -> None:
