@@ -22,6 +22,7 @@ from lsp_server.files import UnreadableFile, read_text
 from lsp_server.project_files import walk_project
 from lsp_server.sql.dialects import dialect_of
 from lsp_server.sql.locate import Snippet, python_file, sql_file
+from lsp_server.sql.nplus1 import find as find_n_plus_one
 from lsp_server.sql.resolve import Problem, Resolver, closest
 from lsp_server.sql.rules import RULES
 from lsp_server.sql.schema import SqlSchema
@@ -75,6 +76,15 @@ class Finding:
         return f"{self.path}:{self.line + 1}:{self.column + 1}: {self.code} {self.message}"
 
 
+def _n_plus_one(path: str, text: str, schema: SqlSchema) -> list[Finding]:
+    if not path.lower().endswith(".py") or not schema.relations:
+        return []
+    return [
+        Finding(path, f.line, f.column, f.line, f.end_column, "n-plus-one", f.message)
+        for f in find_n_plus_one(text, schema.relations)
+    ]
+
+
 def snippets_of(path: str, text: str) -> list[Snippet]:
     if path.lower().endswith(".sql"):
         return sql_file(text)
@@ -86,11 +96,11 @@ def snippets_of(path: str, text: str) -> list[Snippet]:
 def check_text(path: str, text: str, schema: SqlSchema, dialect: str | None = None) -> list[Finding]:
     """The findings of one file's SQL, in file order."""
     snippets = snippets_of(path, text)
+    findings = _n_plus_one(path, text, schema)
     if not snippets:
-        return []
+        return findings
     chosen = dialect or dialect_of(path, text)
     created = {name.lower() for name in _CREATED.findall(text)}  # tables and views the file makes itself
-    findings = []
     for snippet in snippets:
         findings.extend(_finding(path, snippet, p) for p in check_snippet(snippet, schema, chosen, created))
     return sorted(findings, key=lambda f: (f.line, f.column, f.code))

@@ -134,7 +134,7 @@ def python_file(text: str) -> list[Snippet]:
         positional = [c for c in arguments.named_children if c.type not in ("keyword_argument", "comment")]
         if not positional:
             continue
-        snippet = _snippet(_definition_of(positional[0]), lines)
+        snippet = _snippet(definition_of(positional[0]), lines)
         if snippet is None or not snippet.text.strip():
             continue
         snippet.call = node
@@ -169,7 +169,7 @@ def _runs_sql(call: Node, text_names: set[str]) -> bool:
     return method == "raw" and receiver.endswith("objects")
 
 
-def _definition_of(argument: Node) -> Node:
+def definition_of(argument: Node) -> Node:
     """A name passed as the SQL: the string it was last assigned before the call, in the same
     function (or module); otherwise the name itself, which is not SQL."""
     if argument.type != "identifier":

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lsp_server.datamodel.extract import extract_sources, read_sources
 from lsp_server.datamodel.model import ERModel
@@ -52,6 +53,8 @@ class SqlSchema:
     tables: dict[str, Table] = field(default_factory=dict)
     ddl: str = ""
     views: set[str] = field(default_factory=set)  # lower-cased views and other relations with unknown columns
+    # Model class → attribute → the relation it follows (for N+1 checks): see sql/nplus1.py
+    relations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name.lower())
@@ -71,8 +74,10 @@ class SqlSchema:
 
 
 def from_model(model: ERModel) -> SqlSchema:
+    from lsp_server.sql.nplus1 import relations
+
     ddl = render_ddl(model, "sqlite") if model.entities else ""
-    schema = SqlSchema(ddl=ddl)
+    schema = SqlSchema(ddl=ddl, relations=relations(model))
     if not ddl:
         return schema
     connection = sqlite3.connect(":memory:")
