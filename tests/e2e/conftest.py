@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest_lsp
@@ -121,3 +123,40 @@ __all__ = [
     "inline",
     "quiet",
 ]
+
+
+def open_document(
+    client: LanguageClient, path: Path, language: str = "python", text: str | None = None
+) -> str:
+    """didOpen a file (its text on disk unless `text` is given); returns its URI."""
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id=language, version=1, text=path.read_text() if text is None else text
+            )
+        )
+    )
+    return uri
+
+
+async def start_in_copy(
+    client: LanguageClient, profile: str, source: Path, root: Path
+) -> types.InitializeResult:
+    """Initialize a session on a copy of the project folder `source` (the tests may edit it), with the
+    client answering `client/registerCapability` as editors do."""
+    shutil.copytree(source, root, dirs_exist_ok=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
+    client.root = root  # type: ignore[attr-defined]
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        return None
+
+    return await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities(PROFILES[profile]),
+            root_uri=root.as_uri(),
+            initialization_options={},
+        )
+    )

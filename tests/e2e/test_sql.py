@@ -5,17 +5,15 @@ what is reported, and SQL diagnostics beside the glossary's in one publication."
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from tests.conftest import REPO, TINY
-from tests.e2e.conftest import PROFILES, server_config
-from tests.e2e.test_er_model import accept_registrations
+from tests.e2e.conftest import open_document, server_config, start_in_copy
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SHOP = REPO / "tests" / "data" / "sql_shop"
@@ -23,32 +21,9 @@ SHOP = REPO / "tests" / "data" / "sql_shop"
 
 @pytest_lsp.fixture(config=server_config(TINY), scope="module", params=["vscode", "neovim"])
 async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path_factory):
-    root = tmp_path_factory.mktemp("project")
-    shutil.copytree(SHOP, root, dirs_exist_ok=True)
-    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
-    lsp_client.root = root  # type: ignore[attr-defined]
-    accept_registrations(lsp_client)
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities(PROFILES[request.param]),
-            root_uri=root.as_uri(),
-            initialization_options={},
-        )
-    )
+    await start_in_copy(lsp_client, request.param, SHOP, tmp_path_factory.mktemp("project"))
     yield
     await lsp_client.shutdown_session()
-
-
-def _open(client: LanguageClient, path: Path, language: str) -> str:
-    uri = path.as_uri()
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(
-                uri=uri, language_id=language, version=1, text=path.read_text()
-            )
-        )
-    )
-    return uri
 
 
 async def _sql_diagnostics(client: LanguageClient, uri: str, want) -> list[types.Diagnostic]:
@@ -62,7 +37,7 @@ async def _sql_diagnostics(client: LanguageClient, uri: str, want) -> list[types
 
 async def test_python_strings_are_checked_against_the_django_schema(client: LanguageClient):
     root: Path = client.root  # type: ignore[attr-defined]
-    uri = _open(client, root / "shop" / "reports.py", "python")
+    uri = open_document(client, root / "shop" / "reports.py", "python")
     found = await _sql_diagnostics(client, uri, lambda d: len(d) >= 11)
     codes = sorted(str(d.code) for d in found)
     assert "unknown-column" in codes and "string-built-sql" in codes and "delete-without-where" in codes
@@ -85,7 +60,7 @@ async def test_python_strings_are_checked_against_the_django_schema(client: Lang
 
 async def test_sql_file_statements_and_an_unsaved_model_edit(client: LanguageClient):
     root: Path = client.root  # type: ignore[attr-defined]
-    uri = _open(client, root / "queries.sql", "sql")
+    uri = open_document(client, root / "queries.sql", "sql")
     found = await _sql_diagnostics(client, uri, lambda d: len(d) == 3)
     assert [(d.range.start.line, d.code) for d in found] == [
         (8, "unknown-column"),
@@ -93,7 +68,7 @@ async def test_sql_file_statements_and_an_unsaved_model_edit(client: LanguageCli
         (12, "syntax-error"),
     ]
     models = root / "shop" / "models.py"
-    models_uri = _open(client, models, "python")
+    models_uri = open_document(client, models, "python")
     text = models.read_text().replace(
         "note = models.TextField(null=True)",
         "note = models.TextField(null=True)\n    totl = models.IntegerField()",

@@ -6,18 +6,16 @@ SQL outside it."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from lsp_server.context.positions import width
 from tests.conftest import REPO, TINY
-from tests.e2e.conftest import PROFILES, server_config
-from tests.e2e.test_er_model import accept_registrations
+from tests.e2e.conftest import open_document, server_config, start_in_copy
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SHOP = REPO / "tests" / "data" / "sql_shop"
@@ -29,31 +27,14 @@ INVOKED = types.CompletionTriggerKind.Invoked
 
 @pytest_lsp.fixture(config=server_config(TINY), scope="module", params=["vscode", "neovim"])
 async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path_factory):
-    root = tmp_path_factory.mktemp("project")
-    shutil.copytree(SHOP, root, dirs_exist_ok=True)
-    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
-    lsp_client.root = root  # type: ignore[attr-defined]
-    accept_registrations(lsp_client)
-    result = await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities(PROFILES[request.param]),
-            root_uri=root.as_uri(),
-            initialization_options={},
-        )
-    )
+    result = await start_in_copy(lsp_client, request.param, SHOP, tmp_path_factory.mktemp("project"))
     lsp_client.capabilities_result = result.capabilities  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()
 
 
 def _open(client: LanguageClient, path: Path, language: str, text: str) -> str:
-    uri = path.as_uri()
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
-        )
-    )
-    return uri
+    return open_document(client, path, language, text)
 
 
 def _position(client: LanguageClient, text: str, marker: str) -> types.Position:
