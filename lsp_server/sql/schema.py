@@ -55,6 +55,8 @@ class SqlSchema:
     views: set[str] = field(default_factory=set)  # lower-cased views and other relations with unknown columns
     # Model class → attribute → the relation it follows (for N+1 checks): see sql/nplus1.py
     relations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The project's own fixture rows, (table, column → value): scratch databases start from them
+    fixture_rows: list[tuple[str, dict[str, object]]] = field(default_factory=list)
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name.lower())
@@ -120,10 +122,15 @@ _VIEW = re.compile(
 
 
 def load(paths: Sequence[Path], overrides: Mapping[str, str] | None = None) -> SqlSchema:
-    """The schema of the models and DDL under `paths` (files or folders). Views are kept by name
-    only: a query on one is not reported as naming an unknown table."""
+    """The schema of the models and DDL under `paths` (files or folders), and the rows of the
+    project's Django fixtures. Views are kept by name only: a query on one is not reported as
+    naming an unknown table."""
+    from lsp_server.sql.fixtures import read_fixtures
+
     sources = list(read_sources(paths, overrides or {}, MAX_BYTES, []))
-    schema = from_model(extract_sources(sources))
+    model = extract_sources(sources)
+    schema = from_model(model)
+    schema.fixture_rows = read_fixtures(paths, model)
     for source in sources:
         if source.path.lower().endswith(".sql"):
             schema.views |= {name.lower() for name in _VIEW.findall(source.text)}

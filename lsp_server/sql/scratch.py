@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
@@ -37,6 +37,7 @@ def database(schema: SqlSchema, shape: Shape = Shape()) -> sqlite3.Connection:
     """A new in-memory database with the schema's tables filled as `shape` says."""
     connection = schema.connect()
     connection.execute("PRAGMA foreign_keys = OFF")
+    shape = _with_fixtures(connection, schema, shape)
     rng = random.Random(shape.seed)
     keys: dict[str, dict[str, list[object]]] = {}  # table → column → values written
     for table in _parents_first(schema):
@@ -54,6 +55,31 @@ def database(schema: SqlSchema, shape: Shape = Shape()) -> sqlite3.Connection:
     connection.commit()
     connection.execute("ANALYZE")
     return connection
+
+
+def _with_fixtures(connection: sqlite3.Connection, schema: SqlSchema, shape: Shape) -> Shape:
+    """Insert the project's fixture rows, and let generated rows reuse their values."""
+    values: dict[tuple[str, str], list[object]] = {}
+    for table, row in schema.fixture_rows:
+        if table.lower() in shape.empty or schema.table(table) is None:
+            continue
+        columns = [c for c in row if schema.table(table).column(c) is not None]
+        if not columns:
+            continue
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" * len(columns))
+        try:
+            connection.execute(
+                f'INSERT OR IGNORE INTO "{table}" ({names}) VALUES ({marks})', [row[c] for c in columns]
+            )
+        except sqlite3.Error:
+            continue
+        for column in columns:
+            if row[column] is not None and not schema.table(table).column(column).pk:
+                values.setdefault((table.lower(), column.lower()), []).append(row[column])
+    if not values:
+        return shape
+    return replace(shape, values={**values, **shape.values})
 
 
 def _parents_first(schema: SqlSchema) -> list[Table]:

@@ -94,3 +94,32 @@ def test_the_scratch_database_is_sqlite_and_in_memory(schema):
     connection = schema.connect()
     assert isinstance(connection, sqlite3.Connection)
     assert connection.execute("PRAGMA database_list").fetchone()[2] == ""
+
+
+def test_the_projects_django_fixtures_seed_the_scratch_databases(tmp_path: Path):
+    import shutil
+
+    shutil.copytree(SHOP, tmp_path / "shop_project")
+    fixtures = tmp_path / "shop_project" / "shop" / "fixtures"
+    fixtures.mkdir()
+    (fixtures / "customers.json").write_text(
+        json.dumps(
+            [
+                {"model": "shop.customer", "pk": 1, "fields": {"name": "张三", "email": "z@example.cn"}},
+                {"model": "shop.order", "pk": 7, "fields": {"customer": 1, "total": "12.50", "note": "首单"}},
+                {"model": "auth.user", "pk": 1, "fields": {"username": "not in this schema"}},
+            ],
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    schema = load([tmp_path / "shop_project"])
+    assert (
+        "shop_order",
+        {"id": 7, "customer_id": 1, "total": "12.50", "note": "首单"},
+    ) in schema.fixture_rows
+    connection = database(schema, Shape(rows=50, seed=4))
+    assert connection.execute("SELECT name FROM shop_customer WHERE id = 1").fetchone() == ("张三",)
+    assert connection.execute("SELECT customer_id FROM shop_order WHERE id = 7").fetchone() == (1,)
+    # generated rows reuse the fixtures' values, so filters on them match more than one row
+    assert connection.execute("SELECT COUNT(*) FROM shop_order WHERE note = '首单'").fetchone()[0] > 1
