@@ -8,6 +8,7 @@ the resolver tied to a schema table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from functools import partial
 
@@ -259,6 +260,39 @@ def unindexed_foreign_key_join(
                 )
 
 
+_NUMERIC = ("INT", "REAL", "FLOA", "DOUB", "NUM", "DEC")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([+-]\d{2}(:?\d{2})?|Z)?$")
+
+
+def type_mismatch(statement: exp.Expression, resolver: Resolver, in_python: bool) -> Iterator[Problem]:
+    """A numeric or date column compared with a string no engine can read as one: an error in
+    PostgreSQL, and a comparison that is never true in SQLite."""
+    for comparison in statement.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE):
+        column, literal = comparison.this, comparison.expression
+        if isinstance(literal, exp.Column) and isinstance(column, exp.Literal):
+            column, literal = literal, column
+        if (
+            not isinstance(column, exp.Column)
+            or not isinstance(literal, exp.Literal)
+            or not literal.is_string
+        ):
+            continue
+        table = resolver.column_tables.get(id(column))
+        described = table.column(column.name) if table is not None else None
+        if described is None:
+            continue
+        kind = described.type.upper()
+        value = literal.this.strip()
+        what = f"{table.name}.{described.name} is {described.type}, compared with '{literal.this}'"
+        if any(t in kind for t in _NUMERIC) and "DATE" not in kind and "TIME" not in kind:
+            try:
+                float(value)
+            except ValueError:
+                yield Problem("type-mismatch", f"{what}, which is not a number", literal)
+        elif ("DATE" in kind or "TIME" in kind) and value and not _DATE.match(value):
+            yield Problem("type-mismatch", f"{what}, which is not a date", literal)
+
+
 RULES: tuple[Rule, ...] = (
     missing_where,
     implicit_cross_join,
@@ -267,4 +301,5 @@ RULES: tuple[Rule, ...] = (
     not_in_nullable,
     select_star,
     unindexed_foreign_key_join,
+    type_mismatch,
 )

@@ -131,3 +131,9 @@ def test_derived_tables_and_ctes_do_not_see_the_query_around_them(schema):
     # ORDER BY may name an output column that two tables have
     ordered = "SELECT c.id AS id FROM shop_customer c JOIN shop_order o ON o.customer_id = c.id ORDER BY id;"
     assert _codes(schema, ordered) == []
+
+
+def test_a_number_column_compared_with_text_that_is_no_number(schema):
+    assert _codes(schema, "SELECT name FROM shop_customer WHERE id = 'abc';") == ["type-mismatch"]
+    assert _codes(schema, "SELECT name FROM shop_customer WHERE id = '5';") == []
+    assert _codes(schema, "SELECT id FROM shop_order WHERE note = 'abc';") == []
