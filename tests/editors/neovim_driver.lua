@@ -252,13 +252,68 @@ local function gen_tests()
   step("gen_tests", outcome)
 end
 
+--- :UbiqSqlWrite on a `-- question` line of a .sql file: the server's edit puts a statement below
+--- it (or, when nothing passes its checks, it says why and inserts nothing); :undo takes it away.
+local function sql_write()
+  vim.cmd.edit(vim.fn.fnameescape(config.sql_file))
+  wait_for("the ubiq client to attach to " .. config.sql_file, 30000, ubiq_client)
+  local bufnr = api.nvim_get_current_buf()
+  local before = buffer_text(bufnr)
+  local seen = #result.messages
+  api.nvim_win_set_cursor(0, { config.question_line, 0 })
+  vim.cmd("UbiqSqlWrite")
+  local outcome = wait_for(":UbiqSqlWrite", config.write_timeout_ms, function()
+    if buffer_text(bufnr) ~= before then
+      return { written = true }
+    end
+    for index = seen + 1, #result.messages do
+      local message = result.messages[index].message
+      if message:find("wrote no SQL", 1, true) then
+        return { written = false, message = message }
+      end
+    end
+  end)
+  outcome.before, outcome.after = before, buffer_text(bufnr)
+  step("sql_write", outcome) -- recorded now: what follows fills it in
+  if outcome.written then
+    wait_for("the summary message", 15000, function()
+      for index = seen + 1, #result.messages do
+        if result.messages[index].message:find("inserted SQL", 1, true) then
+          outcome.message = result.messages[index].message
+          return true
+        end
+      end
+    end)
+    vim.cmd("undo")
+    outcome.undone = buffer_text(bufnr)
+  end
+end
+
+--- :UbiqSqlExplain on a line inside a SELECT statement: the plan as Markdown in a scratch buffer.
+local function sql_explain()
+  vim.cmd("only")
+  vim.cmd.edit(vim.fn.fnameescape(config.explain_file))
+  wait_for("the ubiq client to attach to " .. config.explain_file, 30000, ubiq_client)
+  api.nvim_win_set_cursor(0, { config.explain_line, 0 })
+  vim.cmd("UbiqSqlExplain")
+  local shown = wait_for(":UbiqSqlExplain", config.explain_timeout_ms, function()
+    local bufnr = vim.fn.bufnr("ubiq://sql-plan.md")
+    if bufnr ~= -1 and vim.fn.bufwinid(bufnr) ~= -1 then
+      return { text = buffer_text(bufnr), filetype = vim.bo[bufnr].filetype }
+    end
+  end)
+  step("sql_explain", shown)
+end
+
+local scenarios = {
+  editor = { model_ready, ghost_text, ready_after_a_jump, stats_and_er, health, gen_tests },
+  sql = { model_ready, sql_write, sql_explain },
+}
+
 require("ubiq").setup(config.setup)
 driver = coroutine.create(function()
-  model_ready()
-  ghost_text()
-  ready_after_a_jump()
-  stats_and_er()
-  health()
-  gen_tests()
+  for _, run in ipairs(scenarios[config.scenario]) do
+    run()
+  end
 end)
 vim.api.nvim_create_autocmd("VimEnter", { once = true, callback = vim.schedule_wrap(resume) })

@@ -1,7 +1,8 @@
 """Neovim in the real editor: headless Neovim 0.11 loads editors/neovim/ from the repo, gets ghost
 text from the real server (tiny model) and accepts it, gets it after `ubiq/completionReady`, runs
-:UbiqStats, :UbiqER, :checkhealth ubiq and :UbiqGenTests. The steps run inside Neovim
-(tests/editors/neovim_driver.lua), which writes what it saw to a JSON file that is checked here."""
+:UbiqStats, :UbiqER, :checkhealth ubiq and :UbiqGenTests; with the default model, on the SQL
+sample project, :UbiqSqlWrite (inserted, then undone) and :UbiqSqlExplain. The steps run inside
+Neovim (tests/editors/neovim_driver.lua), which writes what it saw to a JSON file checked here."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, TINY, run_pytest_on
+from tests.conftest import DEFAULT, REPO, TINY, run_pytest_on
 
 pytestmark = pytest.mark.editors
 
@@ -109,14 +110,10 @@ def lsp_log_summary(log: Path) -> str:
     return "\n".join([*notable[-40:], "--- last lines:", *tail])
 
 
-def run_neovim(nvim: str, project: Path, tmp_path: Path) -> dict:
-    result_file = tmp_path / "result.json"
-    config = {
-        "setup": {
-            "cmd": [sys.executable, "-m", "lsp_server", "serve"],
-            "env": {"UBIQ_MODEL": TINY, "UBIQ_THREADS": "1"},
-            "settings": {"completion": {"maxTokens": 24, "timeBudgetMs": 5000}},
-        },
+def editor_steps(project: Path) -> dict:
+    """The driver's `editor` scenario: ghost text, completionReady, commands, health, tests."""
+    return {
+        "scenario": "editor",
         "source": str(project / "shop" / "geometry.py"),
         "ghost_line": GEOMETRY.count("\n"),  # typed at its end: " ", then the suggestion shows
         "long_source": str(project / "shop" / "orders.py"),
@@ -124,10 +121,24 @@ def run_neovim(nvim: str, project: Path, tmp_path: Path) -> dict:
         "module": str(project / "shop" / "pricing.py"),
         "target": "discount_rate",
         "test_file": str(project / "tests" / "test_pricing.py"),
-        "result": str(result_file),
-        "model_timeout_ms": 180_000,
         "ghost_timeout_ms": 90_000,
         "gen_timeout_ms": 300_000,
+    }
+
+
+def run_neovim(
+    nvim: str, project: Path, tmp_path: Path, steps: dict | None = None, model: str = TINY
+) -> dict:
+    result_file = tmp_path / "result.json"
+    config = {
+        "setup": {
+            "cmd": [sys.executable, "-m", "lsp_server", "serve"],
+            "env": {"UBIQ_MODEL": model, "UBIQ_THREADS": "1"},
+            "settings": {"completion": {"maxTokens": 24, "timeBudgetMs": 5000}},
+        },
+        "result": str(result_file),
+        "model_timeout_ms": 180_000,
+        **(steps if steps is not None else editor_steps(project)),
     }
     init = tmp_path / "init.lua"
     init.write_text(
@@ -216,3 +227,52 @@ def test_neovim_plugin_end_to_end(nvim: str, project: Path, tmp_path: Path):
         assert run.returncode == 0, run.stdout[-2000:]
     else:
         assert "Ubiq could not generate tests" in generated["message"], why
+
+
+SQL_QUESTIONS = "-- Questions for the shop's analysts.\n-- how many orders are there\n"
+
+
+@pytest.fixture
+def sql_project(tmp_path: Path) -> Path:
+    """tests/data/sql_shop (Django models, Python and .sql queries) with a question as a comment."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "tests" / "data" / "sql_shop", root)
+    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
+    (root / "questions.sql").write_text(SQL_QUESTIONS)
+    return root
+
+
+@pytest.mark.timeout(600)
+def test_neovim_sql_commands(nvim: str, sql_project: Path, tmp_path: Path):
+    """The default model, since the tiny one writes no SQL that passes the checks."""
+    steps = {
+        "scenario": "sql",
+        "source": str(sql_project / "questions.sql"),
+        "sql_file": str(sql_project / "questions.sql"),
+        "question_line": 2,
+        "write_timeout_ms": 240_000,
+        "explain_file": str(sql_project / "queries.sql"),
+        "explain_line": 4,  # inside the first SELECT (lines 2-6)
+        "explain_timeout_ms": 60_000,
+    }
+    result = run_neovim(nvim, sql_project, tmp_path, steps, model=DEFAULT)
+    why = result["diagnostics"]
+    assert result.get("error") is None, why
+
+    # The statement goes in below the comment, in the editor's buffer (unsaved), and :undo removes it.
+    written = result["sql_write"]
+    assert written["written"], why
+    lines = written["after"].split("\n")
+    assert lines[:2] == SQL_QUESTIONS.split("\n")[:2], why
+    inserted = "\n".join(lines[2:])
+    assert inserted.lstrip().upper().startswith("SELECT") and "shop_order" in inserted, why
+    assert "inserted SQL" in written["message"], why
+    assert written["undone"] == written["before"], why
+    assert (sql_project / "questions.sql").read_text() == SQL_QUESTIONS  # nothing saved
+
+    explained = result["sql_explain"]
+    assert explained["filetype"] == "markdown", why
+    text = explained["text"]
+    assert text.startswith("# Query plan") and "shop_order" in text and "Engine:" in text, why
+    plan = text.split("Engine:")[1]
+    assert "SCAN" in plan or "SEARCH" in plan, why  # SQLite's plan lines

@@ -30,6 +30,8 @@ COMMANDS = {
     "ubiq.client.generateTestsForSymbol",
     "ubiq.client.addGlossaryTerm",
     "ubiq.client.showErModel",
+    "ubiq.client.sqlWrite",
+    "ubiq.client.sqlExplain",
     "ubiq.client.showStats",
     "ubiq.client.evaluateModels",
     "ubiq.client.restartServer",

@@ -1,6 +1,8 @@
 """VS Code in the real editor: code-server (VS Code in a browser) with the built .vsix installed,
 driven by headless Chromium (tests/editors/vscode_driver.mjs): the model loads (status bar), typing
-shows Ubiq's ghost text, and "Ubiq: Show ER Model" renders the diagram in its webview."""
+shows Ubiq's ghost text, and "Ubiq: Show ER Model" renders the diagram in its webview; on the SQL
+sample project, "Ubiq: Write SQL" inserts a query (undone with Ctrl+Z) and "Ubiq: Explain This SQL"
+opens the plan as a Markdown document."""
 
 from __future__ import annotations
 
@@ -57,9 +59,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+SQL_QUESTIONS = '"""Questions for the shop\'s analysts."""\n\n# how many orders are there\n'
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def model() -> str:
+    """The model code-server's settings name; the SQL test overrides it by parametrization."""
+    return TINY
+
+
+@pytest.fixture
+def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     root = tmp_path / "project"
+    if getattr(request, "param", None) == "sql_shop":
+        shutil.copytree(REPO / "tests" / "data" / "sql_shop", root)
+        (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
+        (root / "shop" / "questions.py").write_text(SQL_QUESTIONS)
+        return root
     (root / "shop").mkdir(parents=True)
     (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
     (root / "shop" / "__init__.py").write_text("")
@@ -71,7 +87,7 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def code_server(tools: Path, project: Path, tmp_path: Path) -> Iterator[str]:
+def code_server(tools: Path, project: Path, model: str, tmp_path: Path) -> Iterator[str]:
     node = node_binary(tools)
     binary = next(tools.glob("code-server-*/node_modules/.bin/code-server"))
     user, extensions = tmp_path / "user", tmp_path / "extensions"
@@ -80,7 +96,7 @@ def code_server(tools: Path, project: Path, tmp_path: Path) -> Iterator[str]:
         json.dumps(
             {
                 "ubiq.interpreter": sys.executable,
-                "ubiq.model.path": TINY,
+                "ubiq.model.path": model,
                 "ubiq.model.threads": 1,
                 "ubiq.completion.maxTokens": 24,
                 "ubiq.completion.timeBudgetMs": 5000,
@@ -147,6 +163,20 @@ def code_server(tools: Path, project: Path, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
+def run_driver(tools: Path, tmp_path: Path, config: dict) -> tuple[dict, str]:
+    """Run vscode_driver.mjs with `config`: what it saw, and the text to show when a check fails."""
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    run = subprocess.run(
+        [node_binary(tools), str(DRIVER), str(tmp_path / "config.json")],
+        capture_output=True,
+        text=True,
+        timeout=780,
+    )
+    result = json.loads((tmp_path / "result.json").read_text())
+    driver = (run.stdout + run.stderr)[-3000:]
+    return result, f"{json.dumps(result, indent=2)}\n--- driver:\n{driver}\nscreenshots: {config['out']}"
+
+
 @pytest.mark.timeout(900)
 def test_vscode_extension_in_code_server(
     code_server: str, tools: Path, project: Path, tmp_path: Path
@@ -154,6 +184,7 @@ def test_vscode_extension_in_code_server(
     out = tmp_path / "shots"
     out.mkdir()
     config = {
+        "scenario": "editor",
         "url": code_server,
         "folder": str(project),
         "file": "geometry.py",
@@ -173,16 +204,7 @@ def test_vscode_extension_in_code_server(
         "longLine": ORDERS_LINE,
         "switchModelName": "Qwen2.5",
     }
-    (tmp_path / "config.json").write_text(json.dumps(config))
-    run = subprocess.run(
-        [node_binary(tools), str(DRIVER), str(tmp_path / "config.json")],
-        capture_output=True,
-        text=True,
-        timeout=780,
-    )
-    result = json.loads((tmp_path / "result.json").read_text())
-    driver = (run.stdout + run.stderr)[-3000:]
-    why = f"{json.dumps(result, indent=2)}\n--- driver:\n{driver}\nscreenshots: {out}"
+    result, why = run_driver(tools, tmp_path, config)
     assert result["error"] is None, why
     assert "Ubiq:" in result["status"], why
     assert "Qwen2.5" in result["switched"] and result["switchedBack"] in result["status"], why
@@ -201,3 +223,44 @@ def test_vscode_extension_in_code_server(
         assert (project / "tests" / "test_pricing.py").exists(), why
     else:
         assert "could not generate tests" in tests["message"], why
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("project", ["sql_shop"], indirect=True)
+@pytest.mark.parametrize("model", [DEFAULT])  # the tiny model writes no SQL that passes the checks
+def test_vscode_sql_commands(code_server: str, tools: Path, project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "shots"
+    out.mkdir()
+    config = {
+        "scenario": "sql",
+        "url": code_server,
+        "folder": str(project),
+        "file": "questions.py",
+        "playwright": str(next(tools.glob("playwright-core-*/node_modules"))),
+        "chromium": CHROMIUM,
+        "out": str(out),
+        "result": str(tmp_path / "result.json"),
+        "modelTimeoutMs": 240_000,
+        "question": "how many orders are there",
+        "questionLine": 3,
+        "writeTimeoutMs": 240_000,
+        "explainFile": "reports.py",
+        "explainLine": 10,  # cursor.execute("SELECT name FROM shop_customer WHERE lower(email) = ?", …)
+        "explainTimeoutMs": 60_000,
+    }
+    result, why = run_driver(tools, tmp_path, config)
+    assert result["error"] is None, why
+    # The query goes in below the comment in the editor, as a Python string, and Ctrl+Z removes it.
+    written = result["sqlWrite"]
+    assert written["written"], why
+    lines = [line.rstrip() for line in written["text"].splitlines()]
+    at = lines.index("# how many orders are there")
+    assert lines[at + 1] == 'sql = """' and lines[at + 2].strip().upper().startswith("SELECT"), why
+    assert "shop_order" in written["text"], why
+    assert "SELECT" not in written["undone"] and "# how many orders are there" in written["undone"], why
+    assert (project / "shop" / "questions.py").read_text() == SQL_QUESTIONS  # nothing saved
+    # The plan opens beside, as an untitled Markdown document.
+    explained = result["sqlExplain"]
+    assert "Untitled" in explained["tab"], why
+    assert "# Query plan" in explained["text"] and "shop_customer" in explained["text"], why
+    assert "SCAN" in explained["text"] or "SEARCH" in explained["text"], why

@@ -1,5 +1,6 @@
 // Drives code-server (VS Code in a browser) with headless Chromium: opens a Python file, waits for
-// Ubiq's model, switches the model in settings.json and back, types and waits for ghost text, opens the ER webview and screenshots it. Writes what
+// Ubiq's model, switches the model in settings.json and back, types and waits for ghost text, opens the ER webview and screenshots it;
+// or (config.scenario "sql") writes SQL for a comment, undoes it, and explains a query. Writes what
 // it saw to a JSON file (argv[2] is the config JSON path). Run by tests/editors/test_vscode_e2e.py.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -63,31 +64,8 @@ async function openFile(page, name) {
   await page.locator(".monaco-editor .view-lines").first().waitFor({ timeout: 30_000 });
 }
 
-const browser = await chromium.launch({
-  executablePath: config.chromium,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-  ],
-});
-try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`${config.url}/?folder=${encodeURIComponent(config.folder)}`);
-  await page.locator(".monaco-workbench").waitFor({ timeout: 120_000 });
-  step("workbench");
-
-  await openFile(page, config.file);
-  step("file open");
-
-  const item = page.locator(".statusbar-item", { hasText: "Ubiq" }).first();
-  result.status = await waitFor(async () => {
-    const icons = await item.locator(".codicon").evaluateAll((nodes) => nodes.map((n) => n.className)).catch(() => []);
-    const text = await item.innerText().catch(() => "");
-    if (icons.some((c) => c.includes("codicon-error"))) throw new Error(`Ubiq status: ${text}`);
-    return icons.some((c) => /codicon-(check|warning)\b/.test(c)) ? text : null;
-  }, config.modelTimeoutMs, "the model in the status bar");
-  step("model ready");
-
+/** Model switch, ghost text, completionReady, the ER view and generated tests (the tiny model). */
+async function editorSteps(page, item) {
   // A model setting changed in settings.json reloads the model, no editor restart: the status bar
   // shows the other model, then the first one again once the setting is put back.
   const modelName = async () => (await item.innerText().catch(() => "")).split("·")[0].trim();
@@ -204,6 +182,99 @@ try {
   await page.waitForTimeout(1000);
   await page.screenshot({ path: `${config.out}/tests.png` });
   step("tests");
+}
+
+/** The text of the editor whose lines contain `marker` (the DOM holds the visible lines only). */
+async function editorText(page, marker) {
+  const editor = page.locator(".monaco-editor .view-lines", { hasText: marker }).first();
+  return (await editor.innerText().catch(() => "")).replace(/\u00a0/g, " ");
+}
+
+/** Ubiq: Write SQL on a `# question` line: the server's edit puts the query below it in the
+ * editor (unsaved), Ctrl+Z takes it away; Ubiq: Explain This SQL opens the plan as Markdown. */
+async function sqlSteps(page) {
+  await page.locator(".monaco-editor .view-lines").first().click();
+  const goToLine = async (line) => {
+    await page.keyboard.press("Control+G");
+    await page.keyboard.type(String(line));
+    await page.keyboard.press("Enter");
+  };
+  await goToLine(config.questionLine);
+  const before = await editorText(page, config.question);
+  await runCommand(page, "Ubiq: Write SQL for the Comment or Selection");
+  const written = await waitFor(
+    async () => {
+      const text = await editorText(page, config.question);
+      if (/\bSELECT\b/i.test(text)) return { written: true, text };
+      const toast = page.locator(".notification-toast", { hasText: "wrote no SQL" });
+      return (await toast.count()) > 0 ? { written: false, message: await toast.first().innerText() } : null;
+    },
+    config.writeTimeoutMs,
+    "the SQL written below the question",
+  );
+  result.sqlWrite = { before, ...written };
+  await page.screenshot({ path: `${config.out}/sql-write.png` });
+  step("sql write");
+  if (written.written) {
+    await page.keyboard.press("Control+Z");
+    result.sqlWrite.undone = await waitFor(
+      async () => {
+        const text = await editorText(page, config.question);
+        return /\bSELECT\b/i.test(text) ? null : text;
+      },
+      10_000,
+      "Ctrl+Z to take the SQL away",
+    );
+    step("sql undo");
+  }
+
+  await openFile(page, config.explainFile);
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await goToLine(config.explainLine);
+  await runCommand(page, "Ubiq: Explain This SQL");
+  result.sqlExplain = await waitFor(
+    async () => {
+      const tab = page.locator(".tab", { hasText: "Untitled" });
+      const text = await editorText(page, "Query plan");
+      return (await tab.count()) > 0 && text ? { tab: await tab.first().innerText(), text } : null;
+    },
+    config.explainTimeoutMs,
+    "the plan as a Markdown document",
+  );
+  await page.screenshot({ path: `${config.out}/sql-explain.png` });
+  step("sql explain");
+}
+
+const browser = await chromium.launch({
+  executablePath: config.chromium,
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+  ],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${config.url}/?folder=${encodeURIComponent(config.folder)}`);
+  await page.locator(".monaco-workbench").waitFor({ timeout: 120_000 });
+  step("workbench");
+
+  await openFile(page, config.file);
+  step("file open");
+
+  const item = page.locator(".statusbar-item", { hasText: "Ubiq" }).first();
+  result.status = await waitFor(async () => {
+    const icons = await item.locator(".codicon").evaluateAll((nodes) => nodes.map((n) => n.className)).catch(() => []);
+    const text = await item.innerText().catch(() => "");
+    if (icons.some((c) => c.includes("codicon-error"))) throw new Error(`Ubiq status: ${text}`);
+    return icons.some((c) => /codicon-(check|warning)\b/.test(c)) ? text : null;
+  }, config.modelTimeoutMs, "the model in the status bar");
+  step("model ready");
+
+  if (config.scenario === "sql") {
+    await sqlSteps(page);
+  } else {
+    await editorSteps(page, item);
+  }
 } catch (error) {
   result.error = String(error?.stack ?? error);
   await browser.contexts()[0]?.pages()[0]?.screenshot({ path: `${config.out}/failure.png` }).catch(() => {});

@@ -11,6 +11,8 @@ const ADD_GLOSSARY_TERM = "ubiq.addGlossaryTerm";
 const ER_MODEL = "ubiq.erModel";
 const STATS = "ubiq.stats";
 const EVAL = "ubiq.eval";
+const SQL_WRITE = "ubiq.sqlWrite";
+const SQL_EXPLAIN = "ubiq.sqlExplain";
 
 function pythonEditor(): vscode.TextEditor | undefined {
   const editor = vscode.window.activeTextEditor;
@@ -125,6 +127,56 @@ async function evaluateModels(execute: Execute): Promise<void> {
   }
 }
 
+/** A line that asks a question as a comment (`-- …` in SQL, `# …` in Python). */
+function isComment(text: string): boolean {
+  return /^\s*(?:--|#)\s*\S/.test(text);
+}
+
+/** Write the SQL that answers the selected text, the comment on the cursor line, or a question asked
+ * for; the server checks and runs it, then inserts it below as an edit (undoable) or says why not. */
+async function sqlWrite(execute: Execute): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showWarningMessage("Ubiq: open a .sql or Python file first.");
+    return;
+  }
+  const { document, selection } = editor;
+  const options: Record<string, unknown> = { uri: document.uri.toString(), line: selection.end.line };
+  if (!selection.isEmpty) {
+    const position = ({ line, character }: vscode.Position) => ({ line, character });
+    options.range = { start: position(selection.start), end: position(selection.end) };
+  } else if (!isComment(document.lineAt(selection.active.line).text)) {
+    const question = await vscode.window.showInputBox({
+      title: "Ubiq: Write SQL",
+      prompt: "The question the query answers (or put the cursor on a comment that asks it)",
+      placeHolder: "customers with no orders this year",
+      validateInput: (value) => (value.trim() ? undefined : "Type a question"),
+    });
+    if (!question?.trim()) {
+      return;
+    }
+    options.question = question.trim();
+  }
+  await execute(SQL_WRITE, [options]);
+}
+
+/** The plan of the SQL statement (or Python SQL string) at the cursor, its costs and the indexes
+ * advised, as a Markdown document beside the editor. The server shows its own errors. */
+async function sqlExplain(execute: Execute): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showWarningMessage("Ubiq: open a .sql or Python file first.");
+    return;
+  }
+  const options = { uri: editor.document.uri.toString(), line: editor.selection.active.line };
+  const result = (await execute(SQL_EXPLAIN, [options])) as { markdown?: unknown } | null;
+  if (typeof result?.markdown !== "string") {
+    return;
+  }
+  const document = await vscode.workspace.openTextDocument({ language: "markdown", content: result.markdown });
+  await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+}
+
 /** Run `action`, turning a failure into an error message instead of an unhandled rejection. */
 function guarded(title: string, action: () => Promise<void>): () => Promise<void> {
   return async () => {
@@ -147,6 +199,8 @@ export function registerCommands(
     "ubiq.client.generateTestsForSymbol": guarded("generating tests", () => generateTests(execute, true)),
     "ubiq.client.addGlossaryTerm": guarded("adding a glossary term", () => addGlossaryTerm(execute)),
     "ubiq.client.showErModel": guarded("the ER model", () => erModel(execute, context.extensionUri)),
+    "ubiq.client.sqlWrite": guarded("writing SQL", () => sqlWrite(execute)),
+    "ubiq.client.sqlExplain": guarded("explaining SQL", () => sqlExplain(execute)),
     "ubiq.client.showStats": guarded("stats", () => stats(execute)),
     "ubiq.client.evaluateModels": guarded("the evaluation", () => evaluateModels(execute)),
     "ubiq.client.restartServer": guarded("restarting the server", restart),

@@ -42,6 +42,8 @@ function clientOptions(): LanguageClientOptions {
     documentSelector: [
       { scheme: "file", language: "python" },
       { scheme: "untitled", language: "python" },
+      { scheme: "file", language: "sql" },
+      { scheme: "untitled", language: "sql" },
     ],
     initializationOptions: serverSettings(keys),
     outputChannel: log,

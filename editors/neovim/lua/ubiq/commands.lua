@@ -1,4 +1,5 @@
---- Ubiq's user commands: :UbiqGenTests, :UbiqGlossaryAdd, :UbiqER, :UbiqStats, :UbiqEval.
+--- Ubiq's user commands: :UbiqGenTests, :UbiqGlossaryAdd, :UbiqER, :UbiqStats, :UbiqEval,
+--- :UbiqSqlWrite, :UbiqSqlExplain.
 local M = {}
 
 local api = vim.api
@@ -200,6 +201,72 @@ function M.eval(fargs)
   end)
 end
 
+--- A line that asks a question as a comment (`-- …` in SQL, `# …` in Python).
+---@param line string
+---@return boolean
+local function is_comment(line)
+  return line:match("^%s*%-%-%s*%S") ~= nil or line:match("^%s*#%s*%S") ~= nil
+end
+
+--- The LSP range of lines `first`..`last` (1-based) of the current buffer: the last visual
+--- selection's columns when it was characterwise over those lines, else the whole lines.
+---@param first integer
+---@param last integer
+---@return lsp.Range
+local function selected_range(first, last)
+  local client = require("ubiq").client(0)
+  local encoding = client and client.offset_encoding or "utf-16"
+  local lines = api.nvim_buf_get_lines(0, first - 1, last, false)
+  local start_col, end_col = 0, #lines[#lines]
+  local from, to = api.nvim_buf_get_mark(0, "<"), api.nvim_buf_get_mark(0, ">")
+  if vim.fn.visualmode() == "v" and from[1] == first and to[1] == last then
+    start_col = math.min(from[2], #lines[1])
+    if to[2] < end_col then -- the mark is on the last selected character's first byte
+      end_col = to[2] + 1 + vim.str_utf_end(lines[#lines], to[2] + 1)
+    end
+  end
+  return {
+    start = { line = first - 1, character = vim.str_utfindex(lines[1], encoding, start_col, false) },
+    ["end"] = { line = last - 1, character = vim.str_utfindex(lines[#lines], encoding, end_col, false) },
+  }
+end
+
+--- Write the SQL that answers a question and insert it below (the server's edit: undoable). The
+--- question is `question`, else the selected lines `first`..`last` (1-based), else the comment on
+--- the cursor line, else asked for.
+---@param question? string
+---@param first? integer
+---@param last? integer
+function M.sql_write(question, first, last)
+  local options = { uri = vim.uri_from_bufnr(0), line = (last or api.nvim_win_get_cursor(0)[1]) - 1 }
+  if question and question ~= "" then
+    options.question = question
+  elseif first and last then
+    options.range = selected_range(first, last)
+  elseif not is_comment(api.nvim_get_current_line()) then
+    vim.ui.input({ prompt = "Ubiq: the question for the SQL: " }, function(input)
+      if input and input:match("%S") then
+        M.sql_write(input)
+      end
+    end)
+    return
+  end
+  notify("writing SQL…")
+  -- The server inserts the query itself (workspace/applyEdit) and says what it did or why not.
+  M.execute("ubiq.sqlWrite", { options })
+end
+
+--- The plan of the SQL statement (or Python SQL string) on the cursor line, its findings and the
+--- indexes advised, as Markdown in a scratch buffer.
+function M.sql_explain()
+  local options = { uri = vim.uri_from_bufnr(0), line = api.nvim_win_get_cursor(0)[1] - 1 }
+  M.execute("ubiq.sqlExplain", { options }, function(result)
+    if type(result) == "table" and type(result.markdown) == "string" then
+      show_scratch("ubiq://sql-plan.md", result.markdown, "markdown")
+    end
+  end)
+end
+
 function M.create()
   local command = api.nvim_create_user_command
   command("UbiqGenTests", function(args)
@@ -234,6 +301,20 @@ function M.create()
   command("UbiqEval", function(args)
     M.eval(args.fargs)
   end, { nargs = "*", desc = "Ubiq: compare models on this workspace ([tasks] [model ...])" })
+  command("UbiqSqlWrite", function(args)
+    if args.range > 0 then
+      M.sql_write(args.args, args.line1, args.line2)
+    else
+      M.sql_write(args.args)
+    end
+  end, {
+    nargs = "?",
+    range = true,
+    desc = "Ubiq: write the SQL for [question], the selection or the comment on the cursor line",
+  })
+  command("UbiqSqlExplain", function()
+    M.sql_explain()
+  end, { desc = "Ubiq: the plan of the SQL at the cursor, its costs and the indexes advised" })
 end
 
 return M
