@@ -22,7 +22,8 @@ TPC-H at scale 0.01 in SQLite (dbgen's own data). Execution accuracy (the result
 gold's, as multisets, numbers rounded) of the raw model (schema + question → its first answer, no
 checks) against Ubiq's pipeline (candidates, checks, a scratch database, agreement), same model,
 same run; a refusal counts as wrong. Also: the share of shown SQL that runs on the real data
-(goal 100 %) and the share refused. Gold queries SQLite cannot run are left out and counted.
+(goal 100 %) and the share refused. Gold queries SQLite cannot run, or that return no rows (any
+empty answer would match them), are left out and counted.
 
 (3) Index advice. Selective queries (one value, or one day, of a non-key column; one through a
 join; one on a function of a column) on TPC-H tables generated with 100,000 rows each: the share
@@ -314,7 +315,7 @@ def part_writing(model: str, limit: int | None, as_json: bool) -> dict:
     questions, left_out = [], []
     for key, (english, gold_sql) in _gold().items():
         gold = _rows(data, sqlglot.transpile(gold_sql, read="postgres", write="sqlite")[0])
-        if gold is None:
+        if not gold:  # SQLite cannot run it, or it returns nothing (any empty answer would "match")
             left_out.append(key)
             continue
         questions += [(key, "en", english, gold), (key, "zh", chinese[key], gold)]
@@ -364,8 +365,9 @@ def part_writing(model: str, limit: int | None, as_json: bool) -> dict:
     }
     if not as_json:
         gain = (summary["pipeline_accuracy"] - summary["raw_accuracy"]) * 100
+        dropped = ", ".join(left_out) or "none"
         print(f"(2) writing, {model}: {len(questions)} questions in {summary['seconds']} s "
-              f"(gold queries SQLite cannot run, left out: {', '.join(left_out) or 'none'})")  # fmt: skip
+              f"(left out, as SQLite cannot run them or they return no rows: {dropped})")  # fmt: skip
         raw_share, ubiq_share = summary["raw_accuracy"], summary["pipeline_accuracy"]
         print(f"    execution accuracy: raw {raw_share:.1%}, Ubiq {ubiq_share:.1%} "
               f"({gain:+.1f} points); by language {summary['by_language']}")  # fmt: skip

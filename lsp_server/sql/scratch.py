@@ -178,7 +178,7 @@ def _generated(type_: str, rng: random.Random, rows: int) -> object:
             else f"{day} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00"
         )
     size = re.search(r"\((\d+)", type_)
-    word = rng.choice(_WORDS) + ("" if rng.random() < 0.5 else str(rng.randint(0, spread)))
+    word = rng.choice(_WORDS) + str(rng.randint(0, spread))  # few repeats: a value of a name is selective
     return word[: int(size.group(1))] if size else word
 
 

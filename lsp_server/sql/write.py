@@ -31,6 +31,7 @@ from sqlglot.errors import ParseError, TokenError
 from lsp_server.engine.backend import Backend, CancelToken, ChatMessage
 from lsp_server.engine.chat_json import UnparsableAnswer, chat_json
 from lsp_server.prompts import render
+from lsp_server.sql.joins import add_missing_joins, join_hints
 from lsp_server.sql.resolve import Resolver
 from lsp_server.sql.schema import SqlSchema, Table
 from lsp_server.sql.scratch import Shape, database, literals
@@ -135,6 +136,11 @@ def write(
             on_progress(f"drawing candidate {number + 1} of {candidates}", number / (candidates + 2))
         drawn.append(_draw(backend, messages, number, cancel))
     parsed = [(c, _check(c, schema, dialect)) for c in drawn]
+    for candidate in [c for c, tree in parsed if tree is None and c.status == "unresolved"]:
+        joined = _joined(candidate, schema, dialect)
+        if joined is not None:
+            drawn.append(joined)
+            parsed.append((joined, _check(joined, schema, dialect)))
     if sum(tree is not None for _, tree in parsed) < 2:
         # Too few to vote: show the model what the checks said about its first failures, once.
         for candidate in [c for c, tree in parsed if tree is None and c.sql][:REPAIRS]:
@@ -175,7 +181,10 @@ def raw(question: str, schema: SqlSchema, backend: Backend, *, dialect: str = "s
 def schema_prompt(schema: SqlSchema, question: str) -> str:
     """The CREATE TABLE statements of the tables most likely to matter, in a compact form."""
     tables = sorted(schema.tables.values(), key=lambda t: -_relevance(t, question))[:PROMPT_TABLES]
-    return "\n".join(_ddl(t) for t in sorted(tables, key=lambda t: t.name))
+    ordered = sorted(tables, key=lambda t: t.name)
+    hints = join_hints(schema, ordered)
+    joins = ["-- join tables on: " + "; ".join(hints)] if hints else []
+    return "\n".join([*(_ddl(t) for t in ordered), *joins])
 
 
 def _relevance(table: Table, question: str) -> int:
@@ -229,6 +238,21 @@ def _repair(
     repaired = _draw(backend, follow_up, 0, cancel)
     repaired.reason = repaired.reason or f"repaired from: {failed.reason}"
     return repaired
+
+
+def _joined(candidate: Candidate, schema: SqlSchema, dialect: str) -> Candidate | None:
+    """The candidate with the joins its stray columns need, from the schema's foreign keys."""
+    try:
+        tree = sqlglot.parse_one(candidate.sql.strip().rstrip(";"), read=dialect)
+    except (ParseError, TokenError):
+        return None
+    repaired = add_missing_joins(tree, schema) if tree is not None else None
+    if repaired is None:
+        return None
+    sql = repaired.sql(dialect=dialect)
+    if sql == candidate.sql:
+        return None
+    return Candidate(sql, reason=f"joins added by the schema's foreign keys to: {candidate.sql[:80]}")
 
 
 def _check(candidate: Candidate, schema: SqlSchema, dialect: str) -> exp.Expression | None:

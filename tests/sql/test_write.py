@@ -106,3 +106,11 @@ def test_cli_prints_the_statement_alone(tmp_path: Path):
     assert len(done.stdout.strip().splitlines()) == 1
     empty = ubiq("sql", "write", "  ", "--schema", str(SHOP), cwd=tmp_path)
     assert empty.returncode == 2 and "question is empty" in empty.stderr
+
+
+def test_a_candidate_missing_a_join_is_repaired_by_the_foreign_keys(schema):
+    backend = Scripted(["SELECT name, total FROM shop_customer"] * 5)
+    result = write("names and order totals", schema, backend)
+    joined = [c for c in result.candidates if c.reason.startswith("joins added")]
+    assert joined and "JOIN shop_order ON shop_customer.id = shop_order.customer_id" in joined[0].sql
+    assert result.sql == joined[0].sql and result.validated
