@@ -177,22 +177,30 @@ def run_driver(tools: Path, tmp_path: Path, config: dict) -> tuple[dict, str]:
     return result, f"{json.dumps(result, indent=2)}\n--- driver:\n{driver}\nscreenshots: {config['out']}"
 
 
-@pytest.mark.timeout(900)
-def test_vscode_extension_in_code_server(
-    code_server: str, tools: Path, project: Path, tmp_path: Path
-) -> None:
+def _config(scenario: str, url: str, tools: Path, project: Path, tmp_path: Path, file: str) -> dict:
+    """What every driver scenario needs: where the editor, the project, the browser and the results are."""
     out = tmp_path / "shots"
     out.mkdir()
-    config = {
-        "scenario": "editor",
-        "url": code_server,
+    return {
+        "scenario": scenario,
+        "url": url,
         "folder": str(project),
-        "file": "geometry.py",
+        "file": file,
         "playwright": str(next(tools.glob("playwright-core-*/node_modules"))),
         "chromium": CHROMIUM,
         "out": str(out),
         "result": str(tmp_path / "result.json"),
         "modelTimeoutMs": 240_000,
+    }
+
+
+@pytest.mark.timeout(900)
+def test_vscode_extension_in_code_server(
+    code_server: str, tools: Path, project: Path, tmp_path: Path
+) -> None:
+    config = _config("editor", code_server, tools, project, tmp_path, "geometry.py")
+    out = Path(config["out"])
+    config |= {
         "ghostTimeoutMs": 120_000,
         "module": "pricing.py",
         "testFile": "test_pricing.py",
@@ -229,18 +237,8 @@ def test_vscode_extension_in_code_server(
 @pytest.mark.parametrize("project", ["sql_shop"], indirect=True)
 @pytest.mark.parametrize("model", [DEFAULT])  # the tiny model writes no SQL that passes the checks
 def test_vscode_sql_commands(code_server: str, tools: Path, project: Path, tmp_path: Path) -> None:
-    out = tmp_path / "shots"
-    out.mkdir()
-    config = {
-        "scenario": "sql",
-        "url": code_server,
-        "folder": str(project),
-        "file": "questions.py",
-        "playwright": str(next(tools.glob("playwright-core-*/node_modules"))),
-        "chromium": CHROMIUM,
-        "out": str(out),
-        "result": str(tmp_path / "result.json"),
-        "modelTimeoutMs": 240_000,
+    config = _config("sql", code_server, tools, project, tmp_path, "questions.py")
+    config |= {
         "question": "how many orders are there",
         "questionLine": 3,
         "writeTimeoutMs": 240_000,
