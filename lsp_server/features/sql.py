@@ -3,6 +3,8 @@ against the project's schema, and quick fixes for names that have a close match 
 
 from __future__ import annotations
 
+import re
+
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
@@ -18,6 +20,11 @@ from lsp_server.sql.locate import python_file
 from lsp_server.sql.parameterize import parameterize
 
 SOURCE = "ubiq sql"
+# What a Python file that runs SQL (or loops over ORM queries) says somewhere; a cheap test before
+# the parse, since diagnostics are recomputed on every keystroke.
+RUNS_SQL = re.compile(
+    r"\.(execute\w*|exec_driver_sql|raw|read_sql\w*|query)\(|\btext\(|\.objects\b|\bselect\("
+)
 SUFFIXES = (".sql", ".py")
 
 
@@ -51,6 +58,8 @@ def diagnostics_for(ls: UbiqServer, uri: str) -> list[types.Diagnostic] | None:
     document = ls.workspace.text_documents.get(uri)
     if document is None or not ls.settings.sql.diagnostics or not usable(document.source):
         return []
+    if document.path.endswith(".py") and not RUNS_SQL.search(document.source):
+        return []  # most Python files run no SQL: no parse on their keystrokes
     holder = schema_holder(ls)
     schema = holder.get() if holder is not None else None
     if schema is None:
