@@ -283,7 +283,8 @@ function M.detach(bufnr)
 end
 
 --- The server has prepared the full prompt for an answer that was empty or quick
---- (`ubiq/completionReady`): ask again, but only if the cursor is still where it was asked for.
+--- (`ubiq/completionReady`): ask again if the cursor is still where it was asked for, or further on
+--- the same line (the user typed while it was prepared: the prompt serves the typed-ahead text too).
 ---@param bufnr integer
 ---@param position lsp.Position
 function M.ready(bufnr, position)
@@ -296,7 +297,7 @@ function M.ready(bufnr, position)
     return
   end
   local here = vim.lsp.util.make_position_params(0, client.offset_encoding).position
-  if here.line == position.line and here.character == position.character then
+  if here.line == position.line and here.character >= position.character then
     request(state, AUTOMATIC)
   end
 end
