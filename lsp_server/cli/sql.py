@@ -17,6 +17,7 @@ from lsp_server.files import read_text
 from lsp_server.sql.check import check_paths, snippets_of
 from lsp_server.sql.dialects import DIALECTS, dialect_of
 from lsp_server.sql.explain import Explanation, explain
+from lsp_server.sql.locate import snippets_at
 from lsp_server.sql.postgres import explain_postgres, password_from
 from lsp_server.sql.schema import SqlSchema, load
 
@@ -123,8 +124,7 @@ def query_at(location: str) -> tuple[str, str | None]:
     text = read_text(path)
     snippets = [s for s in snippets_of(str(path), text) if not s.built]
     if line_text:
-        line = int(line_text) - 1
-        snippets = [s for s in snippets if s.position(0)[0] <= line <= s.position(len(s.text) - 1)[0]]
+        snippets = snippets_at(snippets, int(line_text) - 1)
     if not snippets:
         raise InputError(f"no SQL found at {location}", "give FILE:LINE of a statement, or --query")
     if len(snippets) > 1:

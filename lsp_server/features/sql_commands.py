@@ -25,6 +25,7 @@ from lsp_server.server import UbiqServer
 from lsp_server.sql.check import snippets_of
 from lsp_server.sql.dialects import dialect_of
 from lsp_server.sql.explain import Explanation, explain
+from lsp_server.sql.locate import snippets_at
 from lsp_server.sql.schema import SqlSchema
 from lsp_server.sql.write import write
 
@@ -159,8 +160,7 @@ async def sql_write(ls: UbiqServer, *args: Any) -> dict[str, Any]:
 
 
 def _query_at(text: str, path: str, line: int) -> str:
-    snippets = [s for s in snippets_of(path, text) if not s.built]
-    here = [s for s in snippets if s.position(0)[0] <= line <= s.position(len(s.text) - 1)[0]]
+    here = snippets_at(snippets_of(path, text), line)
     if not here:
         raise InputError(f"no SQL statement at line {line + 1}")
     return here[0].text

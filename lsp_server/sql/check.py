@@ -17,7 +17,9 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
+from tree_sitter import Tree
 
+from lsp_server.context.treesitter import parse
 from lsp_server.files import UnreadableFile, read_text
 from lsp_server.project_files import walk_project
 from lsp_server.sql.dialects import dialect_of
@@ -76,12 +78,12 @@ class Finding:
         return f"{self.path}:{self.line + 1}:{self.column + 1}: {self.code} {self.message}"
 
 
-def _n_plus_one(path: str, text: str, schema: SqlSchema) -> list[Finding]:
+def _n_plus_one(path: str, text: str, schema: SqlSchema, tree: Tree | None) -> list[Finding]:
     if not path.lower().endswith(".py") or not schema.relations:
         return []
     return [
         Finding(path, f.line, f.column, f.line, f.end_column, "n-plus-one", f.message)
-        for f in find_n_plus_one(text, schema.relations)
+        for f in find_n_plus_one(text, schema.relations, tree)
     ]
 
 
@@ -95,8 +97,9 @@ def snippets_of(path: str, text: str) -> list[Snippet]:
 
 def check_text(path: str, text: str, schema: SqlSchema, dialect: str | None = None) -> list[Finding]:
     """The findings of one file's SQL, in file order."""
-    snippets = snippets_of(path, text)
-    findings = _n_plus_one(path, text, schema)
+    tree = parse(text) if path.lower().endswith((".py", ".pyi")) else None  # one parse for both readers
+    snippets = python_file(text, tree) if tree is not None else snippets_of(path, text)
+    findings = _n_plus_one(path, text, schema, tree)
     if not snippets:
         return findings
     chosen = dialect or dialect_of(path, text)

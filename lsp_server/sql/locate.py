@@ -14,7 +14,7 @@ import codecs
 import re
 from dataclasses import dataclass, field
 
-from tree_sitter import Node
+from tree_sitter import Node, Tree
 
 from lsp_server.context.treesitter import Lines, node_text, parse, walk
 
@@ -62,6 +62,11 @@ class Snippet:
 
 
 # --- .sql files ----------------------------------------------------------------------------------
+
+
+def snippets_at(snippets: list[Snippet], line: int) -> list[Snippet]:
+    """The unformatted snippets that span the 0-based `line`."""
+    return [s for s in snippets if not s.built and s.position(0)[0] <= line <= s.position(len(s.text) - 1)[0]]
 
 
 def sql_file(text: str) -> list[Snippet]:
@@ -120,10 +125,10 @@ def split_statements(text: str) -> list[tuple[int, int]]:
 # --- Python --------------------------------------------------------------------------------------
 
 
-def python_file(text: str) -> list[Snippet]:
-    """The SQL strings a Python file runs."""
+def python_file(text: str, tree: Tree | None = None) -> list[Snippet]:
+    """The SQL strings a Python file runs (`tree`: its parse, when the caller has one)."""
     data = text.encode("utf-8")
-    tree = parse(data)
+    tree = tree if tree is not None else parse(data)
     lines = Lines(data)
     imports_text = _sqlalchemy_text_names(text)
     snippets = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tree_sitter import Node
+from tree_sitter import Node, Tree
 
 from lsp_server.context.treesitter import Lines, node_text, parse, walk
 from lsp_server.datamodel.model import MANY_TO_MANY, ONE_TO_ONE, ERModel
@@ -84,11 +84,11 @@ class _Query:
     node: Node  # where the query is written
 
 
-def find(text: str, known: dict[str, dict[str, Relation]]) -> list[NPlusOne]:
+def find(text: str, known: dict[str, dict[str, Relation]], tree: Tree | None = None) -> list[NPlusOne]:
     if not known or ("objects" not in text and "query(" not in text and "select(" not in text):
         return []
     data = text.encode("utf-8")
-    tree = parse(data)
+    tree = tree if tree is not None else parse(data)
     lines = Lines(data)
     found = []
     for loop in walk(tree.root_node):

@@ -112,24 +112,7 @@ def write(
     `execute_on` runs them on a given SQLite database instead of a scratch one (benchmarks)."""
     if not schema:
         return Written(None, False, None, [Candidate("", "unresolved", "the schema has no tables")])
-    messages = [
-        ChatMessage(
-            "system", render("sql_write.system.txt", {"dialect": dialect}, prompts_dir, project_root)
-        ),
-        ChatMessage(
-            "user",
-            render(
-                "sql_write.txt",
-                {
-                    "schema": schema_prompt(schema, question),
-                    "question": question.strip(),
-                    "notes": glossary_notes,
-                },
-                prompts_dir,
-                project_root,
-            ),  # fmt: skip
-        ),
-    ]
+    messages = _messages(question, schema, dialect, glossary_notes, prompts_dir, project_root)
     drawn: list[Candidate] = []
     for number in range(candidates):
         if on_progress is not None:
@@ -165,17 +148,20 @@ def write(
 
 def raw(question: str, schema: SqlSchema, backend: Backend, *, dialect: str = "sqlite") -> str:
     """The model's first answer with no checks at all: the baseline the pipeline is measured against."""
-    messages = [
-        ChatMessage("system", render("sql_write.system.txt", {"dialect": dialect})),
-        ChatMessage(
-            "user",
-            render(
-                "sql_write.txt",
-                {"schema": schema_prompt(schema, question), "question": question, "notes": ""},
-            ),
-        ),
-    ]
+    messages = _messages(question, schema, dialect, "", "", None)
     return _draw(backend, messages, 0, None).sql
+
+
+def _messages(
+    question: str, schema: SqlSchema, dialect: str, notes: str, prompts_dir: str, project_root: Path | None
+) -> list[ChatMessage]:
+    """The system message and the question with the schema: the same for the pipeline and the baseline."""
+    system = render("sql_write.system.txt", {"dialect": dialect}, prompts_dir, project_root)
+    variables = {"schema": schema_prompt(schema, question), "question": question.strip(), "notes": notes}
+    return [
+        ChatMessage("system", system),
+        ChatMessage("user", render("sql_write.txt", variables, prompts_dir, project_root)),
+    ]
 
 
 def schema_prompt(schema: SqlSchema, question: str) -> str:
