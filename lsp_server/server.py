@@ -70,6 +70,7 @@ class UbiqServer(LanguageServer):
         )
         self.settings = Settings()
         self.project_root: Path | None = None
+        self.locale: str | None = None  # the editor's UI language (initialize's `locale`), e.g. zh-cn
         self.model = ModelHost(self._model_event)
         self.draft_model = ModelHost()  # glossary drafting's larger model, loaded when first asked
         self.completions = CompletionService(self.settings.completion)

@@ -24,6 +24,11 @@ PG_MAJOR="$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sed 's|^/usr/lib/p
 if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && [ -n "$PG_MAJOR" ] && [ ! -f "/usr/share/postgresql/$PG_MAJOR/extension/hypopg.control" ]; then
   timeout 900 apt-get install -y -q "postgresql-$PG_MAJOR-hypopg" >/dev/null 2>&1 || { timeout 300 apt-get update -q >/dev/null && timeout 900 apt-get install -y -q "postgresql-$PG_MAJOR-hypopg" >/dev/null; } || true
 fi
+# MariaDB (a MySQL server): tests/sql/test_mysql.py starts one for `ubiq sql explain --db mysql://…`;
+# where it cannot be installed those tests are skipped and say so.
+if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && ! command -v mariadbd >/dev/null; then
+  timeout 900 apt-get install -y -q --no-install-recommends mariadb-server >/dev/null 2>&1 || { timeout 300 apt-get update -q >/dev/null && timeout 900 apt-get install -y -q --no-install-recommends mariadb-server >/dev/null; } || true
+fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --progress-bar off -q --upgrade pip
 # llama-cpp-python compiles llama.cpp on first install (about 3-15 minutes on 2 cores; cached after),

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from lsp_server.cli import sql_write
-from lsp_server.cli.common import err, progress_bar
-from lsp_server.config import find_project_root, load_settings
+from lsp_server.cli.common import add_model_flags, err, load_model, progress_bar, settings_from_args
+from lsp_server.config import find_project_root
 from lsp_server.errors import InputError
 from lsp_server.files import read_text
 from lsp_server.sql.check import check_paths, snippets_of
+from lsp_server.sql.databases import explain_database
 from lsp_server.sql.dialects import DIALECTS, dialect_of
 from lsp_server.sql.explain import Explanation, explain
 from lsp_server.sql.locate import snippets_at
-from lsp_server.sql.postgres import explain_postgres, password_from
+from lsp_server.sql.plan_help import LANGUAGES, ModelHelp, language_of
+from lsp_server.sql.postgres import password_from
 from lsp_server.sql.schema import SqlSchema, load
 
 
@@ -55,8 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     explain.add_argument(
         "--db",
         metavar="URL",
-        help="explain on this PostgreSQL (postgresql://user@host:port/dbname), read-only, instead of a "
-        "scratch SQLite database (default: the sql.databaseUrl setting)",
+        help="explain on this PostgreSQL (postgresql://user@host:port/dbname) or MySQL/MariaDB "
+        "(mysql://user@host:port/dbname), read-only, instead of a scratch SQLite database "
+        "(default: the sql.databaseUrl setting)",
     )
     explain.add_argument(
         "--password-env",
@@ -69,7 +74,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="with --db: run the query (EXPLAIN ANALYZE, in a read-only transaction) for actual rows and "
         "times; SELECT only",
     )
+    explain.add_argument(
+        "--ask-model",
+        action="store_true",
+        help="also let the model propose rewrites (shown only when they return the same rows and cost less) "
+        "and explain the plan (shown only when it names nothing the plan does not)",
+    )
+    explain.add_argument(
+        "--lang",
+        choices=sorted(LANGUAGES),
+        help="the language of the model's explanation (default: from LANG, else English)",
+    )
     explain.add_argument("--json", action="store_true", help="print the plan, findings and advice as JSON")
+    add_model_flags(explain)
     explain.set_defaults(run=run_explain)
 
 
@@ -141,23 +158,31 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.rows < 1:
         raise InputError("--rows must be at least 1")
     sql, detected = (args.query, None) if args.query is not None else query_at(args.location)
-    settings = load_settings(project_root=find_project_root(Path.cwd())).settings.sql
-    url = args.db or settings.database_url
-    if url:
-        result = explain_postgres(
-            sql, url, password_from(args.password_env or settings.password_env), args.analyze
-        )
-        _print_explanation(result, args.json)
-        return 0
-    if args.analyze:
+    root = find_project_root(Path.cwd())
+    settings = settings_from_args(args, root)
+    url = args.db or settings.sql.database_url
+    if not url and args.analyze:
         raise InputError("--analyze needs a database", "give --db URL or set sql.databaseUrl")
-    schema = schema_of(args)
-    if not schema:
+    schema = schema_of(args) if not url or args.ask_model else SqlSchema()
+    if not url and not schema:
         raise InputError("no tables found in the schema", "point --schema at the models or DDL")
-    dialect = args.dialect or detected or "sqlite"
-    with progress_bar("building a scratch database", disable=args.json) as bar:
-        bar.report("generating rows and trying indexes")
-        result = explain(sql, schema, dialect, rows=args.rows)
+    if url:  # the database answers at once: no progress bar, and its errors stay one line
+        password = password_from(args.password_env or settings.sql.password_env)
+        result = explain_database(sql, url, password, args.analyze)
+    with ExitStack() as stack:
+        helper = None
+        if args.ask_model:
+            backend = stack.enter_context(load_model(settings))
+            language = args.lang or language_of(os.environ.get("LC_ALL") or os.environ.get("LANG"))
+            helper = ModelHelp(backend, language, settings.prompts_dir, root)
+        if url and helper is not None:
+            with progress_bar("the model explains the plan", disable=args.json):
+                result.narrate(helper, schema)
+        elif not url:
+            with progress_bar("building a scratch database", disable=args.json) as bar:
+                bar.report("generating rows and trying indexes" + (", then the model" if helper else ""))
+                dialect = args.dialect or detected or "sqlite"
+                result = explain(sql, schema, dialect, rows=args.rows, helper=helper)
     _print_explanation(result, args.json)
     return 0
 

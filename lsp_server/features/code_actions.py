@@ -24,9 +24,9 @@ def register(server: UbiqServer) -> None:
             ]
         ),
     )
-    def code_action(ls: UbiqServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    async def code_action(ls: UbiqServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
-        fixes = sql.code_actions(ls, params)
+        fixes = await sql.code_actions(ls, params)
         syntax = ls.syntax.get(uri)
         if not is_python(uri) or syntax is None:
             return fixes

@@ -97,6 +97,7 @@ def register(server: UbiqServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: UbiqServer, params: types.InitializeParams) -> None:
         ls.project_root = _root(params)
+        ls.locale = params.locale
         _adopt(ls, _section(params.initialization_options))
         ls.definitions = DefinitionFinder(ls.project_root)
 

@@ -3,7 +3,10 @@ against the project's schema, and quick fixes for names that have a close match 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+from pathlib import Path
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -16,9 +19,13 @@ from lsp_server.server import UbiqServer
 from lsp_server.sql.check import Finding, check_text
 from lsp_server.sql.dialects import dialect_of
 from lsp_server.sql.live import SCHEMA_MARKERS, LiveSchema
+from lsp_server.sql.loader_fix import edits as loader_edits
+from lsp_server.sql.loader_fix import verify as verify_loader
 from lsp_server.sql.locate import python_file
+from lsp_server.sql.nplus1 import find as find_n_plus_one
 from lsp_server.sql.parameterize import parameterize
 
+log = logging.getLogger(__name__)
 SOURCE = "ubiq sql"
 # What a Python file that runs SQL (or loops over ORM queries) says somewhere; a cheap test before
 # the parse, since diagnostics are recomputed on every keystroke.
@@ -111,9 +118,18 @@ def publish_all(ls: UbiqServer) -> None:
                 show(ls, uri, SOURCE, diagnostics)
 
 
-def _position(lines: Lines, source_lines: list[str], byte: int, encoding: str) -> types.Position:
-    line, column = lines.position(byte)
-    return types.Position(line=line, character=width(source_lines[line][:column], encoding))
+def _text_edits(text: str, edits: list[tuple[int, int, str]], encoding: str) -> list[types.TextEdit]:
+    """Byte-range edits of `text` as LSP edits in the client's position encoding."""
+    lines, source_lines = Lines(text.encode("utf-8")), text.split("\n")
+
+    def position(byte: int) -> types.Position:
+        line, column = lines.position(byte)
+        return types.Position(line=line, character=width(source_lines[line][:column], encoding))
+
+    return [
+        types.TextEdit(range=types.Range(start=position(a), end=position(b)), new_text=new)
+        for a, b, new in edits
+    ]
 
 
 def _bound_parameters(ls: UbiqServer, uri: str, diagnostic: types.Diagnostic) -> types.CodeAction | None:
@@ -124,7 +140,6 @@ def _bound_parameters(ls: UbiqServer, uri: str, diagnostic: types.Diagnostic) ->
     if document is None or schema is None or not document.path.endswith(".py"):
         return None
     text = document.source
-    lines = Lines(text.encode("utf-8"))
     for snippet in python_file(text):
         if not snippet.built or snippet.position(0)[0] != diagnostic.range.start.line:
             continue
@@ -134,17 +149,7 @@ def _bound_parameters(ls: UbiqServer, uri: str, diagnostic: types.Diagnostic) ->
         fix = parameterize(text, snippet, schema, dialect)
         if fix is None:
             return None
-        encoding, source_lines = encoding_of(ls), text.split("\n")
-        edits = [
-            types.TextEdit(
-                range=types.Range(
-                    start=_position(lines, source_lines, a, encoding),
-                    end=_position(lines, source_lines, b, encoding),
-                ),
-                new_text=new,
-            )
-            for a, b, new in fix.edits
-        ]
+        edits = _text_edits(text, fix.edits, encoding_of(ls))
         return types.CodeAction(
             title=f"Pass the values as bound parameters ({fix.checked})",
             kind=types.CodeActionKind.QuickFix,
@@ -155,12 +160,59 @@ def _bound_parameters(ls: UbiqServer, uri: str, diagnostic: types.Diagnostic) ->
     return None
 
 
-def code_actions(ls: UbiqServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    """A quick fix "Replace with `name`" for a misspelt table, column or keyword: an undoable edit."""
+async def _add_loader(ls: UbiqServer, uri: str, diagnostic: types.Diagnostic) -> types.CodeAction | None:
+    """Add the loader the N+1 diagnostic names, once a generated test on a scratch database showed
+    fewer queries and equal rows; otherwise the action is shown disabled, with the reason."""
+    document = ls.workspace.text_documents.get(uri)
+    holder = schema_holder(ls)
+    schema = holder.get() if holder is not None else None
+    if document is None or schema is None or not document.path.endswith(".py"):
+        return None
+    text = document.source
+    encoding, source_lines = encoding_of(ls), text.split("\n")
+    line = diagnostic.range.start.line
+    for finding in find_n_plus_one(text, schema.relations):
+        if (
+            finding.line != line
+            or width(source_lines[line][: finding.column], encoding) != diagnostic.range.start.character
+        ):
+            continue
+        fix = finding.fix
+        if fix is None:
+            return None
+        verdict = await asyncio.to_thread(verify_loader, Path(document.path), text, fix, schema)
+        title = f"Load {fix.relation} with the query"
+        if not verdict.offered:
+            log.info("N+1 fix not offered at %s:%d: %s", document.path, line + 1, verdict.reason)
+            return types.CodeAction(
+                title=title,
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                disabled=types.CodeActionDisabledType(reason=verdict.reason),
+            )
+        changes = _text_edits(text, loader_edits(text, fix), encoding)
+        return types.CodeAction(
+            title=f"{title} ({verdict.reason})",
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic],
+            edit=types.WorkspaceEdit(changes={uri: changes}),
+            is_preferred=True,
+        )
+    return None
+
+
+async def code_actions(ls: UbiqServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """Quick fixes: "Replace with `name`" for a misspelt table, column or keyword, bound parameters
+    for formatted SQL, the loader for an N+1 loop; each an undoable edit, each checked first."""
     actions = []
     for diagnostic in params.context.diagnostics:
         if diagnostic.source == SOURCE and diagnostic.code == "string-built-sql":
             action = _bound_parameters(ls, params.text_document.uri, diagnostic)
+            if action is not None:
+                actions.append(action)
+            continue
+        if diagnostic.source == SOURCE and diagnostic.code == "n-plus-one":
+            action = await _add_loader(ls, params.text_document.uri, diagnostic)
             if action is not None:
                 actions.append(action)
             continue

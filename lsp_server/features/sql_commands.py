@@ -26,6 +26,7 @@ from lsp_server.sql.check import snippets_of
 from lsp_server.sql.dialects import dialect_of
 from lsp_server.sql.explain import Explanation, explain
 from lsp_server.sql.locate import snippets_at
+from lsp_server.sql.plan_help import ModelHelp, language_of
 from lsp_server.sql.schema import SqlSchema
 from lsp_server.sql.write import write
 
@@ -53,6 +54,7 @@ class SqlExplainArgs:
     line: int | None = None
     query: str | None = None
     rows: int = 20_000
+    ask_model: bool = True  # rewrites and an explanation from the model, each checked, when one is loaded
 
 
 async def _schema(ls: UbiqServer) -> SqlSchema:
@@ -183,16 +185,28 @@ async def sql_explain(ls: UbiqServer, *args: Any) -> dict[str, Any]:
             raise InputError("give the uri and line of a statement, or the query")
         progress.report("building a scratch database and trying indexes")
         result: Explanation
+        backend = ls.model.backend() if given.ask_model else None
+        helper = None
+        if backend is not None:
+            language = language_of(ls.locale)
+            helper = ModelHelp(backend, language, ls.settings.prompts_dir, ls.project_root, progress.cancel)
         if ls.settings.sql.database_url:
-            from lsp_server.sql.postgres import explain_postgres, password_from
+            from lsp_server.sql.databases import explain_database
+            from lsp_server.sql.postgres import password_from
 
             password = password_from(ls.settings.sql.password_env)
             result = await asyncio.to_thread(
-                explain_postgres, sql, ls.settings.sql.database_url, password, False
+                explain_database, sql, ls.settings.sql.database_url, password, False
             )
+            if helper is not None:  # the project's names, where it has models, guard the explanation too
+                progress.report("the model explains the plan")
+                holder = schema_holder(ls)
+                await asyncio.to_thread(
+                    result.narrate, helper, (holder.get() if holder else None) or SqlSchema()
+                )
         else:
             schema = await _schema(ls)
-            result = await asyncio.to_thread(explain, sql, schema, dialect, given.rows)
+            result = await asyncio.to_thread(explain, sql, schema, dialect, given.rows, helper)
         data = {**result.to_dict(), "markdown": markdown(result)}
         advice = f"{len(result.advice)} index{'es' if len(result.advice) != 1 else ''} advised"
         return data, f"Ubiq: plan explained, {len(result.findings)} findings, {advice}"
@@ -213,6 +227,27 @@ def markdown(result: Explanation) -> str:
         parts += [f"- `{a.line()}`" for a in result.advice]
     if result.rejected:
         parts += ["", "## Tried and not advised", "", *(f"- `{r}`" for r in result.rejected)]
+    for rewrite in result.rewrites:
+        verdict = "shown" if rewrite.accepted else "rejected"
+        parts += [
+            "",
+            f"## Rewrite ({rewrite.rule}), {verdict}",
+            "",
+            rewrite.reason,
+            "",
+            "```sql",
+            rewrite.sql,
+            "```",
+        ]
+        if rewrite.counterexample:
+            parts += ["", f"Counterexample: {rewrite.counterexample}"]
+    if result.narration is not None:
+        parts += ["", "## In short", ""]
+        parts += (
+            [result.narration.text, "", f"_{result.narration.note}_"]
+            if result.narration.text
+            else [result.narration.note]
+        )
     return "\n".join(parts) + "\n"
 
 

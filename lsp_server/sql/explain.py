@@ -25,8 +25,9 @@ from sqlglot.errors import ParseError, TokenError
 
 from lsp_server.errors import InputError
 from lsp_server.sql.check import normalise_placeholders
+from lsp_server.sql.plan_help import ModelHelp, Narration
 from lsp_server.sql.resolve import Resolver
-from lsp_server.sql.rewrite import Rewrite, propose
+from lsp_server.sql.rewrite import Judge, Rewrite, propose
 from lsp_server.sql.schema import SqlSchema, Table
 from lsp_server.sql.scratch import Shape, database
 
@@ -102,7 +103,12 @@ class Explanation:
     elapsed_ms: float | None = 0.0  # None: the query was planned, not run
     notes: list[str] = field(default_factory=list)  # what this run could not look at, and why
     no_advice: str = ""  # why no index was tried at all (e.g. hypopg is not installed)
-    rewrites: list[Rewrite] = field(default_factory=list)  # proposed by rules, checked, kept or rejected
+    rewrites: list[Rewrite] = field(default_factory=list)  # proposed by rules or the model, checked
+    narration: Narration | None = None  # the model's explanation of the plan, checked against it
+
+    def narrate(self, helper: ModelHelp, schema: SqlSchema) -> None:
+        advice = [a.statement for a in self.advice]
+        self.narration = helper.narration(self.query, self.plan, self.findings, advice, schema)
 
     def to_dict(self) -> dict[str, object]:
         result: dict[str, object] = {
@@ -119,6 +125,8 @@ class Explanation:
         if self.no_advice:
             result["no_advice"] = self.no_advice
         result["rewrites"] = [r.to_dict() for r in self.rewrites]
+        if self.narration is not None:
+            result["explanation"] = self.narration.to_dict()
         return result
 
     def text(self) -> str:
@@ -145,11 +153,18 @@ class Explanation:
             lines += ["", f"Rewrite ({rewrite.rule}), {verdict}: {rewrite.reason}", f"  {rewrite.sql}"]
             if rewrite.counterexample:
                 lines.append(f"  counterexample: {rewrite.counterexample}")
+        if self.narration is not None and self.narration.text:
+            lines += ["", f"In short (the model's words; {self.narration.note}):", f"  {self.narration.text}"]
+        elif self.narration is not None:
+            lines += ["", self.narration.note[:1].upper() + self.narration.note[1:]]
         return "\n".join(lines) + "\n"
 
 
-def explain(sql: str, schema: SqlSchema, dialect: str = "sqlite", rows: int = 20_000) -> Explanation:
-    """Explain one statement on a scratch SQLite database with `rows` rows in each table it reads."""
+def explain(
+    sql: str, schema: SqlSchema, dialect: str = "sqlite", rows: int = 20_000, helper: ModelHelp | None = None
+) -> Explanation:
+    """Explain one statement on a scratch SQLite database with `rows` rows in each table it reads;
+    with `helper`, the model also proposes rewrites and explains the plan, each checked."""
     statement = parse_statement(sql, dialect)
     query = statement.sql(dialect="sqlite")
     resolver = Resolver(schema)
@@ -173,7 +188,12 @@ def explain(sql: str, schema: SqlSchema, dialect: str = "sqlite", rows: int = 20
         result.advice.sort(key=lambda a: (a.steps_after, a.after_ms))
         result.advice = result.advice[:3]
         if isinstance(statement, exp.Query):
-            result.rewrites = propose(statement, schema, parameters, lambda c, q, p: _steps(c, q, p) * STEP)
+            judge = Judge(statement, schema, parameters, lambda c, q, p: _steps(c, q, p) * STEP)
+            result.rewrites = propose(statement, schema, judge)
+            if helper is not None:
+                result.rewrites += helper.rewrites(statement, schema, plan, result.findings, judge)
+        if helper is not None:
+            result.narrate(helper, schema)
         return result
     finally:
         connection.close()

@@ -34,6 +34,22 @@ class Relation:
     loader: str  # what to add: select_related / prefetch_related / selectinload
 
 
+@dataclass(frozen=True)
+class LoaderFix:
+    """What adding the loader means for one finding: the text to insert and where, and the query as
+    the loop runs it, before and after, for `sql/loader_fix.py` to run both on a scratch database."""
+
+    model: str
+    relation: str
+    django: bool
+    insert_at: int  # byte offset in the file where `loader` goes
+    loader: str  # `.select_related("customer")`, `.options(selectinload(Author.books))`
+    needs_import: str | None  # `selectinload` when the file does not import it yet
+    expression: tuple[int, int]  # byte range of the query the loop iterates
+    session: tuple[int, int] | None  # byte range of the SQLAlchemy session in it
+    calls: tuple[str, ...]  # argument-free calls the loop makes on the relation (`.all()`, `.count()`)
+
+
 @dataclass
 class NPlusOne:
     """A relation followed once per row, where the access is."""
@@ -42,6 +58,7 @@ class NPlusOne:
     column: int
     end_column: int
     message: str
+    fix: LoaderFix | None = None  # None where the loop uses the relation in a way a loader does not serve
 
 
 def relations(model: ERModel) -> dict[str, dict[str, Relation]]:
@@ -82,6 +99,8 @@ class _Query:
     loaded: set[str]
     django: bool
     node: Node  # where the query is written
+    expression: Node | None = None  # the whole query the loop iterates
+    session: Node | None = None  # the SQLAlchemy session it runs on
 
 
 def find(text: str, known: dict[str, dict[str, Relation]], tree: Tree | None = None) -> list[NPlusOne]:
@@ -97,10 +116,12 @@ def find(text: str, known: dict[str, dict[str, Relation]], tree: Tree | None = N
         target, source = loop.child_by_field_name("left"), loop.child_by_field_name("right")
         if target is None or source is None or target.type != "identifier":
             continue
-        query = _query(definition_of(source) if source.type == "identifier" else source, known)
+        expression = definition_of(source) if source.type == "identifier" else source
+        query = _query(expression, known)
         if query is None:
             continue
-        found.extend(_accesses(loop, node_text(target), query, known[query.model], lines))
+        query.expression = expression
+        found.extend(_accesses(loop, node_text(target), query, known[query.model], lines, text))
     return found
 
 
@@ -108,6 +129,7 @@ def _query(node: Node, known: dict[str, dict[str, Relation]]) -> _Query | None:
     """The model and loaded relations of `Model.objects…` or `session.query(Model)…`/`select(Model)…`."""
     methods: list[tuple[str, Node | None]] = []
     current: Node | None = node
+    session: Node | None = None
     while current is not None:
         if current.type == "call":
             function = current.child_by_field_name("function")
@@ -116,9 +138,14 @@ def _query(node: Node, known: dict[str, dict[str, Relation]]) -> _Query | None:
                 method = node_text(function.child_by_field_name("attribute"))
                 given = arguments.named_children if arguments is not None else []
                 if method == "query" and given:  # session.query(Model)…
-                    return _sqlalchemy(node_text(given[0]).split(".")[-1], methods, current, known)
+                    found = _sqlalchemy(node_text(given[0]).split(".")[-1], methods, current, known)
+                    if found is not None:
+                        found.session = function.child_by_field_name("object")
+                    return found
                 if method in ("scalars", "execute") and given:  # session.scalars(select(Model)…)
+                    session = function.child_by_field_name("object")
                     current = given[0]
+                    methods.clear()  # the statement's own methods are what loads
                     continue
                 methods.append((method, arguments))
                 current = function.child_by_field_name("object")
@@ -130,7 +157,10 @@ def _query(node: Node, known: dict[str, dict[str, Relation]]) -> _Query | None:
                 and arguments.named_children
             ):
                 model = node_text(arguments.named_children[0]).split(".")[-1]
-                return _sqlalchemy(model, methods, current, known)
+                found = _sqlalchemy(model, methods, current, known)
+                if found is not None:
+                    found.session = session
+                return found
             return None
         if current.type == "attribute":
             attribute = node_text(current.child_by_field_name("attribute"))
@@ -170,7 +200,7 @@ def _sqlalchemy(model: str, methods: list[tuple[str, Node | None]], node: Node, 
 
 
 def _accesses(
-    loop: Node, variable: str, query: _Query, fields: dict[str, Relation], lines: Lines
+    loop: Node, variable: str, query: _Query, fields: dict[str, Relation], lines: Lines, text: str
 ) -> list[NPlusOne]:
     body = loop.child_by_field_name("body")
     reported: set[str] = set()
@@ -199,6 +229,50 @@ def _accesses(
                 column + len(node_text(node)),
                 f"N+1 queries: each {query.model} of this loop loads its {name} with a query of its own; "
                 f"add {add} to the query on line {query_line}",
+                _fix(node, query, relation, add, text),
             )
         )
     return found
+
+
+def _fix(access: Node, query: _Query, relation: Relation, loader: str, text: str) -> LoaderFix | None:
+    calls = _calls_on(access)
+    if calls is None or query.expression is None:
+        return None
+    needs_import = None
+    if not query.django and not re.search(rf"^\s*(from|import)\b.*\b{relation.loader}\b", text, re.M):
+        needs_import = relation.loader
+    expression = query.expression
+    session = (query.session.start_byte, query.session.end_byte) if query.session is not None else None
+    return LoaderFix(
+        query.model,
+        relation.name,
+        query.django,
+        query.node.end_byte,
+        loader,
+        needs_import,
+        (expression.start_byte, expression.end_byte),
+        session,
+        tuple(calls),
+    )
+
+
+def _calls_on(access: Node) -> list[str] | None:
+    """The argument-free methods called on `row.relation` (`.all()`, `.count()`); None when one takes
+    arguments (`.filter(…)`), which runs a query of its own whatever was loaded."""
+    calls = []
+    node = access
+    while (
+        node.parent is not None
+        and node.parent.type == "attribute"
+        and node.parent.child_by_field_name("object") == node
+    ):
+        call = node.parent.parent
+        if call is None or call.type != "call" or call.child_by_field_name("function") != node.parent:
+            break
+        arguments = call.child_by_field_name("arguments")
+        if arguments is not None and arguments.named_children:
+            return None
+        calls.append(node_text(node.parent.child_by_field_name("attribute")))
+        node = call
+    return calls

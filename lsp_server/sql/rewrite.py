@@ -152,41 +152,52 @@ RULES: tuple[tuple[str, Rule], ...] = (
 )
 
 
-def propose(
-    statement: exp.Expression,
-    schema: SqlSchema,
-    parameters: list[object],
-    cost: Callable[[sqlite3.Connection, str, list[object]], int],
-    rows: int = 2_000,
-) -> list[Rewrite]:
-    """Every rule that applies, checked: equal results on `shapes(schema)`, then less work on a
-    database of `rows` rows per table (by `cost`, the engine's own count of its steps)."""
+def propose(statement: exp.Expression, schema: SqlSchema, judge: Judge) -> list[Rewrite]:
+    """Every rule that applies, checked by `judge`."""
     resolver = Resolver(schema)
     resolver.resolve(statement)
     found = []
-    original = statement.sql(dialect="sqlite")
-    variety = shapes(schema, values=literals(schema, [statement]))
     for name, rule in RULES:
         rewritten = rule(statement, resolver)
-        if rewritten is None:
-            continue
-        candidate = rewritten.sql(dialect="sqlite")
-        ordered = bool(statement.args.get("order"))
-        difference = _difference(schema, variety, original, candidate, parameters, ordered)
+        if rewritten is not None:
+            found.append(judge(name, rewritten.sql(dialect="sqlite")))
+    return found
+
+
+class Judge:
+    """Decides on a rewrite of one statement, whoever proposed it (a rule or the model): equal
+    results on `shapes(schema)`, then less work on a database of `rows` rows per table (by `cost`,
+    the engine's own count of its steps)."""
+
+    def __init__(
+        self,
+        statement: exp.Expression,
+        schema: SqlSchema,
+        parameters: list[object],
+        cost: Callable[[sqlite3.Connection, str, list[object]], int],
+        rows: int = 2_000,
+    ) -> None:
+        self.schema, self.parameters, self.cost, self.rows = schema, parameters, cost, rows
+        self.original = statement.sql(dialect="sqlite")
+        self.ordered = bool(statement.args.get("order"))
+        self.variety = shapes(schema, values=literals(schema, [statement]))
+
+    def __call__(self, name: str, candidate: str) -> Rewrite:
+        difference = _difference(
+            self.schema, self.variety, self.original, candidate, self.parameters, self.ordered
+        )
         if difference:
-            found.append(Rewrite(name, candidate, False, "returns other rows than the original", difference))
-            continue
-        connection = database(schema, Shape(rows=rows, null_rate=0.05, seed=7))
+            return Rewrite(name, candidate, False, "returns other rows than the original", difference)
+        connection = database(self.schema, Shape(rows=self.rows, null_rate=0.05, seed=7))
         try:
-            before, after = cost(connection, original, parameters), cost(connection, candidate, parameters)
+            before = self.cost(connection, self.original, self.parameters)
+            after = self.cost(connection, candidate, self.parameters)
         finally:
             connection.close()
         if after >= before:
-            found.append(Rewrite(name, candidate, False, f"no cheaper: {before:,} → {after:,} engine steps"))
-        else:
-            checked = f"same rows on {len(variety)} generated databases; {before:,} → {after:,} engine steps"
-            found.append(Rewrite(name, candidate, True, checked))
-    return found
+            return Rewrite(name, candidate, False, f"no cheaper: {before:,} → {after:,} engine steps")
+        checked = f"same rows on {len(self.variety)} generated databases; {before:,} → {after:,} engine steps"
+        return Rewrite(name, candidate, True, checked)
 
 
 def _difference(

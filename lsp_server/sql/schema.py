@@ -55,6 +55,8 @@ class SqlSchema:
     views: set[str] = field(default_factory=set)  # lower-cased views and other relations with unknown columns
     # Model class → attribute → the relation it follows (for N+1 checks): see sql/nplus1.py
     relations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # ORM model class → (the file that declares it, its ORM), for the loader fix's probe (sql/loader_fix.py)
+    model_files: dict[str, tuple[str, str]] = field(default_factory=dict)
     # The project's own fixture rows, (table, column → value): scratch databases start from them
     fixture_rows: list[tuple[str, dict[str, object]]] = field(default_factory=list)
 
@@ -80,6 +82,11 @@ def from_model(model: ERModel) -> SqlSchema:
 
     ddl = render_ddl(model, "sqlite") if model.entities else ""
     schema = SqlSchema(ddl=ddl, relations=relations(model))
+    schema.model_files = {
+        e.name: (e.location.path, e.kind)
+        for e in model.entities
+        if e.kind in ("django", "sqlalchemy", "sqlmodel") and e.location is not None
+    }
     if not ddl:
         return schema
     connection = sqlite3.connect(":memory:")

@@ -117,7 +117,7 @@ def write(
     for number in range(candidates):
         if on_progress is not None:
             on_progress(f"drawing candidate {number + 1} of {candidates}", number / (candidates + 2))
-        drawn.append(_draw(backend, messages, number, cancel))
+        drawn.append(draw(backend, messages, number, cancel))
     parsed = [(c, _check(c, schema, dialect)) for c in drawn]
     for candidate in [c for c, tree in parsed if tree is None and c.status == "unresolved"]:
         joined = _joined(candidate, schema, dialect)
@@ -149,7 +149,7 @@ def write(
 def raw(question: str, schema: SqlSchema, backend: Backend, *, dialect: str = "sqlite") -> str:
     """The model's first answer with no checks at all: the baseline the pipeline is measured against."""
     messages = _messages(question, schema, dialect, "", "", None)
-    return _draw(backend, messages, 0, None).sql
+    return draw(backend, messages, 0, None).sql
 
 
 def _messages(
@@ -192,9 +192,7 @@ def _ddl(table: Table) -> str:
     return f"CREATE TABLE {table.name} ({', '.join(columns)});"
 
 
-def _draw(
-    backend: Backend, messages: list[ChatMessage], number: int, cancel: CancelToken | None
-) -> Candidate:
+def draw(backend: Backend, messages: list[ChatMessage], number: int, cancel: CancelToken | None) -> Candidate:
     """The greedy answer first, then samples with distinct seeds."""
     try:
         answer = chat_json(
@@ -221,7 +219,7 @@ def _repair(
         ChatMessage("assistant", json.dumps({"sql": failed.sql}, ensure_ascii=False)),
         ChatMessage("user", f"That query is wrong: {failed.reason}. Write the corrected query, as JSON."),
     ]
-    repaired = _draw(backend, follow_up, 0, cancel)
+    repaired = draw(backend, follow_up, 0, cancel)
     repaired.reason = repaired.reason or f"repaired from: {failed.reason}"
     return repaired
 

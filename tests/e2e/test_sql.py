@@ -103,3 +103,28 @@ async def test_formatted_sql_gets_the_checked_bound_parameters_fix(client: Langu
     assert "same rows on" in fix.title
     (edit,) = fix.edit.changes[uri]
     assert edit.new_text == '"SELECT name FROM shop_customer WHERE id = ?", (customer_id,)'
+
+
+async def test_an_n_plus_one_loop_gets_the_loader_a_generated_test_measured(client: LanguageClient):
+    root: Path = client.root  # type: ignore[attr-defined]
+    (root / "shop" / "__init__.py").write_text("")  # a Django app is a package
+    loops = root / "shop" / "loops.py"
+    loops.write_text(
+        "from shop.models import Order\n\n\ndef report():\n"
+        "    for order in Order.objects.all():\n        print(order.customer.name)\n"
+    )
+    uri = open_document(client, loops, "python")
+    (found,) = await _sql_diagnostics(client, uri, lambda d: any(x.code == "n-plus-one" for x in d))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=found.range,
+            context=types.CodeActionContext(diagnostics=[found]),
+        )
+    )
+    fix = next(a for a in actions if isinstance(a, types.CodeAction) and a.title.startswith("Load customer"))
+    assert fix.disabled is None and "queries on a scratch database, same rows" in fix.title
+    (edit,) = fix.edit.changes[uri]
+    assert edit.new_text == '.select_related("customer")'
+    assert (edit.range.start.line, edit.range.start.character) == (4, len("    for order in Order.objects"))
+    assert loops.read_text().count("select_related") == 0  # an edit for the editor to apply, nothing written

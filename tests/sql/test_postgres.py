@@ -21,6 +21,7 @@ from tests.cli.test_cli import assert_one_line_error, ubiq
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]'")
 
+from lsp_server.sql.databases import explain_database  # noqa: E402
 from lsp_server.sql.postgres import explain_postgres  # noqa: E402
 
 PASSWORD = "s3cret-Pa55word"  # the application role's; no message may ever show it
@@ -260,8 +261,8 @@ def test_connection_errors_never_show_the_password(server):
     assert "app:***@127.0.0.1" in str(in_url.value) and PASSWORD not in str(in_url.value)
     with pytest.raises(InputError, match="cannot connect to"):
         explain_postgres("SELECT 1", f"postgresql://app@127.0.0.1:{_free_port()}/shop", PASSWORD)
-    with pytest.raises(InputError, match="only PostgreSQL URLs are supported for now"):
-        explain_postgres("SELECT 1", "mysql://app@127.0.0.1/shop", PASSWORD)
+    with pytest.raises(InputError, match="no explain for oracle URLs"):
+        explain_database("SELECT 1", "oracle://app:pw@127.0.0.1/shop", PASSWORD)
 
 
 def test_the_query_errors_of_postgresql_are_one_clean_line(server):
@@ -298,5 +299,7 @@ def test_cli_reads_the_url_and_the_password_variable_from_the_settings(server, t
 
 
 def test_cli_refuses_other_databases(tmp_path):
-    result = ubiq("sql", "explain", "--query", "SELECT 1", "--db", "mysql://app@localhost/shop", cwd=tmp_path)
-    assert_one_line_error(result, 2, "only PostgreSQL URLs are supported for now")
+    result = ubiq(
+        "sql", "explain", "--query", "SELECT 1", "--db", "oracle://app@localhost/shop", cwd=tmp_path
+    )
+    assert_one_line_error(result, 2, "no explain for oracle URLs")
