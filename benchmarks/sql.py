@@ -292,8 +292,14 @@ def _same(a: list[tuple] | None, b: list[tuple] | None) -> bool:
         return False
 
     def norm(rows: list[tuple]) -> list[tuple]:
+        # Column order is not the question's: "name and count" may come as (count, name). Each row's
+        # values are compared as a sorted tuple, for the raw model and the pipeline alike.
         return sorted(
-            (tuple(round(v, 2) if isinstance(v, float) else v for v in row) for row in rows), key=repr
+            (
+                tuple(sorted((round(v, 2) if isinstance(v, float) else v for v in row), key=repr))
+                for row in rows
+            ),
+            key=repr,
         )
 
     return norm(a) == norm(b)
@@ -311,7 +317,8 @@ def part_writing(model: str, limit: int | None, as_json: bool) -> dict:
     cache.mkdir(parents=True, exist_ok=True)
     data = sqlite3.connect(tpc.tpch_database(cache / "tpch-0.01.sqlite"))
     schema = _schema(tpc.tpch_ddl())
-    chinese = json.loads((Path(__file__).parent / "data" / "sql_questions.json").read_text())["chinese"]
+    questions_file = Path(__file__).parent / "data" / "sql_questions.json"
+    chinese = json.loads(questions_file.read_text())["chinese"]
     questions, left_out = [], []
     for key, (english, gold_sql) in _gold().items():
         gold = _rows(data, sqlglot.transpile(gold_sql, read="postgres", write="sqlite")[0])
@@ -319,6 +326,12 @@ def part_writing(model: str, limit: int | None, as_json: bool) -> dict:
             left_out.append(key)
             continue
         questions += [(key, "en", english, gold), (key, "zh", chinese[key], gold)]
+    for key, extra in json.loads(questions_file.read_text()).get("extra", {}).items():
+        gold = _rows(data, extra["sql"])
+        if not gold:
+            left_out.append(key)
+            continue
+        questions += [(key, "en", extra["en"], gold), (key, "zh", extra["zh"], gold)]
     questions = questions[:limit] if limit else questions
     backend = LocalBackend(resolve_model(model), ModelSettings(context_size=4096))
     tally: Counter = Counter()

@@ -31,6 +31,7 @@ from sqlglot.errors import ParseError, TokenError
 from lsp_server.engine.backend import Backend, CancelToken, ChatMessage
 from lsp_server.engine.chat_json import UnparsableAnswer, chat_json
 from lsp_server.prompts import render
+from lsp_server.sql.grammar import answer_schema
 from lsp_server.sql.joins import add_missing_joins, join_hints
 from lsp_server.sql.resolve import Resolver
 from lsp_server.sql.schema import SqlSchema, Table
@@ -113,11 +114,12 @@ def write(
     if not schema:
         return Written(None, False, None, [Candidate("", "unresolved", "the schema has no tables")])
     messages = _messages(question, schema, dialect, glossary_notes, prompts_dir, project_root)
+    names_only = answer_schema(prompt_tables(schema, question))
     drawn: list[Candidate] = []
     for number in range(candidates):
         if on_progress is not None:
             on_progress(f"drawing candidate {number + 1} of {candidates}", number / (candidates + 2))
-        drawn.append(draw(backend, messages, number, cancel))
+        drawn.append(draw(backend, messages, number, cancel, names_only))
     parsed = [(c, _check(c, schema, dialect)) for c in drawn]
     for candidate in [c for c, tree in parsed if tree is None and c.status == "unresolved"]:
         joined = _joined(candidate, schema, dialect)
@@ -129,7 +131,7 @@ def write(
         for candidate in [c for c, tree in parsed if tree is None and c.sql][:REPAIRS]:
             if on_progress is not None:
                 on_progress("repairing a candidate the checks rejected", candidates / (candidates + 2))
-            fixed = _repair(backend, messages, candidate, cancel)
+            fixed = _repair(backend, messages, candidate, cancel, names_only)
             drawn.append(fixed)
             parsed.append((fixed, _check(fixed, schema, dialect)))
     if on_progress is not None:
@@ -164,10 +166,15 @@ def _messages(
     ]
 
 
+def prompt_tables(schema: SqlSchema, question: str) -> list[Table]:
+    """The tables most likely to matter (at most PROMPT_TABLES), by name."""
+    tables = sorted(schema.tables.values(), key=lambda t: -_relevance(t, question))[:PROMPT_TABLES]
+    return sorted(tables, key=lambda t: t.name)
+
+
 def schema_prompt(schema: SqlSchema, question: str) -> str:
     """The CREATE TABLE statements of the tables most likely to matter, in a compact form."""
-    tables = sorted(schema.tables.values(), key=lambda t: -_relevance(t, question))[:PROMPT_TABLES]
-    ordered = sorted(tables, key=lambda t: t.name)
+    ordered = prompt_tables(schema, question)
     hints = join_hints(schema, ordered)
     joins = ["-- join tables on: " + "; ".join(hints)] if hints else []
     return "\n".join([*(_ddl(t) for t in ordered), *joins])
@@ -212,14 +219,18 @@ def draw(backend: Backend, messages: list[ChatMessage], number: int, cancel: Can
 
 
 def _repair(
-    backend: Backend, messages: list[ChatMessage], failed: Candidate, cancel: CancelToken | None
+    backend: Backend,
+    messages: list[ChatMessage],
+    failed: Candidate,
+    cancel: CancelToken | None,
+    answer_schema: dict[str, object] | None = None,
 ) -> Candidate:
     follow_up = [
         *messages,
         ChatMessage("assistant", json.dumps({"sql": failed.sql}, ensure_ascii=False)),
         ChatMessage("user", f"That query is wrong: {failed.reason}. Write the corrected query, as JSON."),
     ]
-    repaired = draw(backend, follow_up, 0, cancel)
+    repaired = draw(backend, follow_up, 0, cancel, answer_schema)
     repaired.reason = repaired.reason or f"repaired from: {failed.reason}"
     return repaired
 
