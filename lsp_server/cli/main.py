@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from lsp_server import __version__
-from lsp_server.cli import complete, doctor, er, evaluate, gen_tests, glossary, models, serve, sql
+from lsp_server.cli import complete, ddd, doctor, er, evaluate, gen_tests, glossary, models, serve, sql
 from lsp_server.cli.common import err, setup_logging
 from lsp_server.errors import UbiqError
 
@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging and full tracebacks")
     parser.add_argument("--log-file", metavar="PATH", help="write the log here instead of stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, models, doctor, complete, gen_tests, glossary, er, evaluate, sql):
+    for module in (serve, models, doctor, complete, gen_tests, glossary, er, evaluate, sql, ddd):
         module.register(sub)
     return parser
 

@@ -253,7 +253,7 @@ def test_neovim_sql_commands(nvim: str, sql_project: Path, tmp_path: Path):
         "write_timeout_ms": 240_000,
         "explain_file": str(sql_project / "queries.sql"),
         "explain_line": 4,  # inside the first SELECT (lines 2-6)
-        "explain_timeout_ms": 60_000,
+        "explain_timeout_ms": 240_000,
     }
     result = run_neovim(nvim, sql_project, tmp_path, steps, model=DEFAULT)
     why = result["diagnostics"]

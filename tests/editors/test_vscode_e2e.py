@@ -244,7 +244,7 @@ def test_vscode_sql_commands(code_server: str, tools: Path, project: Path, tmp_p
         "writeTimeoutMs": 240_000,
         "explainFile": "reports.py",
         "explainLine": 10,  # cursor.execute("SELECT name FROM shop_customer WHERE lower(email) = ?", …)
-        "explainTimeoutMs": 60_000,
+        "explainTimeoutMs": 240_000,
     }
     result, why = run_driver(tools, tmp_path, config)
     assert result["error"] is None, why

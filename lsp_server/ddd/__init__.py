@@ -1,0 +1,1 @@
+"""DDD modelling help: building blocks, aggregates, contexts and rules read from the code."""

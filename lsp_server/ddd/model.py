@@ -1,0 +1,86 @@
+"""The domain model of a project, read from its code: building blocks, aggregates, contexts and the
+relationships between contexts; the one object `ddd map`, `ddd check` and the editor read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsp_server.ddd import aggregates as aggregates_
+from lsp_server.ddd import blocks as blocks_
+from lsp_server.ddd import contexts as contexts_
+from lsp_server.ddd.code import DomainCode, read
+
+
+@dataclass
+class DomainModel:
+    """Facts, blocks, aggregates, contexts and the relations between contexts of one project."""
+
+    code: DomainCode
+    blocks: dict[str, blocks_.Block]
+    aggregates: dict[str, aggregates_.Aggregate]
+    contexts: dict[str, str]  # module → context
+    relations: list[contexts_.Relation] = field(default_factory=list)
+
+    def context_of(self, name: str) -> str:
+        cls = self.code.classes.get(name)
+        return self.contexts.get(cls.module, "") if cls is not None else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """`{contexts: [{name, path, aggregates: [{root, members, evidence}], classes: [{name, kind,
+        path, line, evidence}]}], relations: [{from, to, kind, evidence}]}`."""
+        contexts: dict[str, dict[str, Any]] = {}
+        for module, context in sorted(self.contexts.items()):
+            if not context:
+                continue
+            entry = contexts.setdefault(
+                context, {"name": context, "path": "", "aggregates": [], "classes": []}
+            )
+            if not entry["path"]:
+                entry["path"] = _context_path(self.code.modules[module].path, module, context)
+        for name, block in sorted(self.blocks.items()):
+            context = self.context_of(name)
+            if not block.kind or context not in contexts:
+                continue
+            cls = self.code.classes[name]
+            contexts[context]["classes"].append(
+                {"name": name, "kind": block.kind, "path": cls.where.path, "line": cls.where.line,
+                 "aggregate": block.aggregate, "evidence": block.evidence}
+            )  # fmt: skip
+        for root, aggregate in sorted(self.aggregates.items()):
+            context = self.context_of(root)
+            if context in contexts:
+                contexts[context]["aggregates"].append(
+                    {"root": root, "members": sorted(aggregate.members), "evidence": aggregate.evidence}
+                )
+        return {
+            "contexts": list(contexts.values()),
+            "relations": [
+                {"from": r.source, "to": r.target, "kind": r.kind, "evidence": r.evidence}
+                for r in self.relations
+            ],
+        }
+
+
+def _context_path(path: str, module: str, context: str) -> str:
+    """The folder of the context's package, from one of its modules' files."""
+    folder = Path(path).parent
+    depth = len(module.split(".")) - 1 - module.split(".").index(context) - 1
+    for _ in range(max(depth, 0)):
+        folder = folder.parent
+    return str(folder)
+
+
+def build(code: DomainCode) -> DomainModel:
+    blocks = blocks_.classify(code)
+    contexts = contexts_.context_of_modules(code)
+    aggregates = aggregates_.assign(code, blocks, contexts)
+    for name, block in blocks.items():
+        block.context = contexts.get(code.classes[name].module, "")
+    return DomainModel(code, blocks, aggregates, contexts, contexts_.relations(code, blocks, contexts))
+
+
+def load(paths: Sequence[Path], overrides: dict[str, str] | None = None) -> DomainModel:
+    return build(read(paths, overrides))
