@@ -98,6 +98,15 @@ class SqlSettings:
 
 
 @dataclass
+class DddSettings:
+    """DDD modelling help: the rules the domain model's code breaks."""
+
+    diagnostics: bool = True
+    """Show the DDD rules' findings (references across aggregates, mutable value objects…) in
+    Python files."""
+
+
+@dataclass
 class Settings:
     """Everything configurable; every field has a working default."""
 
@@ -105,6 +114,7 @@ class Settings:
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     glossary: GlossarySettings = field(default_factory=GlossarySettings)
     sql: SqlSettings = field(default_factory=SqlSettings)
+    ddd: DddSettings = field(default_factory=DddSettings)
     prompts_dir: str = field(default="", metadata={"env": "UBIQ_PROMPTS_DIR"})
     log_level: str = field(
         default="info", metadata={"env": "UBIQ_LOG_LEVEL", "choices": ("debug", "info", "warning", "error")}

@@ -82,6 +82,7 @@ class UbiqServer(LanguageServer):
         # What each document shows, by who found it (features/diagnostics.py publishes the union).
         self.diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
         self.sql_schema: Any = None  # features/sql.py's SchemaHolder, made when first needed
+        self.ddd_model: Any = None  # features/ddd.py's reading of the domain model, made when first needed
         # Called with each opened or changed document's uri (diagnostics follow the text).
         self.document_listeners: list[Callable[[UbiqServer, str], None]] = []
         self.loop: asyncio.AbstractEventLoop | None = None

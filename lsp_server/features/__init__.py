@@ -10,10 +10,12 @@ def create_server() -> UbiqServer:
         code_actions,
         commands,
         completion,
+        ddd,
         documents,
         er_model,
         evaluate,
         glossary,
+        hover,
         inline_completion,
         lifecycle,
         rename,
@@ -24,7 +26,7 @@ def create_server() -> UbiqServer:
     server = UbiqServer()
     features = (
         lifecycle, documents, inline_completion, completion, code_actions, commands,
-        er_model, evaluate, glossary, rename, sql, sql_commands,
+        er_model, evaluate, glossary, hover, rename, sql, sql_commands, ddd,
     )  # fmt: skip
     for module in features:
         module.register(server)

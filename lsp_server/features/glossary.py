@@ -347,10 +347,6 @@ def _file_edit(ls: UbiqServer, glossary: Glossary) -> types.WorkspaceEdit:
 def register(server: UbiqServer) -> None:
     server.document_listeners.append(publish)
 
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def text_document_hover(ls: UbiqServer, params: types.HoverParams) -> types.Hover | None:
-        return hover(ls, params)
-
     @server.command(ADD_TERM)
     async def add_glossary_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
         return await add_term(ls, *args)

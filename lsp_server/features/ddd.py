@@ -1,0 +1,165 @@
+"""DDD in the editor: the rules' findings as diagnostics in Python files, a class's building block,
+aggregate and context on hover, and the context map as a command (`ubiq.dddMap`).
+
+The domain model is read from the whole project on a thread (`LiveReading`), re-read after a pause
+in editing a Python file (unsaved text included); nothing here blocks typing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from lsp_server.context.positions import width
+from lsp_server.ddd.model import DomainModel, load
+from lsp_server.ddd.render import mermaid
+from lsp_server.ddd.rules import Finding, check
+from lsp_server.features.diagnostics import show
+from lsp_server.features.documents import encoding_of, usable
+from lsp_server.live_reading import LiveReading
+from lsp_server.server import UbiqServer
+
+SOURCE = "ubiq ddd"
+DDD_MAP = "ubiq.dddMap"
+REREAD_AFTER_S = 0.75  # a pause in typing before the project is read again
+_KINDS = {
+    "aggregate_root": "aggregate root", "entity": "entity", "value_object": "value object",
+    "domain_event": "domain event", "repository": "repository", "domain_service": "domain service",
+}  # fmt: skip
+
+
+def holder(ls: UbiqServer) -> LiveReading[tuple[DomainModel, list[Finding]]] | None:
+    if ls.project_root is None:
+        return None
+    if ls.ddd_model is None:
+        ls.ddd_model = LiveReading(
+            "domain model",
+            _read,
+            lambda: (load([]), []),
+            [ls.project_root],
+            lambda: _open_python(ls),
+            lambda: ls.in_loop(lambda: publish_all(ls)),
+            delay=REREAD_AFTER_S,
+        )
+    return ls.ddd_model
+
+
+def _read(paths: Any, overrides: Any) -> tuple[DomainModel, list[Finding]]:
+    model = load(paths, dict(overrides))
+    return model, check(model)
+
+
+def _open_python(ls: UbiqServer) -> dict[str, str]:
+    return {
+        to_fs_path(uri): document.source
+        for uri, document in list(ls.workspace.text_documents.items())
+        if uri.endswith(".py") and usable(document.source)
+    }
+
+
+def diagnostics_for(ls: UbiqServer, uri: str) -> list[types.Diagnostic] | None:
+    """None while the model is being read."""
+    document = ls.workspace.text_documents.get(uri)
+    reading = holder(ls)
+    if document is None or reading is None or not uri.endswith(".py"):
+        return []
+    current = reading.get()
+    if current is None:
+        return None
+    lines = document.source.split("\n")
+    return [_diagnostic(f, lines, encoding_of(ls)) for f in current[1] if f.path == document.path]
+
+
+def _diagnostic(finding: Finding, lines: list[str], encoding: str) -> types.Diagnostic:
+    text = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+    start = min(finding.column - 1, len(text))
+    word = re.match(r"\w*", text[start:])
+    end = start + (len(word.group(0)) if word and word.group(0) else len(text[start:].rstrip()))
+    severity = (
+        types.DiagnosticSeverity.Information
+        if finding.severity == "information"
+        else types.DiagnosticSeverity.Warning
+    )
+    return types.Diagnostic(
+        range=types.Range(
+            start=types.Position(line=finding.line - 1, character=width(text[:start], encoding)),
+            end=types.Position(line=finding.line - 1, character=width(text[:end], encoding)),
+        ),
+        message=finding.message,
+        severity=severity,
+        source=SOURCE,
+        code=finding.code,
+    )
+
+
+def publish(ls: UbiqServer, uri: str) -> None:
+    """On every change of a Python file: the model is read again after a pause; this file's
+    findings are shown from the reading at hand meanwhile."""
+    if not uri.endswith(".py") or not ls.settings.ddd.diagnostics:
+        return
+    reading = holder(ls)
+    if reading is not None and reading.get() is not None:
+        reading.stale()
+    diagnostics = diagnostics_for(ls, uri)
+    if diagnostics is not None:
+        show(ls, uri, SOURCE, diagnostics)
+
+
+def publish_all(ls: UbiqServer) -> None:
+    if not ls.settings.ddd.diagnostics:
+        return
+    for uri in list(ls.workspace.text_documents):
+        diagnostics = diagnostics_for(ls, uri) if uri.endswith(".py") else None
+        if diagnostics is not None:
+            show(ls, uri, SOURCE, diagnostics)
+
+
+def hover_markdown(ls: UbiqServer, uri: str, word: str) -> str:
+    """The building block, aggregate and context of the class named `word`, with the evidence."""
+    reading = holder(ls)
+    current = reading.get() if reading is not None else None
+    if current is None:
+        return ""
+    model = current[0]
+    block = model.blocks.get(word)
+    if block is None or not block.kind:
+        return ""
+    facts = [f"**{word}** — {_KINDS.get(block.kind, block.kind)}"]
+    if block.aggregate and block.aggregate != word:
+        facts.append(f"in the aggregate of `{block.aggregate}`")
+    elif block.kind == "aggregate_root" and word in model.aggregates and model.aggregates[word].members:
+        facts.append("holds " + ", ".join(f"`{m}`" for m in model.aggregates[word].members))
+    if block.context:
+        facts.append(f"context `{block.context}`")
+    return " · ".join(facts) + "\n\n" + "; ".join(block.evidence)
+
+
+async def context_map(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+    """The context map of the project: `{mermaid, markdown, map}` (map: `ubiq ddd map --format json`)."""
+    reading = holder(ls)
+    if reading is None:
+        raise ValueError("open a project folder first: the context map is read from it")
+    current = reading.get()
+    while current is None:  # the first reading is under way: wait for it, not for a fixed time
+        await asyncio.sleep(0.1)
+        current = reading.get()
+    model = current[0]
+    text = mermaid(model)
+    data = model.to_dict()
+    lines = ["# Context map", "", "```mermaid", text.rstrip(), "```", ""]
+    for relation in data["relations"]:
+        lines.append(f"- **{relation['from']}** {relation['kind']} **{relation['to']}**:")
+        lines += [f"  - {e}" for e in relation["evidence"][:5]]
+    return {"mermaid": text, "markdown": "\n".join(lines) + "\n", "map": data}
+
+
+def register(server: UbiqServer) -> None:
+    server.document_listeners.append(publish)
+
+    @server.command(DDD_MAP)
+    async def ddd_map(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+        return await context_map(ls, *args)

@@ -1,0 +1,77 @@
+"""DDD in the editor, over stdio against the real server: a rule's finding appears for an unsaved
+edit at the field that breaks it, hover shows a class's building block, aggregate and context,
+and `ubiq.dddMap` returns the context map."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.conftest import REPO, TINY
+from tests.e2e.conftest import open_document, server_config, start_in_copy
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+SHOP = REPO / "tests" / "data" / "ddd_shop"
+
+
+@pytest_lsp.fixture(config=server_config(TINY), scope="module", params=["vscode", "neovim"])
+async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path_factory):
+    await start_in_copy(lsp_client, request.param, SHOP, tmp_path_factory.mktemp("project"))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def _ddd_diagnostics(client: LanguageClient, uri: str, want) -> list[types.Diagnostic]:
+    while True:
+        found = [d for d in client.diagnostics.get(uri, []) if d.source == "ubiq ddd"]
+        if want(found):
+            return found
+        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 120)
+
+
+async def test_an_unsaved_reference_across_aggregates_is_reported_at_the_field(client: LanguageClient):
+    root: Path = client.root  # type: ignore[attr-defined]
+    path = root / "shop" / "shipping" / "domain" / "model.py"
+    uri = open_document(client, path, "python")
+    text = path.read_text().replace("    order_id: UUID\n", "    order_id: UUID\n    order: Order | None = None\n")
+    text = text.replace("import Money\n", "import Money, Order\n")
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+    (found,) = await _ddd_diagnostics(client, uri, lambda d: any(x.code == "reference-by-object" for x in d))
+    line = text.splitlines()[found.range.start.line]
+    assert line[found.range.start.character : found.range.end.character] == "order"
+    assert "Shipment.order holds Order, the root of another aggregate" in found.message
+    assert found.severity == types.DiagnosticSeverity.Warning
+    assert "order: Order" not in path.read_text()  # nothing written
+
+
+async def test_hover_on_a_class_names_its_building_block(client: LanguageClient):
+    root: Path = client.root  # type: ignore[attr-defined]
+    path = root / "shop" / "ordering" / "domain" / "model.py"
+    uri = open_document(client, path, "python")
+    await _ddd_diagnostics(client, uri, lambda d: any(x.code == "anemic-entity" for x in d))
+    line = next(i for i, text in enumerate(path.read_text().splitlines()) if text.startswith("class Order("))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=8)
+        )
+    )
+    assert hover is not None and "**Order** — aggregate root" in hover.contents.value
+    assert "holds `OrderLine`" in hover.contents.value and "context `ordering`" in hover.contents.value
+
+
+async def test_the_context_map_command(client: LanguageClient):
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="ubiq.dddMap", arguments=[])
+    )
+    assert result["mermaid"].startswith("flowchart LR") and "```mermaid" in result["markdown"]
+    assert {c["name"] for c in result["map"]["contexts"]} == {"customers", "ordering", "shipping"}
