@@ -38,7 +38,9 @@ async def test_an_unsaved_reference_across_aggregates_is_reported_at_the_field(c
     root: Path = client.root  # type: ignore[attr-defined]
     path = root / "shop" / "shipping" / "domain" / "model.py"
     uri = open_document(client, path, "python")
-    text = path.read_text().replace("    order_id: UUID\n", "    order_id: UUID\n    order: Order | None = None\n")
+    text = path.read_text().replace(
+        "    order_id: UUID\n", "    order_id: UUID\n    order: Order | None = None\n"
+    )
     text = text.replace("import Money\n", "import Money, Order\n")
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
@@ -62,7 +64,8 @@ async def test_hover_on_a_class_names_its_building_block(client: LanguageClient)
     line = next(i for i, text in enumerate(path.read_text().splitlines()) if text.startswith("class Order("))
     hover = await client.text_document_hover_async(
         types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=8)
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=8),
         )
     )
     assert hover is not None and "**Order** — aggregate root" in hover.contents.value
