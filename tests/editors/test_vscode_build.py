@@ -32,6 +32,7 @@ COMMANDS = {
     "ubiq.client.showErModel",
     "ubiq.client.sqlWrite",
     "ubiq.client.sqlExplain",
+    "ubiq.client.showContextMap",
     "ubiq.client.showStats",
     "ubiq.client.evaluateModels",
     "ubiq.client.restartServer",

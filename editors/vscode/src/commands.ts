@@ -13,6 +13,7 @@ const STATS = "ubiq.stats";
 const EVAL = "ubiq.eval";
 const SQL_WRITE = "ubiq.sqlWrite";
 const SQL_EXPLAIN = "ubiq.sqlExplain";
+const DDD_MAP = "ubiq.dddMap";
 
 function pythonEditor(): vscode.TextEditor | undefined {
   const editor = vscode.window.activeTextEditor;
@@ -177,6 +178,16 @@ async function sqlExplain(execute: Execute): Promise<void> {
   await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
 }
 
+/** The context map read from the code (bounded contexts, their aggregates, the relationships between
+ * them) drawn by the same webview as the ER model. */
+async function contextMap(execute: Execute, extensionUri: vscode.Uri): Promise<void> {
+  const result = (await execute(DDD_MAP, [])) as { mermaid?: unknown } | null;
+  if (typeof result?.mermaid !== "string") {
+    return;
+  }
+  await showErModel(extensionUri, { text: result.mermaid }, "Ubiq: context map");
+}
+
 /** Run `action`, turning a failure into an error message instead of an unhandled rejection. */
 function guarded(title: string, action: () => Promise<void>): () => Promise<void> {
   return async () => {
@@ -201,6 +212,7 @@ export function registerCommands(
     "ubiq.client.showErModel": guarded("the ER model", () => erModel(execute, context.extensionUri)),
     "ubiq.client.sqlWrite": guarded("writing SQL", () => sqlWrite(execute)),
     "ubiq.client.sqlExplain": guarded("explaining SQL", () => sqlExplain(execute)),
+    "ubiq.client.showContextMap": guarded("the context map", () => contextMap(execute, context.extensionUri)),
     "ubiq.client.showStats": guarded("stats", () => stats(execute)),
     "ubiq.client.evaluateModels": guarded("the evaluation", () => evaluateModels(execute)),
     "ubiq.client.restartServer": guarded("restarting the server", restart),

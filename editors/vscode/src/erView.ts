@@ -16,17 +16,22 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
 }
 
-export async function showErModel(extensionUri: vscode.Uri, model: ErModel): Promise<void> {
+export async function showErModel(
+  extensionUri: vscode.Uri,
+  model: ErModel,
+  title = "Ubiq: ER model",
+): Promise<void> {
   const dist = vscode.Uri.joinPath(extensionUri, "dist");
   if (panel) {
     panel.reveal(vscode.ViewColumn.Beside);
   } else {
-    panel = vscode.window.createWebviewPanel("ubiq.erModel", "Ubiq: ER model", vscode.ViewColumn.Beside, {
+    panel = vscode.window.createWebviewPanel("ubiq.erModel", title, vscode.ViewColumn.Beside, {
       enableScripts: true,
       localResourceRoots: [dist],
     });
     panel.onDidDispose(() => (panel = undefined));
   }
+  panel.title = title;
   const webview = panel.webview;
   const template = await readFile(vscode.Uri.joinPath(extensionUri, "media", "er.html").fsPath, "utf8");
   const values: Record<string, string> = {

@@ -1,5 +1,5 @@
 --- Ubiq's user commands: :UbiqGenTests, :UbiqGlossaryAdd, :UbiqER, :UbiqStats, :UbiqEval,
---- :UbiqSqlWrite, :UbiqSqlExplain.
+--- :UbiqSqlWrite, :UbiqSqlExplain, :UbiqContextMap.
 local M = {}
 
 local api = vim.api
@@ -267,6 +267,16 @@ function M.sql_explain()
   end)
 end
 
+--- The context map read from the code (bounded contexts, aggregates, relationships with their
+--- evidence) as Markdown with a Mermaid block, in a scratch buffer.
+function M.context_map()
+  M.execute("ubiq.dddMap", {}, function(result)
+    if type(result) == "table" and type(result.markdown) == "string" then
+      show_scratch("ubiq://context-map.md", result.markdown, "markdown")
+    end
+  end)
+end
+
 function M.create()
   local command = api.nvim_create_user_command
   command("UbiqGenTests", function(args)
@@ -315,6 +325,9 @@ function M.create()
   command("UbiqSqlExplain", function()
     M.sql_explain()
   end, { desc = "Ubiq: the plan of the SQL at the cursor, its costs and the indexes advised" })
+  command("UbiqContextMap", function()
+    M.context_map()
+  end, { desc = "Ubiq: the bounded contexts, their aggregates and relationships, read from the code" })
 end
 
 return M
