@@ -28,6 +28,7 @@ MARKERS = {
     "repository": REPOSITORY, "baserepository": REPOSITORY, "abstractrepository": REPOSITORY,
     "domainservice": SERVICE, "domain_service": SERVICE, "service": SERVICE,
 }  # fmt: skip
+DOMAIN_PACKAGES = {"domain", "model", "core", "entities"}  # where a project keeps its domain model
 MARKER_BASE = "a base class that marks building blocks"
 _ORM_BASES = {"Model", "DeclarativeBase", "Base", "SQLModel", "Document"}
 _IMMUTABLE_BASES = {"NamedTuple", "Enum", "IntEnum", "StrEnum"}
@@ -67,8 +68,8 @@ def classify(code: DomainCode) -> dict[str, Block]:
 
 
 def _values_by_use(code: DomainCode, blocks: dict[str, Block]) -> None:
-    """A dataclass with no identity that an entity holds is a value: equal by value, part of the
-    entity's state; a mutable one is then reported, not missed."""
+    """A dataclass with no identity that an entity holds, in a domain package, is a value: equal by
+    value, part of the entity's state; a mutable one is then reported, not missed."""
     holders: dict[str, str] = {}
     for name, cls in code.classes.items():
         if blocks[name].kind not in (ENTITY, ROOT, VALUE):
@@ -82,6 +83,8 @@ def _values_by_use(code: DomainCode, blocks: dict[str, Block]) -> None:
             last(d.split("(")[0]) in ("dataclass", "define", "attrs", "s") for d in cls.decorators
         )
         if block.kind or block.evidence or not dataclass_ or has_identity(cls) or name not in holders:
+            continue
+        if not in_domain_layer(cls.module):  # elsewhere a mutable dataclass is just a record
             continue
         block.kind = VALUE
         block.evidence.append(f"a dataclass with no identity (equal by value), held by {holders[name]}")
@@ -115,6 +118,11 @@ def _classify(cls: ClassFact) -> Block:
     return block
 
 
+def in_domain_layer(module: str) -> bool:
+    """Inside a package named like a domain layer (`…/domain/…`); a file named `model.py` alone is not."""
+    return any(part in DOMAIN_PACKAGES for part in module.split(".")[:-1])
+
+
 def frozen_by(cls: ClassFact) -> str:
     """The evidence that instances cannot change, or ""."""
     for decorator in cls.decorators:
@@ -138,8 +146,12 @@ def has_identity(cls: ClassFact) -> str:
         return f"an ORM model ({last(next(b for b in cls.bases if last(b) in _ORM_BASES))})"
     own = f"{_snake(cls.name)}_id"
     for fact in cls.fields:
-        if fact.name in ("id", "uuid", "pk", "identity", own) or "primary_key=True" in fact.type_text.replace(
-            " ", ""
+        if "primary_key=True" in fact.type_text.replace(" ", ""):
+            return f"an identity field `{fact.name}`"
+        if fact.name in ("id", "uuid", "pk", "identity", own) and fact.type_text not in (
+            "bool",
+            "str|None",
+            "None",
         ):
             return f"an identity field `{fact.name}`"
     return ""

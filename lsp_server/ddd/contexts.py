@@ -12,10 +12,10 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
-from lsp_server.ddd.blocks import Block
+from lsp_server.ddd.blocks import DOMAIN_PACKAGES, Block
 from lsp_server.ddd.code import DomainCode
 
-DOMAIN_LAYERS = {"domain", "model", "core", "entities"}
+DOMAIN_LAYERS = DOMAIN_PACKAGES
 INFRASTRUCTURE_LAYERS = {"infrastructure", "infra", "adapters", "persistence", "repositories", "db", "orm"}
 LAYERS = DOMAIN_LAYERS | INFRASTRUCTURE_LAYERS | {
     "application", "app", "services", "service", "use_cases", "usecases", "api", "web", "interfaces", "ui",
@@ -65,7 +65,8 @@ def _common_prefix(names: list[list[str]]) -> list[str]:
 
 
 def layer_of(module: str) -> str:
-    for part in module.split("."):
+    """The layer a module's packages name ("" when none does); its file name does not count."""
+    for part in module.split(".")[:-1]:
         if part in DOMAIN_LAYERS:
             return "domain"
         if part in INFRASTRUCTURE_LAYERS:
