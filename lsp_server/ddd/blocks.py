@@ -33,7 +33,31 @@ MARKER_BASE = "a base class that marks building blocks"
 _ORM_BASES = {"Model", "DeclarativeBase", "Base", "SQLModel", "Document"}
 _IMMUTABLE_BASES = {"NamedTuple", "Enum", "IntEnum", "StrEnum"}
 _IDENTITY = re.compile(r"^(id|uuid|pk|key|identity|\w+_id|\w+_uuid|\w+_key)$")
-_PAST = re.compile(r"^[A-Z]\w*?(ed|Paid|Sent|Built|Made|Held|Sold|Lost|Won|Shipped|Left)$")
+_IRREGULAR_PAST = {
+    "Paid",
+    "Sent",
+    "Built",
+    "Made",
+    "Held",
+    "Sold",
+    "Lost",
+    "Won",
+    "Left",
+    "Bought",
+    "Taken",
+    "Given",
+    "Written",
+    "Done",
+    "Begun",
+    "Chosen",
+    "Drawn",
+    "Known",
+    "Set",
+    "Put",
+    "Cut",
+    "Shut",
+}
+_NOT_PAST = {"Feed", "Seed", "Need", "Speed", "Breed", "Embed", "Bed", "Red", "Shed", "Weed", "Deed", "Bleed"}
 _REPOSITORY_NAME = re.compile(r"^(\w+?)(Repository|Repo|Store|Dao|DAO)$")
 
 
@@ -104,7 +128,7 @@ def _classify(cls: ClassFact) -> Block:
     if _REPOSITORY_NAME.match(cls.name):
         return Block(cls.name, REPOSITORY, [f"named {cls.name}"])
     frozen = frozen_by(cls)
-    if _PAST.match(cls.name) and (frozen or not has_identity(cls)) and cls.fields:
+    if _past_tense(cls.name) and (frozen or not has_identity(cls)) and cls.fields:
         return Block(cls.name, EVENT, [f"a past-tense name ({cls.name})", *([frozen] if frozen else [])])
     if cls.name.endswith("Service") and not cls.fields:
         return Block(cls.name, SERVICE, [f"named {cls.name}, holds no state"])
@@ -121,6 +145,15 @@ def _classify(cls: ClassFact) -> Block:
 def in_domain_layer(module: str) -> bool:
     """Inside a package named like a domain layer (`…/domain/…`); a file named `model.py` alone is not."""
     return any(part in DOMAIN_PACKAGES for part in module.split(".")[:-1])
+
+
+def _past_tense(name: str) -> bool:
+    """`OrderPlaced`, `PaymentReceived`, `InvoicePaid`: the name's last word is a past participle."""
+    words = re.findall(r"[A-Z][a-z0-9]*", name)
+    last_word = words[-1] if words else ""
+    if last_word in _IRREGULAR_PAST:
+        return len(words) > 1
+    return len(words) > 1 and last_word.endswith("ed") and len(last_word) > 3 and last_word not in _NOT_PAST
 
 
 def frozen_by(cls: ClassFact) -> str:

@@ -41,6 +41,8 @@ def context_of_modules(code: DomainCode) -> dict[str, str]:
     for module, package in packages.items():
         inside = [p for p in package[len(prefix) :] if p not in LAYERS]
         found[module] = inside[0] if inside and package[: len(prefix)] == prefix else ""
+    if prefix and not any(found.values()):  # a project of one context: its package is the context
+        found = {module: prefix[-1] if packages[module][: len(prefix)] == prefix else "" for module in found}
     return found
 
 

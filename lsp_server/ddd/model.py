@@ -56,7 +56,7 @@ class DomainModel:
                     {"root": root, "members": sorted(aggregate.members), "evidence": aggregate.evidence}
                 )
         return {
-            "contexts": list(contexts.values()),
+            "contexts": [c for c in contexts.values() if c["classes"] or c["aggregates"]],
             "relations": [
                 {"from": r.source, "to": r.target, "kind": r.kind, "evidence": r.evidence}
                 for r in self.relations

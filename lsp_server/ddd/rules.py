@@ -24,6 +24,7 @@ from lsp_server.context.treesitter import Lines, node_text, parse, walk
 from lsp_server.ddd.blocks import (
     ENTITY,
     EVENT,
+    MARKERS,
     REPOSITORY,
     ROOT,
     VALUE,
@@ -74,7 +75,7 @@ def check(model: DomainModel) -> list[Finding]:
         found += _references(model, cls)
         if block.kind == VALUE:
             found += _value_object(model, cls)
-        if block.kind in (ENTITY, ROOT) and not _identity(model, cls):
+        if block.kind in (ENTITY, ROOT) and not _identity(model, cls) and not _framework_marked(model, cls):
             found.append(
                 _at(
                     cls.where,
@@ -193,6 +194,16 @@ def _identity(model: DomainModel, cls: ClassFact, seen: frozenset[str] = frozens
     for base in cls.bases:
         parent = model.code.classes.get(re.split(r"[\[(]", base)[0].split(".")[-1])
         if parent is not None and parent.name not in seen and _identity(model, parent, seen | {cls.name}):
+            return True
+    return False
+
+
+def _framework_marked(model: DomainModel, cls: ClassFact) -> bool:
+    """Marked by a framework's base class or decorator (protean, eventsourcing…), which gives
+    its entities an identity of its own; a project's own marker class does not."""
+    for marker in [*cls.bases, *cls.decorators]:
+        bare = re.split(r"[\[(]", marker)[0].split(".")[-1]
+        if bare.lower() in MARKERS and bare not in model.code.classes:
             return True
     return False
 
