@@ -276,6 +276,16 @@ def _value(expr: Expr | None, module: PyModule) -> tuple[list[str], bool, str, b
     return names, callee == "ManyToManyField", cascade, foreign
 
 
+# Methods that run while an instance is being built: what they assign is not a later change.
+CONSTRUCTION = {
+    "__init__",
+    "__post_init__",
+    "__new__",
+    "__setattr__",
+    "model_post_init",
+    "defaults",
+    "__attrs_post_init__",
+}
 _SELF_ASSIGN = re.compile(r"^self\.(\w+)$")
 
 
@@ -288,7 +298,7 @@ def _read_methods(fact: ClassFact, body: list[Node], lines: Lines, path: str) ->
             continue
         name = node_text(definition.child_by_field_name("name"))
         fact.methods.append(name)
-        if name in ("__init__", "__post_init__", "__new__", "__setattr__"):
+        if name in CONSTRUCTION:
             continue
         method = definition
         for node in walk(method, into=lambda n, top=method: n is top or n.type != "function_definition"):
