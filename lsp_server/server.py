@@ -83,6 +83,7 @@ class UbiqServer(LanguageServer):
         self.diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
         self.sql_schema: Any = None  # features/sql.py's SchemaHolder, made when first needed
         self.ddd_model: Any = None  # features/ddd.py's reading of the domain model, made when first needed
+        self.ddd_wanted: bool | None = None  # whether the project has a domain package (looked at once)
         # Called with each opened or changed document's uri (diagnostics follow the text).
         self.document_listeners: list[Callable[[UbiqServer, str], None]] = []
         self.loop: asyncio.AbstractEventLoop | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from tree_sitter import Node
@@ -134,20 +135,30 @@ def read(paths: Sequence[Path], overrides: dict[str, str] | None = None) -> Doma
 
 
 def add_module(code: DomainCode, path: str, text: str, module_name: str) -> None:
+    module_fact, classes = _module_facts(path, text, module_name)
+    code.modules[module_name] = module_fact
+    for fact in classes:
+        code.classes.setdefault(fact.name, fact)
+
+
+@lru_cache(maxsize=4096)
+def _module_facts(path: str, text: str, module_name: str) -> tuple[ModuleFact, list[ClassFact]]:
+    """One file's facts, cached by its text: the editor re-reads a project after each pause in
+    typing, and only the files that changed are parsed again."""
     module = parse_module(text, path, module_name)
     data = text.encode("utf-8")
     tree = parse(data)
     lines = Lines(data)
-    code.modules[module_name] = ModuleFact(
-        module_name, path, _imports(tree.root_node, module, lines, path), text
-    )
+    module_fact = ModuleFact(module_name, path, _imports(tree.root_node, module, lines, path), text)
     nodes = {node_text(c.name): c for c in map(read_class, _class_nodes(tree.root_node)) if c is not None}
+    classes = []
     for cls in module.classes:
         fact = _class_fact(cls, module)
         syntax = nodes.get(cls.name)
         if syntax is not None:
             _read_methods(fact, syntax.body, lines, path)
-        code.classes.setdefault(cls.name, fact)
+        classes.append(fact)
+    return module_fact, classes
 
 
 def _class_nodes(root: Node) -> Iterable[Node]:

@@ -3,6 +3,7 @@ relationships between contexts; the one object `ddd map`, `ddd check` and the ed
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,3 +85,18 @@ def build(code: DomainCode) -> DomainModel:
 
 def load(paths: Sequence[Path], overrides: dict[str, str] | None = None) -> DomainModel:
     return build(read(paths, overrides))
+
+
+_NOT_LOOKED_INTO = {"node_modules", "venv", "site-packages", "__pycache__", "build", "dist"}
+
+
+def has_domain_package(root: Path, depth: int = 5) -> bool:
+    """A folder named like a domain layer (`domain`, `domains`) within `depth` levels of `root`,
+    found from folder names alone; virtualenvs, caches and hidden folders are not looked into."""
+    for folder, subfolders, _files in os.walk(root):
+        subfolders[:] = [s for s in subfolders if not s.startswith(".") and s not in _NOT_LOOKED_INTO]
+        if any(s in ("domain", "domains") for s in subfolders):
+            return True
+        if len(Path(folder).relative_to(root).parts) >= depth:
+            subfolders[:] = []
+    return False

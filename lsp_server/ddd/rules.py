@@ -28,8 +28,10 @@ from lsp_server.ddd.blocks import (
     REPOSITORY,
     ROOT,
     VALUE,
+    Block,
     frozen_by,
     has_identity,
+    in_domain_layer,
     repository_target,
 )
 from lsp_server.ddd.code import ClassFact, Where
@@ -100,7 +102,7 @@ def check(model: DomainModel) -> list[Finding]:
                         f"load and save it through {target.aggregate}",
                     )
                 )
-        if block.kind in (ENTITY, ROOT) and _anemic(cls):
+        if block.kind in (ENTITY, ROOT) and _anemic(cls) and (in_domain_layer(cls.module) or _marked(block)):
             found.append(
                 _at(
                     cls.where,
@@ -196,6 +198,10 @@ def _identity(model: DomainModel, cls: ClassFact, seen: frozenset[str] = frozens
         if parent is not None and parent.name not in seen and _identity(model, parent, seen | {cls.name}):
             return True
     return False
+
+
+def _marked(block: Block) -> bool:
+    return any(e.startswith("marked ") for e in block.evidence)
 
 
 def _framework_marked(model: DomainModel, cls: ClassFact) -> bool:

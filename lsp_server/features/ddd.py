@@ -15,7 +15,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from lsp_server.context.positions import width
-from lsp_server.ddd.model import DomainModel, load
+from lsp_server.ddd.model import DomainModel, has_domain_package, load
 from lsp_server.ddd.render import mermaid
 from lsp_server.ddd.rules import Finding, check
 from lsp_server.features.diagnostics import show
@@ -96,10 +96,20 @@ def _diagnostic(finding: Finding, lines: list[str], encoding: str) -> types.Diag
     )
 
 
+def wanted(ls: UbiqServer) -> bool:
+    """Diagnostics where the project keeps a domain model: a `domain` package somewhere (a look at
+    folder names only). Elsewhere the whole project is not read on every pause in typing."""
+    if not ls.settings.ddd.diagnostics or ls.project_root is None:
+        return False
+    if ls.ddd_wanted is None:
+        ls.ddd_wanted = has_domain_package(ls.project_root)
+    return ls.ddd_wanted
+
+
 def publish(ls: UbiqServer, uri: str) -> None:
     """On every change of a Python file: the model is read again after a pause; this file's
     findings are shown from the reading at hand meanwhile."""
-    if not uri.endswith(".py") or not ls.settings.ddd.diagnostics:
+    if not uri.endswith(".py") or not wanted(ls):
         return
     reading = holder(ls)
     if reading is not None and reading.get() is not None:
@@ -110,7 +120,7 @@ def publish(ls: UbiqServer, uri: str) -> None:
 
 
 def publish_all(ls: UbiqServer) -> None:
-    if not ls.settings.ddd.diagnostics:
+    if not wanted(ls):
         return
     for uri in list(ls.workspace.text_documents):
         diagnostics = diagnostics_for(ls, uri) if uri.endswith(".py") else None
@@ -120,7 +130,7 @@ def publish_all(ls: UbiqServer) -> None:
 
 def hover_markdown(ls: UbiqServer, uri: str, word: str) -> str:
     """The building block, aggregate and context of the class named `word`, with the evidence."""
-    reading = holder(ls)
+    reading = ls.ddd_model  # hover starts no reading: diagnostics or the map did, or none is wanted
     current = reading.get() if reading is not None else None
     if current is None:
         return ""

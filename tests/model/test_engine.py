@@ -260,11 +260,13 @@ def test_an_answer_rejected_here_is_not_started_again(default_backend):
 
 
 def test_an_empty_answer_rejected_here_is_not_given_again(tiny_backend):
-    # SmolLM2 ends its text after a closing sentence: nothing is its most likely answer.
-    request = CompletionRequest(prompt="The end.", max_tokens=8)
-    assert tiny_backend.complete(request).text == ""
-    again = tiny_backend.complete(dataclasses.replace(request, avoid_first=("",)))
-    assert again.stats.generated_tokens >= 1 and again.text
+    # After a closing sentence, ending the text is among SmolLM2's likeliest answers (the likeliest
+    # on some CPUs, not on others: logits differ in the last bits between instruction sets). With
+    # the empty answer rejected, every one of these prompts gets text.
+    for prompt in ("The end.", "The End.", "Thank you.", "That is all."):
+        request = CompletionRequest(prompt=prompt, max_tokens=8)
+        again = tiny_backend.complete(dataclasses.replace(request, avoid_first=("",)))
+        assert again.stats.generated_tokens >= 1 and again.text, prompt
 
 
 SCHEMA = {
