@@ -114,6 +114,7 @@ class LocalBackend(Backend):
         import llama_cpp
 
         self._lib = llama_cpp
+        self._grammars_ok: set[str] = set()  # grammars llama.cpp has parsed (see _check_grammar)
         settings = self._settings
         threads = settings.threads or 1
         start = time.monotonic()
@@ -427,6 +428,22 @@ class LocalBackend(Backend):
         with open(self._prompt_log, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
 
+    def _check_grammar(self, grammar: Any) -> None:
+        """llama.cpp's own parse of the grammar a JSON schema became, before it samples with it:
+        one it cannot parse (the Python converter writes some escapes the C parser refuses) would
+        be added as a null sampler, and crash the process."""
+        text = grammar._grammar
+        if text in self._grammars_ok:
+            return
+        lib = self._lib
+        sampler = lib.llama_sampler_init_grammar(
+            self._llm._model.vocab, text.encode("utf-8"), grammar._root.encode("utf-8")
+        )
+        if not sampler:
+            raise ModelError("llama.cpp could not parse the grammar of the answer's JSON schema")
+        lib.llama_sampler_free(sampler)
+        self._grammars_ok.add(text)
+
     def _sample(self, request, max_tokens, stats, stopped, on_text) -> Completion:  # noqa: ANN001
         llm, lib = self._llm, self._lib
         seqs = self._seqs
@@ -434,6 +451,7 @@ class LocalBackend(Backend):
         grammar = None
         if request.json_schema is not None:
             grammar = lib.LlamaGrammar.from_json_schema(json.dumps(request.json_schema), verbose=False)
+            self._check_grammar(grammar)
         if request.seed is not None:
             llm.set_seed(request.seed)
         llm._sampler = llm._init_sampler(temp=request.temperature, repeat_penalty=1.0, grammar=grammar)

@@ -126,14 +126,14 @@ def query_pattern(tables: list[Table]) -> str | None:
     columns_ = _either(columns)
     word = "|".join(
         [
-            f"({_ALIAS}|{tables_})\\.({columns_}|\\*)",  # qualified column
+            f"({_ALIAS}|{tables_})[.]({columns_}|[*])",  # qualified column (no `\\.`: llama.cpp refuses it)
             "(AS|as) [A-Za-z_][A-Za-z0-9_]*",  # an output or table alias: free
             words,
             functions,
             tables_,
             columns_,
             _ALIAS,
-            "[0-9]+(\\.[0-9]+)?",
+            "[0-9]+([.][0-9]+)?",
             "'[^'\"\\\\]*'",  # a string literal: no quote of the JSON around it, no escape
         ]
     )

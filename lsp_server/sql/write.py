@@ -2,7 +2,8 @@
 model draws is parsed, resolved against the schema and run before one is shown.
 
 A small model writes plausible SQL that is often wrong. So several candidates are drawn (the
-greedy answer and a few samples), each under a grammar that allows one SELECT; those that parse,
+greedy answer and a few samples), each under a grammar that allows one SELECT naming only the
+schema's tables and columns (`sql/grammar.py`); those that parse,
 name only the schema's tables and columns, and run on a scratch database within a time limit are
 kept, and the answer is the one whose result the most candidates agree on (self-consistency by
 execution). When none survives, the answer is a refusal that says why, never a guess.
@@ -199,13 +200,20 @@ def _ddl(table: Table) -> str:
     return f"CREATE TABLE {table.name} ({', '.join(columns)});"
 
 
-def draw(backend: Backend, messages: list[ChatMessage], number: int, cancel: CancelToken | None) -> Candidate:
-    """The greedy answer first, then samples with distinct seeds."""
+def draw(
+    backend: Backend,
+    messages: list[ChatMessage],
+    number: int,
+    cancel: CancelToken | None,
+    grammar: dict[str, object] | None = None,
+) -> Candidate:
+    """The greedy answer first, then samples with distinct seeds; under `grammar` (a JSON schema)
+    when given (the schema's names only, `sql/grammar.py`), else any one SELECT."""
     try:
         answer = chat_json(
             backend,
             messages,
-            _SCHEMA,
+            grammar or _SCHEMA,
             max_tokens=400,
             temperature=0.0 if number == 0 else 0.6,
             seed=None if number == 0 else 1000 + number,
@@ -223,14 +231,14 @@ def _repair(
     messages: list[ChatMessage],
     failed: Candidate,
     cancel: CancelToken | None,
-    answer_schema: dict[str, object] | None = None,
+    grammar: dict[str, object] | None = None,
 ) -> Candidate:
     follow_up = [
         *messages,
         ChatMessage("assistant", json.dumps({"sql": failed.sql}, ensure_ascii=False)),
         ChatMessage("user", f"That query is wrong: {failed.reason}. Write the corrected query, as JSON."),
     ]
-    repaired = draw(backend, follow_up, 0, cancel, answer_schema)
+    repaired = draw(backend, follow_up, 0, cancel, grammar)
     repaired.reason = repaired.reason or f"repaired from: {failed.reason}"
     return repaired
 

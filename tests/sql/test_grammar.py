@@ -7,7 +7,10 @@ import json
 import re
 
 import llama_cpp
+import pytest
 
+from lsp_server.engine.backend import ChatMessage
+from lsp_server.errors import ModelError
 from lsp_server.sql.grammar import answer_schema, query_pattern
 from lsp_server.sql.schema import load
 from tests.conftest import REPO
@@ -35,9 +38,25 @@ def test_only_the_schemas_names_can_be_written():
     assert not any(pattern.match(sql) for sql in refused)
 
 
-def test_llama_cpp_compiles_it():
+def test_llama_cpp_samples_under_it(tiny_backend):
+    # The Python converter once wrote `"\\."` for a dot, which llama.cpp's parser refuses: the
+    # sampler was then null and the process crashed. The real engine parses and samples under it.
     schema = answer_schema(list(load([SHOP]).tables.values()))
     assert llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False) is not None
+    answer = tiny_backend.chat(
+        [ChatMessage("user", 'Count the orders in shop_order. Answer as JSON: {"sql": ...}')],
+        json_schema=schema,
+        max_tokens=60,
+    )
+    sql = json.loads(answer.text)["sql"] if answer.stop_reason != "length" else answer.text
+    assert "SELECT" in sql.upper()
+
+
+def test_a_grammar_llama_cpp_cannot_parse_is_an_error_not_a_crash(tiny_backend):
+    with pytest.raises(ModelError, match="could not parse the grammar"):
+        tiny_backend.chat(
+            [ChatMessage("user", "x")], json_schema={"type": "string", "pattern": "^a\\.b$"}, max_tokens=4
+        )
 
 
 def test_names_a_pattern_cannot_spell_fall_back_to_any_select():
