@@ -34,7 +34,7 @@ from lsp_server.ddd.blocks import (
     in_domain_layer,
     repository_target,
 )
-from lsp_server.ddd.code import ClassFact, Where
+from lsp_server.ddd.code import ClassFact, FieldFact, Where
 from lsp_server.ddd.contexts import layer_of
 from lsp_server.ddd.model import DomainModel
 
@@ -57,6 +57,7 @@ class Finding:
     column: int
     code: str
     message: str
+    replacement: str | None = None  # the quick fix: the finding's whole line, rewritten (None: no safe fix)
 
     @property
     def severity(self) -> str:
@@ -132,14 +133,14 @@ def _references(model: DomainModel, cls: ClassFact) -> list[Finding]:
             if model.blocks[cls.name].kind not in (ENTITY, ROOT, EVENT):  # a value object: its own rule
                 continue
             if block.kind == ROOT:
-                found.append(
-                    _at(
-                        fact.where,
-                        "reference-by-object",
-                        f"{cls.name}.{fact.name} holds {target}, the root of another aggregate: "
-                        f"refer to it by identity ({_snake(target)}_id)",
-                    )
+                finding = _at(
+                    fact.where,
+                    "reference-by-object",
+                    f"{cls.name}.{fact.name} holds {target}, the root of another aggregate: "
+                    f"refer to it by identity ({fact.name}_id)",
                 )
+                finding.replacement = by_identity(model, cls, fact, target)
+                found.append(finding)
             else:
                 found.append(
                     _at(
@@ -150,6 +151,35 @@ def _references(model: DomainModel, cls: ClassFact) -> list[Finding]:
                     )
                 )
     return found
+
+
+def by_identity(model: DomainModel, cls: ClassFact, fact: FieldFact, target: str) -> str | None:
+    """The field's line holding the root's identity instead (`order: Order | None = None` →
+    `order_id: UUID | None = None`), or None when that is not safe: a collection, an identity of no
+    stated type, a name in use, or any other use of the field in the project (it would break)."""
+    module = model.code.modules.get(cls.module)
+    identity = next(
+        (f for f in model.code.classes[target].fields if f.name in ("id", f"{_snake(target)}_id")), None
+    )
+    if module is None or fact.many or identity is None or not re.fullmatch(r"[\w.]+", identity.type_text):
+        return None
+    new_name = f"{fact.name}_id"
+    lines = module.text.split("\n")
+    line = lines[fact.where.line - 1] if fact.where.line <= len(lines) else ""
+    match = re.fullmatch(rf"(\s*){fact.name}(\s*:\s*)([^=]+?)(\s*=.*)?", line)
+    if match is None or cls.field(new_name) is not None or not re.search(rf"\b{target}\b", match.group(3)):
+        return None
+    id_type = identity.type_text
+    bound = id_type.split(".")[0] in module.imports or id_type in ("int", "str", "bytes")
+    if not bound:
+        return None
+    uses = re.compile(rf"\.{fact.name}\b|\b{fact.name}=(?!=)")  # `x.order`, `Shipment(order=…)`
+    for other in model.code.modules.values():
+        for number, text in enumerate(other.text.split("\n"), 1):
+            if uses.search(text) and not (other is module and number == fact.where.line):
+                return None
+    annotation = re.sub(rf"\b{target}\b", id_type, match.group(3))
+    return f"{match.group(1)}{new_name}{match.group(2)}{annotation}{match.group(4) or ''}"
 
 
 def _value_object(model: DomainModel, cls: ClassFact) -> list[Finding]:

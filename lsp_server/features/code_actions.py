@@ -6,7 +6,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from lsp_server.context.syntax import SyntaxTree
-from lsp_server.features import er_model, glossary, sql
+from lsp_server.features import ddd, er_model, glossary, sql
 from lsp_server.features.commands import GENERATE_TESTS
 from lsp_server.features.documents import is_python
 from lsp_server.server import UbiqServer
@@ -32,7 +32,8 @@ def register(server: UbiqServer) -> None:
             return fixes
         line = params.range.start.line + 1
         tests = generate_tests_actions(syntax, uri, line)
-        return glossary.code_actions(ls, params) + fixes + er_model.code_actions(ls, params) + tests
+        domain = ddd.code_actions(ls, params)
+        return glossary.code_actions(ls, params) + fixes + domain + er_model.code_actions(ls, params) + tests
 
 
 def generate_tests_actions(syntax: SyntaxTree, uri: str, line: int) -> list[types.CodeAction]:

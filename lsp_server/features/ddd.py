@@ -93,6 +93,7 @@ def _diagnostic(finding: Finding, lines: list[str], encoding: str) -> types.Diag
         severity=severity,
         source=SOURCE,
         code=finding.code,
+        data={"replacement": finding.replacement} if finding.replacement is not None else None,
     )
 
 
@@ -126,6 +127,36 @@ def publish_all(ls: UbiqServer) -> None:
         diagnostics = diagnostics_for(ls, uri) if uri.endswith(".py") else None
         if diagnostics is not None:
             show(ls, uri, SOURCE, diagnostics)
+
+
+def code_actions(ls: UbiqServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """The quick fix "Refer by identity": the field's line rewritten, offered only where
+    `rules.by_identity` found it safe (no other use of the field in the project); an undoable edit."""
+    document = ls.workspace.text_documents.get(params.text_document.uri)
+    actions = []
+    for diagnostic in params.context.diagnostics:
+        data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
+        if diagnostic.source != SOURCE or not data.get("replacement") or document is None:
+            continue
+        line = diagnostic.range.start.line
+        old = document.source.split("\n")[line] if line < len(document.source.split("\n")) else ""
+        edit = types.TextEdit(
+            range=types.Range(
+                start=types.Position(line=line, character=0),
+                end=types.Position(line=line, character=width(old, encoding_of(ls))),
+            ),
+            new_text=data["replacement"],
+        )
+        actions.append(
+            types.CodeAction(
+                title=f"Refer by identity: {data['replacement'].strip()}",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]}),
+                is_preferred=True,
+            )
+        )
+    return actions
 
 
 def hover_markdown(ls: UbiqServer, uri: str, word: str) -> str:

@@ -2,8 +2,7 @@
 model draws is parsed, resolved against the schema and run before one is shown.
 
 A small model writes plausible SQL that is often wrong. So several candidates are drawn (the
-greedy answer and a few samples), each under a grammar that allows one SELECT naming only the
-schema's tables and columns (`sql/grammar.py`); those that parse,
+greedy answer and a few samples), each under a grammar that allows one SELECT; those that parse,
 name only the schema's tables and columns, and run on a scratch database within a time limit are
 kept, and the answer is the one whose result the most candidates agree on (self-consistency by
 execution). When none survives, the answer is a refusal that says why, never a guess.
@@ -32,7 +31,6 @@ from sqlglot.errors import ParseError, TokenError
 from lsp_server.engine.backend import Backend, CancelToken, ChatMessage
 from lsp_server.engine.chat_json import UnparsableAnswer, chat_json
 from lsp_server.prompts import render
-from lsp_server.sql.grammar import answer_schema
 from lsp_server.sql.joins import add_missing_joins, join_hints
 from lsp_server.sql.resolve import Resolver
 from lsp_server.sql.schema import SqlSchema, Table
@@ -115,12 +113,11 @@ def write(
     if not schema:
         return Written(None, False, None, [Candidate("", "unresolved", "the schema has no tables")])
     messages = _messages(question, schema, dialect, glossary_notes, prompts_dir, project_root)
-    names_only = answer_schema(prompt_tables(schema, question))
     drawn: list[Candidate] = []
     for number in range(candidates):
         if on_progress is not None:
             on_progress(f"drawing candidate {number + 1} of {candidates}", number / (candidates + 2))
-        drawn.append(draw(backend, messages, number, cancel, names_only))
+        drawn.append(draw(backend, messages, number, cancel))
     parsed = [(c, _check(c, schema, dialect)) for c in drawn]
     for candidate in [c for c, tree in parsed if tree is None and c.status == "unresolved"]:
         joined = _joined(candidate, schema, dialect)
@@ -132,7 +129,7 @@ def write(
         for candidate in [c for c, tree in parsed if tree is None and c.sql][:REPAIRS]:
             if on_progress is not None:
                 on_progress("repairing a candidate the checks rejected", candidates / (candidates + 2))
-            fixed = _repair(backend, messages, candidate, cancel, names_only)
+            fixed = _repair(backend, messages, candidate, cancel)
             drawn.append(fixed)
             parsed.append((fixed, _check(fixed, schema, dialect)))
     if on_progress is not None:
@@ -200,20 +197,13 @@ def _ddl(table: Table) -> str:
     return f"CREATE TABLE {table.name} ({', '.join(columns)});"
 
 
-def draw(
-    backend: Backend,
-    messages: list[ChatMessage],
-    number: int,
-    cancel: CancelToken | None,
-    grammar: dict[str, object] | None = None,
-) -> Candidate:
-    """The greedy answer first, then samples with distinct seeds; under `grammar` (a JSON schema)
-    when given (the schema's names only, `sql/grammar.py`), else any one SELECT."""
+def draw(backend: Backend, messages: list[ChatMessage], number: int, cancel: CancelToken | None) -> Candidate:
+    """The greedy answer first, then samples with distinct seeds."""
     try:
         answer = chat_json(
             backend,
             messages,
-            grammar or _SCHEMA,
+            _SCHEMA,
             max_tokens=400,
             temperature=0.0 if number == 0 else 0.6,
             seed=None if number == 0 else 1000 + number,
@@ -231,14 +221,13 @@ def _repair(
     messages: list[ChatMessage],
     failed: Candidate,
     cancel: CancelToken | None,
-    grammar: dict[str, object] | None = None,
 ) -> Candidate:
     follow_up = [
         *messages,
         ChatMessage("assistant", json.dumps({"sql": failed.sql}, ensure_ascii=False)),
         ChatMessage("user", f"That query is wrong: {failed.reason}. Write the corrected query, as JSON."),
     ]
-    repaired = draw(backend, follow_up, 0, cancel, grammar)
+    repaired = draw(backend, follow_up, 0, cancel)
     repaired.reason = repaired.reason or f"repaired from: {failed.reason}"
     return repaired
 

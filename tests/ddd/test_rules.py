@@ -141,3 +141,27 @@ def test_cli_map_in_each_format_and_check(tmp_path: Path):
     )
     missing = ubiq("ddd", "check", str(tmp_path / "nowhere"), cwd=tmp_path)
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr
+
+
+def test_a_reference_by_object_gets_a_fix_only_where_it_is_safe(tmp_path: Path):
+    project = tmp_path / "project"
+    shutil.copytree(SHOP, project)
+    path = project / "shop" / "shipping" / "domain" / "model.py"
+    original = path.read_text().replace("import Money\n", "import Money, Order\n")
+    path.write_text(
+        original.replace("    order_id: UUID\n", "    order_id: UUID\n    buyer: Order | None = None\n")
+    )
+    (finding,) = [f for f in check(load([project])) if f.code == "reference-by-object"]
+    assert finding.replacement == "    buyer_id: UUID | None = None"
+    # the field is used elsewhere: rewriting its declaration would break that use
+    (project / "shop" / "shipping" / "domain" / "report.py").write_text(
+        "def who(shipment):\n    return shipment.buyer\n"
+    )
+    (finding,) = [f for f in check(load([project])) if f.code == "reference-by-object"]
+    assert finding.replacement is None
+    # `order_id` is taken already: no fix for `order: Order`
+    path.write_text(
+        original.replace("    order_id: UUID\n", "    order_id: UUID\n    order: Order | None = None\n")
+    )
+    (finding,) = [f for f in check(load([project])) if f.code == "reference-by-object"]
+    assert finding.replacement is None

@@ -50,10 +50,24 @@ async def test_an_unsaved_reference_across_aggregates_is_reported_at_the_field(c
     )
     (found,) = await _ddd_diagnostics(client, uri, lambda d: any(x.code == "reference-by-object" for x in d))
     line = text.splitlines()[found.range.start.line]
-    assert line[found.range.start.character : found.range.end.character] == "order"
-    assert "Shipment.order holds Order, the root of another aggregate" in found.message
+    assert line[found.range.start.character : found.range.end.character] == "purchase"
+    assert "Shipment.purchase holds Order, the root of another aggregate" in found.message
     assert found.severity == types.DiagnosticSeverity.Warning
-    assert "order: Order" not in path.read_text()  # nothing written
+    assert "purchase: Order" not in path.read_text()  # nothing written
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=found.range,
+            context=types.CodeActionContext(diagnostics=[found]),
+        )
+    )
+    fix = next(
+        a for a in actions if isinstance(a, types.CodeAction) and a.title.startswith("Refer by identity")
+    )
+    (edit,) = fix.edit.changes[uri]
+    assert edit.new_text == "    order_id_id: UUID | None = None" or edit.new_text.endswith(
+        ": UUID | None = None"
+    )
 
 
 async def test_hover_on_a_class_names_its_building_block(client: LanguageClient):
