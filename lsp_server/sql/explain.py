@@ -186,7 +186,7 @@ def explain(
         for candidate, source in _candidates(connection, query, parameters, statement, resolver, scanned):
             _try(connection, query, parameters, candidate, source, (before, steps), result)
         result.advice.sort(key=lambda a: (a.steps_after, a.after_ms))
-        result.advice = result.advice[:3]
+        result.advice = _distinct(result.advice)[:3]
         if isinstance(statement, exp.Query):
             judge = Judge(statement, schema, parameters, lambda c, q, p: _steps(c, q, p) * STEP)
             result.rewrites = propose(statement, schema, judge)
@@ -197,6 +197,23 @@ def explain(
         return result
     finally:
         connection.close()
+
+
+def _distinct(advice: list[Advice]) -> list[Advice]:
+    """One piece of advice per index shape: `.expert` and the filters often propose the same
+    columns of the same table under two names."""
+    seen, kept = set(), []
+    for item in advice:
+        match = re.search(r"\bON\s+\"?(\w+)\"?\s*\((.*)\)\s*$", item.statement, re.I)
+        shape = (
+            (match.group(1).lower(), re.sub(r"[\s\"]", "", match.group(2)).lower())
+            if match
+            else item.statement
+        )
+        if shape not in seen:
+            seen.add(shape)
+            kept.append(item)
+    return kept
 
 
 def parse_statement(sql: str, dialect: str) -> exp.Expression:
