@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from rich.table import Table
 from lsp_server.config import Settings, find_project_root, load_settings
 from lsp_server.engine import load_backend
 from lsp_server.engine.backend import Backend, CancelToken
+from lsp_server.errors import InputError
 
 # stdout carries results (and, for `serve`, the protocol); everything else goes to stderr.
 err = Console(stderr=True, highlight=False)
@@ -161,3 +163,23 @@ def setup_logging(verbose: bool, log_file: str | None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def existing_paths(given: list[str]) -> list[Path]:
+    """The paths a command was given, all of which must exist (one clear error naming the rest)."""
+    paths = [Path(p) for p in given]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise InputError(f"no such file or folder: {', '.join(missing)}")
+    return paths
+
+
+def print_findings(findings: list[Any], as_json: bool) -> int:
+    """`path:line:col: CODE message` lines, or a JSON list of `{path, line, column, code, message}`;
+    the exit status: 1 when anything was found."""
+    if as_json:
+        sys.stdout.write(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2) + "\n")
+    else:
+        for finding in findings:
+            sys.stdout.write(f"{finding}\n")
+    return 1 if findings else 0

@@ -4,15 +4,13 @@ as a context map, and the DDD rules it breaks (see lsp_server/ddd/)."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from lsp_server.cli.common import err
+from lsp_server.cli.common import err, existing_paths, print_findings
 from lsp_server.ddd.model import load
 from lsp_server.ddd.render import FORMATS, render
 from lsp_server.ddd.rules import check
-from lsp_server.errors import InputError
 from lsp_server.files import write_atomic
 
 
@@ -24,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="bounded contexts, their aggregates, and the relationships between contexts, each citing the "
         "imports and references it rests on",
     )
-    mapping.add_argument("paths", nargs="+", metavar="PATH", help="project folders or Python files")
+    _paths_argument(mapping)
     mapping.add_argument(
         "--format", choices=FORMATS, default="mermaid", help="mermaid (default), cml or json"
     )
@@ -35,23 +33,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="references across aggregates by object, mutable value objects, entities without identity, "
         "repositories for non-roots, domain code importing infrastructure, two aggregates in one transaction",
     )
-    checking.add_argument("paths", nargs="+", metavar="PATH", help="project folders or Python files")
+    _paths_argument(checking)
     checking.add_argument(
         "--json", action="store_true", help="a JSON list of {path, line, column, code, message}"
     )
     checking.set_defaults(run=run_check)
 
 
-def _paths(args: argparse.Namespace) -> list[Path]:
-    paths = [Path(p) for p in args.paths]
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise InputError(f"no such file or folder: {', '.join(missing)}")
-    return paths
+def _paths_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="project folders or Python files")
 
 
 def run_map(args: argparse.Namespace) -> int:
-    model = load(_paths(args))
+    model = load(existing_paths(args.paths))
     text = render(model, args.format)
     if args.out is not None:
         write_atomic(args.out, text.encode("utf-8"), make_parents=True)
@@ -62,10 +56,4 @@ def run_map(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    findings = check(load(_paths(args)))
-    if args.json:
-        sys.stdout.write(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2) + "\n")
-    else:
-        for finding in findings:
-            sys.stdout.write(f"{finding}\n")
-    return 1 if findings else 0
+    return print_findings(check(load(existing_paths(args.paths))), args.json)

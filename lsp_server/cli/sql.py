@@ -12,7 +12,15 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from lsp_server.cli import sql_write
-from lsp_server.cli.common import add_model_flags, err, load_model, progress_bar, settings_from_args
+from lsp_server.cli.common import (
+    add_model_flags,
+    err,
+    existing_paths,
+    load_model,
+    print_findings,
+    progress_bar,
+    settings_from_args,
+)
 from lsp_server.config import find_project_root
 from lsp_server.errors import InputError
 from lsp_server.files import read_text
@@ -111,22 +119,14 @@ def schema_of(args: argparse.Namespace) -> SqlSchema:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    paths = [Path(p) for p in args.paths]
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise InputError(f"no such file or folder: {', '.join(missing)}")
+    paths = existing_paths(args.paths)
     schema = schema_of(args)
     if not schema:
         err.print("note: no tables found in the schema; only checks that need none were run", style="dim")
     findings, unread = check_paths(paths, schema, args.dialect)
     for problem in unread:
         err.print(f"skipped {problem}", style="dim", markup=False)
-    if args.json:
-        sys.stdout.write(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2) + "\n")
-    else:
-        for finding in findings:
-            sys.stdout.write(f"{finding}\n")
-    return 1 if findings else 0
+    return print_findings(findings, args.json)
 
 
 def query_at(location: str) -> tuple[str, str | None]:

@@ -20,6 +20,7 @@ from lsp_server.ddd.render import mermaid
 from lsp_server.ddd.rules import Finding, check
 from lsp_server.features.diagnostics import show
 from lsp_server.features.documents import encoding_of, usable
+from lsp_server.features.edits import quick_fix
 from lsp_server.live_reading import LiveReading
 from lsp_server.server import UbiqServer
 
@@ -147,15 +148,8 @@ def code_actions(ls: UbiqServer, params: types.CodeActionParams) -> list[types.C
             ),
             new_text=data["replacement"],
         )
-        actions.append(
-            types.CodeAction(
-                title=f"Refer by identity: {data['replacement'].strip()}",
-                kind=types.CodeActionKind.QuickFix,
-                diagnostics=[diagnostic],
-                edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]}),
-                is_preferred=True,
-            )
-        )
+        title = f"Refer by identity: {data['replacement'].strip()}"
+        actions.append(quick_fix(title, diagnostic, params.text_document.uri, [edit]))
     return actions
 
 

@@ -58,3 +58,16 @@ async def apply(ls: UbiqServer, edit: types.WorkspaceEdit, label: str) -> None:
     applied = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=label))
     if not applied.applied:
         raise UbiqError(f"the editor did not apply the edit ({label}): {applied.failure_reason or 'refused'}")
+
+
+def quick_fix(
+    title: str, diagnostic: types.Diagnostic, uri: str, edits: list[types.TextEdit]
+) -> types.CodeAction:
+    """The preferred quick fix for `diagnostic`: `edits` of the document, for the editor to apply and undo."""
+    return types.CodeAction(
+        title=title,
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        edit=types.WorkspaceEdit(changes={uri: edits}),
+        is_preferred=True,
+    )

@@ -15,6 +15,7 @@ from lsp_server.context.positions import width
 from lsp_server.context.treesitter import Lines
 from lsp_server.features.diagnostics import show
 from lsp_server.features.documents import encoding_of, usable
+from lsp_server.features.edits import quick_fix
 from lsp_server.server import UbiqServer
 from lsp_server.sql.check import Finding, check_text
 from lsp_server.sql.dialects import dialect_of
@@ -150,13 +151,7 @@ def _bound_parameters(ls: UbiqServer, uri: str, diagnostic: types.Diagnostic) ->
         if fix is None:
             return None
         edits = _text_edits(text, fix.edits, encoding_of(ls))
-        return types.CodeAction(
-            title=f"Pass the values as bound parameters ({fix.checked})",
-            kind=types.CodeActionKind.QuickFix,
-            diagnostics=[diagnostic],
-            edit=types.WorkspaceEdit(changes={uri: edits}),
-            is_preferred=True,
-        )
+        return quick_fix(f"Pass the values as bound parameters ({fix.checked})", diagnostic, uri, edits)
     return None
 
 
@@ -190,13 +185,11 @@ async def _add_loader(ls: UbiqServer, uri: str, diagnostic: types.Diagnostic) ->
                 diagnostics=[diagnostic],
                 disabled=types.CodeActionDisabledType(reason=verdict.reason),
             )
-        changes = _text_edits(text, loader_edits(text, fix), encoding)
-        return types.CodeAction(
-            title=f"{title} ({verdict.reason})",
-            kind=types.CodeActionKind.QuickFix,
-            diagnostics=[diagnostic],
-            edit=types.WorkspaceEdit(changes={uri: changes}),
-            is_preferred=True,
+        return quick_fix(
+            f"{title} ({verdict.reason})",
+            diagnostic,
+            uri,
+            _text_edits(text, loader_edits(text, fix), encoding),
         )
     return None
 
@@ -223,13 +216,7 @@ async def code_actions(ls: UbiqServer, params: types.CodeActionParams) -> list[t
             continue
         edit = types.TextEdit(range=diagnostic.range, new_text=replacement)
         actions.append(
-            types.CodeAction(
-                title=f"Replace with `{replacement}`",
-                kind=types.CodeActionKind.QuickFix,
-                diagnostics=[diagnostic],
-                edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]}),
-                is_preferred=True,
-            )
+            quick_fix(f"Replace with `{replacement}`", diagnostic, params.text_document.uri, [edit])
         )
     return actions
 

@@ -39,7 +39,7 @@ async def test_an_unsaved_reference_across_aggregates_is_reported_at_the_field(c
     path = root / "shop" / "shipping" / "domain" / "model.py"
     uri = open_document(client, path, "python")
     text = path.read_text().replace(
-        "    order_id: UUID\n", "    order_id: UUID\n    order: Order | None = None\n"
+        "    order_id: UUID\n", "    order_id: UUID\n    purchase: Order | None = None\n"
     )
     text = text.replace("import Money\n", "import Money, Order\n")
     client.text_document_did_change(
