@@ -12,7 +12,7 @@ from typing import Any
 from lsp_server.ddd import aggregates as aggregates_
 from lsp_server.ddd import blocks as blocks_
 from lsp_server.ddd import contexts as contexts_
-from lsp_server.ddd.code import DomainCode, read
+from lsp_server.ddd.code import SKIPPED, DomainCode, read
 
 
 @dataclass
@@ -87,7 +87,8 @@ def load(paths: Sequence[Path], overrides: dict[str, str] | None = None) -> Doma
     return build(read(paths, overrides))
 
 
-_NOT_LOOKED_INTO = {"node_modules", "venv", "site-packages", "__pycache__", "build", "dist"}
+# Not the project's own domain: installed code, build output, and what `code.read` leaves out.
+_NOT_LOOKED_INTO = {"node_modules", "venv", "site-packages", "__pycache__", "build", "dist", *SKIPPED}
 
 
 def has_domain_package(root: Path, depth: int = 5) -> bool:
