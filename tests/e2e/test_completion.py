@@ -84,7 +84,9 @@ async def test_typed_ahead_is_served_without_a_model_call(client: LanguageClient
 
 async def test_a_block_shows_its_first_line_and_then_the_rest(client: LanguageClient):
     # The tiny model writes a block at some of these spots (at others, one line or nothing; and a
-    # block whose first display already held all of it has no rest to show).
+    # block whose first display already held all of it has no rest to show). A wait for the ready
+    # notice that is no longer wanted is left pending, not cancelled: pygls would later set the
+    # result of a cancelled future, fail, and stop the client for the tests after this one.
     spots = [("Warehouse", "shelves"), ("Cart", "lines"), ("Library", "books"), ("Garage", "cars"),
              ("Pantry", "jars"), ("Stable", "horses")]  # fmt: skip
     for name, field in spots:
@@ -94,12 +96,10 @@ async def test_a_block_shows_its_first_line_and_then_the_rest(client: LanguageCl
         before = await stats(client)
         items = await inline(client, uri, *CURSOR)
         if (await stats(client))["first_line_early"] == before["first_line_early"]:
-            ready.cancel()
             continue
         while (now := await stats(client))["rest_done"] == before["rest_done"]:
             await asyncio.sleep(0.05)  # polling for the event: the rest was written
         if now["rest_shown"] == before["rest_shown"]:
-            ready.cancel()
             continue
         first = items[0].insert_text
         announced = await asyncio.wait_for(ready, 120)  # the rest of the block has arrived
