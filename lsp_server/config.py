@@ -95,6 +95,9 @@ class SqlSettings:
     """A real PostgreSQL or MySQL to explain plans on (read-only); empty: a scratch SQLite database."""
     password_env: str = field(default="", metadata={"env": "UBIQ_SQL_PASSWORD_ENV"})
     """The environment variable holding the database password, kept out of settings files."""
+    explain_with_model: bool = False
+    """Let the model add rewrites and a plain-language explanation to the editor's Explain (each
+    checked; ~30 s more with the default pack on 2 cores): off, Explain answers in about 2 s."""
 
 
 @dataclass

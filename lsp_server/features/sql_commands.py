@@ -54,7 +54,9 @@ class SqlExplainArgs:
     line: int | None = None
     query: str | None = None
     rows: int = 20_000
-    ask_model: bool = True  # rewrites and an explanation from the model, each checked, when one is loaded
+    ask_model: bool | None = (
+        None  # the model's rewrites and explanation; None: the sql.explainWithModel setting
+    )
 
 
 async def _schema(ls: UbiqServer) -> SqlSchema:
@@ -185,7 +187,9 @@ async def sql_explain(ls: UbiqServer, *args: Any) -> dict[str, Any]:
             raise InputError("give the uri and line of a statement, or the query")
         progress.report("building a scratch database and trying indexes")
         result: Explanation
-        backend = ls.model.backend() if given.ask_model else None
+        ask = given.ask_model if given.ask_model is not None else ls.settings.sql.explain_with_model
+        backend = ls.model.backend() if ask else None
+        unready = ask and backend is None
         helper = None
         if backend is not None:
             language = language_of(ls.locale)
@@ -207,6 +211,8 @@ async def sql_explain(ls: UbiqServer, *args: Any) -> dict[str, Any]:
         else:
             schema = await _schema(ls)
             result = await asyncio.to_thread(explain, sql, schema, dialect, given.rows, helper)
+        if unready:
+            result.notes.append("the model is not loaded yet: no rewrites or explanation from it this time")
         data = {**result.to_dict(), "markdown": markdown(result)}
         advice = f"{len(result.advice)} index{'es' if len(result.advice) != 1 else ''} advised"
         return data, f"Ubiq: plan explained, {len(result.findings)} findings, {advice}"
@@ -222,6 +228,8 @@ def markdown(result: Explanation) -> str:
     parts += [*result.plan, "```"]
     if result.findings:
         parts += ["", "## Findings", "", *(f"- {f}" for f in result.findings)]
+    if result.notes:
+        parts += ["", "## Notes", "", *(f"- {n}" for n in result.notes)]
     if result.advice:
         parts += ["", "## Index advice", "", "Each index was tried: the engine's new plan uses it.", ""]
         parts += [f"- `{a.line()}`" for a in result.advice]

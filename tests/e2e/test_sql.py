@@ -128,3 +128,22 @@ async def test_an_n_plus_one_loop_gets_the_loader_a_generated_test_measured(clie
     assert edit.new_text == '.select_related("customer")'
     assert (edit.range.start.line, edit.range.start.character) == (4, len("    for order in Order.objects"))
     assert loops.read_text().count("select_related") == 0  # an edit for the editor to apply, nothing written
+
+
+async def test_explain_asks_the_model_only_when_asked(client: LanguageClient):
+    query = "SELECT name FROM shop_customer WHERE email = 'a@example.com'"
+    plain = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="ubiq.sqlExplain", arguments=[{"query": query, "rows": 500}])
+    )
+    assert "explanation" not in plain and plain["plan"]  # sql.explainWithModel is off by default
+    helped = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="ubiq.sqlExplain", arguments=[{"query": query, "rows": 500, "askModel": True}]
+        )
+    )
+    if "explanation" not in helped:  # asked while the model was still loading: said so, not skipped silently
+        assert any(n.startswith("the model is not loaded yet") for n in helped["notes"])
+        return
+    narration = helped["explanation"]
+    assert narration["text"] or narration["note"].startswith("no explanation shown")
+    assert "## In short" in helped["markdown"]
