@@ -7,6 +7,7 @@ import asyncio
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -25,6 +26,7 @@ from lsp_server.sql.loader_fix import verify as verify_loader
 from lsp_server.sql.locate import python_file
 from lsp_server.sql.nplus1 import find as find_n_plus_one
 from lsp_server.sql.parameterize import parameterize
+from lsp_server.sql.schema import SqlSchema
 
 log = logging.getLogger(__name__)
 SOURCE = "ubiq sql"
@@ -133,13 +135,22 @@ def _text_edits(text: str, edits: list[tuple[int, int, str]], encoding: str) -> 
     ]
 
 
-def _bound_parameters(ls: UbiqServer, uri: str, diagnostic: types.Diagnostic) -> types.CodeAction | None:
-    """The checked rewrite of formatted SQL to bound parameters, for the snippet the diagnostic is on."""
+def _python_with_schema(ls: UbiqServer, uri: str) -> tuple[Any, SqlSchema] | None:
+    """The open Python document and the schema read so far, which both Python quick fixes need."""
     document = ls.workspace.text_documents.get(uri)
     holder = schema_holder(ls)
     schema = holder.get() if holder is not None else None
     if document is None or schema is None or not document.path.endswith(".py"):
         return None
+    return document, schema
+
+
+def _bound_parameters(ls: UbiqServer, uri: str, diagnostic: types.Diagnostic) -> types.CodeAction | None:
+    """The checked rewrite of formatted SQL to bound parameters, for the snippet the diagnostic is on."""
+    found = _python_with_schema(ls, uri)
+    if found is None:
+        return None
+    document, schema = found
     text = document.source
     for snippet in python_file(text):
         if not snippet.built or snippet.position(0)[0] != diagnostic.range.start.line:
@@ -158,11 +169,10 @@ def _bound_parameters(ls: UbiqServer, uri: str, diagnostic: types.Diagnostic) ->
 async def _add_loader(ls: UbiqServer, uri: str, diagnostic: types.Diagnostic) -> types.CodeAction | None:
     """Add the loader the N+1 diagnostic names, once a generated test on a scratch database showed
     fewer queries and equal rows; otherwise the action is shown disabled, with the reason."""
-    document = ls.workspace.text_documents.get(uri)
-    holder = schema_holder(ls)
-    schema = holder.get() if holder is not None else None
-    if document is None or schema is None or not document.path.endswith(".py"):
+    found = _python_with_schema(ls, uri)
+    if found is None:
         return None
+    document, schema = found
     text = document.source
     encoding, source_lines = encoding_of(ls), text.split("\n")
     line = diagnostic.range.start.line

@@ -21,7 +21,7 @@ from sqlglot import exp
 
 from lsp_server.errors import InputError
 from lsp_server.sql.explain import Explanation, parse_statement
-from lsp_server.sql.postgres import redact
+from lsp_server.sql.postgres import _scrub, redact
 
 SCHEMES = ("mysql", "mariadb", "mysql+pymysql")
 _TIMEOUT_S = 30
@@ -118,12 +118,6 @@ def _message(error: Exception) -> str:
     args = getattr(error, "args", ())
     text = str(args[1]) if len(args) > 1 else str(error)
     return (text.strip().splitlines() or [type(error).__name__])[0]
-
-
-def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
 
 
 def _explain(cursor: Any, statement: exp.Expression, mariadb: bool, analyze: bool) -> Explanation:

@@ -160,3 +160,13 @@ async def start_in_copy(
             initialization_options={},
         )
     )
+
+
+async def diagnostics_from(client: LanguageClient, uri: str, source: str, want) -> list[types.Diagnostic]:
+    """Wait for the publication of `source`'s diagnostics for `uri` that satisfies `want` (the schema or
+    domain model is read in the background)."""
+    while True:
+        found = [d for d in client.diagnostics.get(uri, []) if d.source == source]
+        if want(found):
+            return found
+        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 120)

@@ -4,7 +4,6 @@ and `ubiq.dddMap` returns the context map."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.conftest import REPO, TINY
-from tests.e2e.conftest import open_document, server_config, start_in_copy
+from tests.e2e.conftest import diagnostics_from, open_document, server_config, start_in_copy
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SHOP = REPO / "tests" / "data" / "ddd_shop"
@@ -27,11 +26,7 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp
 
 
 async def _ddd_diagnostics(client: LanguageClient, uri: str, want) -> list[types.Diagnostic]:
-    while True:
-        found = [d for d in client.diagnostics.get(uri, []) if d.source == "ubiq ddd"]
-        if want(found):
-            return found
-        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 120)
+    return await diagnostics_from(client, uri, "ubiq ddd", want)
 
 
 async def test_an_unsaved_reference_across_aggregates_is_reported_at_the_field(client: LanguageClient):

@@ -4,7 +4,6 @@ what is reported, and SQL diagnostics beside the glossary's in one publication."
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.conftest import REPO, TINY
-from tests.e2e.conftest import open_document, server_config, start_in_copy
+from tests.e2e.conftest import diagnostics_from, open_document, server_config, start_in_copy
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SHOP = REPO / "tests" / "data" / "sql_shop"
@@ -27,12 +26,7 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp
 
 
 async def _sql_diagnostics(client: LanguageClient, uri: str, want) -> list[types.Diagnostic]:
-    """Wait for the publication that satisfies `want` (the schema is read in the background)."""
-    while True:
-        found = [d for d in client.diagnostics.get(uri, []) if d.source == "ubiq sql"]
-        if want(found):
-            return found
-        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 120)
+    return await diagnostics_from(client, uri, "ubiq sql", want)
 
 
 async def test_python_strings_are_checked_against_the_django_schema(client: LanguageClient):
