@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -292,31 +293,42 @@ def _transactions(model: DomainModel) -> list[Finding]:
     if len(roots) < 2:
         return []
     found = []
+    roots_key, repositories_key = frozenset(roots), tuple(sorted(repositories.items()))
     for module in model.code.modules.values():
         if _is_test(module.path):  # tests and fixtures set up several aggregates on purpose
             continue
-        data = module.text.encode("utf-8")
-        lines = Lines(data)
-        for function in walk(parse(data).root_node):
-            if function.type != "function_definition" or node_text(
-                function.child_by_field_name("name")
-            ).startswith("test"):
-                continue
-            saved = _saved_roots(function, roots, repositories)
-            if len(saved) >= 2:
-                name = function.child_by_field_name("name")
-                line, column = lines.start(name)
-                pair = sorted(saved)
-                found.append(
-                    Finding(
-                        module.path,
-                        line + 1,
-                        column + 1,
-                        "two-aggregates-one-transaction",
-                        f"{node_text(name)} saves {pair[0]} and {pair[1]} together: one transaction "
-                        "should change one aggregate; let an event carry the other change",
-                    )
+        for line, column, name, pair in _double_saves(module.text, roots_key, repositories_key):
+            found.append(
+                Finding(
+                    module.path,
+                    line,
+                    column,
+                    "two-aggregates-one-transaction",
+                    f"{name} saves {pair[0]} and {pair[1]} together: one transaction "
+                    "should change one aggregate; let an event carry the other change",
                 )
+            )
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _double_saves(
+    text: str, roots: frozenset[str], repositories: tuple[tuple[str, str], ...]
+) -> list[tuple[int, int, str, tuple[str, str]]]:
+    """(line, column, function, the two roots) of each function saving two roots; cached by the
+    file's text, as the editor checks the whole project again after each pause in typing."""
+    data = text.encode("utf-8")
+    lines = Lines(data)
+    found = []
+    for function in walk(parse(data).root_node):
+        name = function.child_by_field_name("name") if function.type == "function_definition" else None
+        if name is None or node_text(name).startswith("test"):
+            continue
+        saved = _saved_roots(function, set(roots), dict(repositories))
+        if len(saved) >= 2:
+            line, column = lines.start(name)
+            pair = sorted(saved)
+            found.append((line + 1, column + 1, node_text(name), (pair[0], pair[1])))
     return found
 
 
