@@ -1,17 +1,33 @@
-"""`ubiq ddd map|check`: the domain model read from the code (building blocks, aggregates, contexts)
-as a context map, and the DDD rules it breaks (see lsp_server/ddd/)."""
+"""`ubiq ddd map|check|draft`: the domain model read from the code (building blocks, aggregates,
+contexts) as a context map, the DDD rules it breaks, and a first model drafted from requirement
+text (see lsp_server/ddd/)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from lsp_server.cli.common import err, existing_paths, print_findings
-from lsp_server.ddd.model import load
+from lsp_server.cli.common import (
+    add_model_flags,
+    err,
+    existing_paths,
+    load_model,
+    print_findings,
+    progress_bar,
+    settings_from_args,
+)
+from lsp_server.cli.er import load_glossary, read_requirements, summary
+from lsp_server.config import find_project_root
+from lsp_server.datamodel.render import render as render_er
+from lsp_server.ddd.draft import KINDS, Draft, draft, glossary_entries, markdown, mermaid
+from lsp_server.ddd.model import DomainModel, load
 from lsp_server.ddd.render import FORMATS, render
 from lsp_server.ddd.rules import check
+from lsp_server.errors import InputError
 from lsp_server.files import write_atomic
+from lsp_server.glossary.store import Glossary, GlossaryError, glossary_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,14 +54,41 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--json", action="store_true", help="a JSON list of {path, line, column, code, message}"
     )
     checking.set_defaults(run=run_check)
+    drafting = commands.add_parser(
+        "draft",
+        help="from requirement text (Chinese or English): EventStorming elements, glossary drafts and an "
+        "ER draft, each citing its sentence, written to files for review",
+    )
+    drafting.add_argument("file", type=Path, metavar="FILE", help="the requirement text (Markdown or plain)")
+    drafting.add_argument(
+        "--out", type=Path, default=Path("ddd-draft"), metavar="DIR",
+        help="where to write (default ddd-draft/)",
+    )  # fmt: skip
+    drafting.add_argument(
+        "--samples", type=int, default=3, metavar="N",
+        help="samples to draw; an element is kept when a majority proposes it (default 3)",
+    )  # fmt: skip
+    drafting.add_argument("--no-er", action="store_true", help="skip the ER draft (faster)")
+    drafting.add_argument("--force", action="store_true", help="replace the draft files already in DIR")
+    drafting.add_argument("--glossary", metavar="FILE", help="the glossary naming known terms")
+    add_model_flags(drafting)
+    drafting.set_defaults(run=run_draft)
 
 
 def _paths_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="project folders or Python files")
 
 
+def _load(args: argparse.Namespace) -> DomainModel:
+    """The model of the given paths, with the kinds approved in the project's glossary."""
+    paths = existing_paths(args.paths)
+    root = find_project_root(paths[0].resolve() if paths[0].is_dir() else paths[0].resolve().parent)
+    glossary = Glossary.load(glossary_path(root, settings_from_args(args, root).glossary.path))
+    return load(paths, glossary=glossary.entries)
+
+
 def run_map(args: argparse.Namespace) -> int:
-    model = load(existing_paths(args.paths))
+    model = _load(args)
     text = render(model, args.format)
     if args.out is not None:
         write_atomic(args.out, text.encode("utf-8"), make_parents=True)
@@ -56,4 +99,66 @@ def run_map(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    return print_findings(check(load(existing_paths(args.paths))), args.json)
+    return print_findings(check(_load(args)), args.json)
+
+
+DRAFT_FILES = (
+    "eventstorming.md", "eventstorming.mmd", "draft.json", "glossary.draft.yml", "er.mmd", "er.dbml",
+)  # fmt: skip
+
+
+PLURALS = {"actor": "actors", "command": "commands", "aggregate": "aggregates", "event": "events",
+           "policy": "policies"}  # fmt: skip
+
+
+def run_draft(args: argparse.Namespace) -> int:
+    """Writes the files of the draft into DIR; refuses, before any model work, to replace files
+    already there unless --force."""
+    if args.samples < 1:
+        raise InputError("--samples must be at least 1")
+    text = read_requirements(args.file)
+    if args.out.exists() and not args.out.is_dir():
+        raise InputError(f"{args.out} is a file", "give --out a folder")
+    taken = [name for name in DRAFT_FILES if (args.out / name).exists()]
+    if taken and not args.force:
+        raise InputError(f"{args.out} already holds {', '.join(taken)}", "pass --force to replace them")
+    root = find_project_root(Path.cwd())
+    settings = settings_from_args(args, root)
+    glossary = load_glossary(args.glossary, root, settings)
+    with load_model(settings) as backend, progress_bar(f"drafting from {args.file.name}") as bar:
+        result = draft(
+            backend, text, str(args.file), samples=args.samples, glossary=glossary, with_er=not args.no_er,
+            prompts_dir=settings.prompts_dir, project_root=root, on_progress=bar.report,
+        )  # fmt: skip
+        model_name = backend.info().name
+    files = {
+        "eventstorming.md": markdown(result, model_name),
+        "eventstorming.mmd": mermaid(result),
+        "draft.json": json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n",
+        "glossary.draft.yml": _glossary_text(result, model_name, args.out / "glossary.draft.yml"),
+    }
+    if result.er is not None:
+        files["er.mmd"] = render_er(result.er, "mermaid")
+        files["er.dbml"] = render_er(result.er, "dbml")
+    for name, content in files.items():
+        write_atomic(args.out / name, content.encode("utf-8"), make_parents=True)
+    counts = ", ".join(f"{len(result.of_kind(kind))} {PLURALS[kind]}" for kind in KINDS)
+    er = f"; ER draft: {summary(result.er)}" if result.er is not None else ""
+    err.print(f"wrote {len(files)} files to {args.out}/: {counts}{er}", markup=False, soft_wrap=True)
+    for note in result.notes:
+        err.print(f"note: {note}", style="yellow", markup=False, soft_wrap=True)
+    return 0
+
+
+def _glossary_text(result: Draft, model_name: str, path: Path) -> str:
+    glossary = Glossary.parse(
+        "# Glossary drafts from `ubiq ddd draft`: review them, then copy the ones the team agrees on\n"
+        "# into glossary.yml (status: approved makes a kind the team's decision for `ubiq ddd`).\n",
+        path,
+    )
+    for entry in glossary_entries(result, model_name):
+        try:
+            glossary.add(entry)
+        except GlossaryError:
+            continue  # the same term twice
+    return glossary.dumps()

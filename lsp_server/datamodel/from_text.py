@@ -565,22 +565,7 @@ class TextReader:
         )
 
     def _english(self, written: str, english: str, as_written: bool = False) -> tuple[str, ...]:
-        """The words an identifier is made of: the glossary's English for a term it knows (by the
-        term as written, or by an English spelling it lists, even one to avoid), else the model's
-        English, or (`as_written`, for attributes) the text's own words when it is English.
-        Entities keep the model's words: it was asked for the singular, the text may say plural."""
-        if self.glossary is not None:
-            entry = self.glossary.by_term(written) if written.strip() else None
-            if entry is None:
-                match = self.glossary.lookup(english) if english.strip() else None
-                entry = match.entry if match is not None else None
-            if entry is not None:
-                return entry.words
-        words = words_of(english)
-        text_words = words_of(written) if as_written and written.isascii() else ()
-        if text_words and len(text_words) <= 4 and not same_words(text_words, words):
-            words = text_words  # English text: its own words beat the model's paraphrase
-        return words if words and words[0][:1].isalpha() else ()
+        return english_words(self.glossary, written, english, as_written)
 
     def _sentence(self, number: Any) -> Sentence | None:
         if isinstance(number, int) and 1 <= number <= len(self.sentences):
@@ -594,41 +579,82 @@ class TextReader:
         return render_prompt(name, variables, self.prompts_dir, self.project_root)
 
     def _chunks(self) -> list[list[Sentence]]:
-        """Sentences in runs that leave room in the context for the examples and the answer."""
-        budget = max(200, self.backend.info().context_size // 3)
-        chunks: list[list[Sentence]] = [[]]
-        used = 0
-        for sentence in self.sentences:
-            cost = self.backend.count_tokens(sentence.text) + 4
-            if chunks[-1] and used + cost > budget:
-                chunks.append([])
-                used = 0
-            chunks[-1].append(sentence)
-            used += cost
-        return chunks
+        return chunked(self.sentences, self.backend)
 
     def _ask(
         self, messages: list[ChatMessage], schema: dict[str, Any], key: str, max_tokens: int
     ) -> list[dict]:
-        """The items of the answer's `{key: [...]}`; an answer cut off by the token limit still
-        gives the items it wrote whole (each is checked against the text anyway)."""
-        try:
-            data = chat_json(
-                self.backend,
-                messages,
-                schema,
-                max_tokens=max_tokens,
-                cancel=self.cancel,
-                what=f"list of {key}",
-            )
-        except UnparsableAnswer as error:
-            data = error.partial or {}
-            if not isinstance(data.get(key), list):
-                raise
-        items = data.get(key)
-        if not isinstance(items, list):
-            raise ModelError(f"the model's answer has no list of {key}", RETRY_HINT)
-        return [item for item in items if isinstance(item, dict)]
+        return ask_items(self.backend, messages, schema, key, max_tokens, cancel=self.cancel)
+
+
+def chunked(sentences: Sequence[Sentence], backend: Backend) -> list[list[Sentence]]:
+    """Sentences in runs that leave room in the context for the examples and the answer."""
+    budget = max(200, backend.info().context_size // 3)
+    chunks: list[list[Sentence]] = [[]]
+    used = 0
+    for sentence in sentences:
+        cost = backend.count_tokens(sentence.text) + 4
+        if chunks[-1] and used + cost > budget:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(sentence)
+        used += cost
+    return chunks
+
+
+def ask_items(
+    backend: Backend,
+    messages: list[ChatMessage],
+    schema: dict[str, Any],
+    key: str,
+    max_tokens: int,
+    *,
+    cancel: CancelToken | None = None,
+    temperature: float = 0.0,
+    seed: int | None = None,
+) -> list[dict]:
+    """The items of the answer's `{key: [...]}`; an answer cut off by the token limit still
+    gives the items it wrote whole (each is checked against the text anyway)."""
+    try:
+        data = chat_json(
+            backend,
+            messages,
+            schema,
+            max_tokens=max_tokens,
+            cancel=cancel,
+            what=f"list of {key}",
+            temperature=temperature,
+            seed=seed,
+        )
+    except UnparsableAnswer as error:
+        data = error.partial or {}
+        if not isinstance(data.get(key), list):
+            raise
+    items = data.get(key)
+    if not isinstance(items, list):
+        raise ModelError(f"the model's answer has no list of {key}", RETRY_HINT)
+    return [item for item in items if isinstance(item, dict)]
+
+
+def english_words(
+    glossary: TermIndex | None, written: str, english: str, as_written: bool = False
+) -> tuple[str, ...]:
+    """The words an identifier is made of: the glossary's English for a term it knows (by the
+    term as written, or by an English spelling it lists, even one to avoid), else the model's
+    English, or (`as_written`, for attributes) the text's own words when it is English.
+    Entities keep the model's words: it was asked for the singular, the text may say plural."""
+    if glossary is not None:
+        entry = glossary.by_term(written) if written.strip() else None
+        if entry is None:
+            match = glossary.lookup(english) if english.strip() else None
+            entry = match.entry if match is not None else None
+        if entry is not None:
+            return entry.words
+    words = words_of(english)
+    text_words = words_of(written) if as_written and written.isascii() else ()
+    if text_words and len(text_words) <= 4 and not same_words(text_words, words):
+        words = text_words  # English text: its own words beat the model's paraphrase
+    return words if words and words[0][:1].isalpha() else ()
 
 
 def mentions(text: str, written: str, words: tuple[str, ...]) -> bool:

@@ -72,8 +72,20 @@ class Block:
     context: str = ""
 
 
-def classify(code: DomainCode) -> dict[str, Block]:
+@dataclass(frozen=True)
+class Decision:
+    """A kind the team decided for a class (an approved glossary entry's `kind`), and where it is
+    written; it beats every rule, since it is what the team confirmed."""
+
+    kind: str
+    evidence: str
+
+
+def classify(code: DomainCode, decisions: dict[str, Decision] | None = None) -> dict[str, Block]:
     blocks = {name: _classify(cls) for name, cls in code.classes.items()}
+    for name, decision in (decisions or {}).items():
+        if name in blocks and decision.kind in KINDS:
+            blocks[name] = Block(name, decision.kind, [decision.evidence])
     changed = True
     while changed:  # a subclass of a project class is what its base is, unless it says otherwise
         changed = False
@@ -128,7 +140,7 @@ def _classify(cls: ClassFact) -> Block:
     if _REPOSITORY_NAME.match(cls.name):
         return Block(cls.name, REPOSITORY, [f"named {cls.name}"])
     frozen = frozen_by(cls)
-    if _past_tense(cls.name) and (frozen or not has_identity(cls)) and cls.fields:
+    if past_tense(cls.name) and (frozen or not has_identity(cls)) and cls.fields:
         return Block(cls.name, EVENT, [f"a past-tense name ({cls.name})", *([frozen] if frozen else [])])
     if cls.name.endswith("Service") and not cls.fields:
         return Block(cls.name, SERVICE, [f"named {cls.name}, holds no state"])
@@ -147,7 +159,7 @@ def in_domain_layer(module: str) -> bool:
     return any(part in DOMAIN_PACKAGES for part in module.split(".")[:-1])
 
 
-def _past_tense(name: str) -> bool:
+def past_tense(name: str) -> bool:
     """`OrderPlaced`, `PaymentReceived`, `InvoicePaid`: the name's last word is a past participle."""
     words = re.findall(r"[A-Z][a-z0-9]*", name)
     last_word = words[-1] if words else ""

@@ -4,7 +4,7 @@ relationships between contexts; the one object `ddd map`, `ddd check` and the ed
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from lsp_server.ddd import aggregates as aggregates_
 from lsp_server.ddd import blocks as blocks_
 from lsp_server.ddd import contexts as contexts_
 from lsp_server.ddd.code import SKIPPED, DomainCode, read
+from lsp_server.glossary.model import Entry
 
 
 @dataclass
@@ -74,8 +75,8 @@ def _context_path(path: str, module: str, context: str) -> str:
     return str(folder)
 
 
-def build(code: DomainCode) -> DomainModel:
-    blocks = blocks_.classify(code)
+def build(code: DomainCode, decisions: dict[str, blocks_.Decision] | None = None) -> DomainModel:
+    blocks = blocks_.classify(code, decisions)
     contexts = contexts_.context_of_modules(code)
     aggregates = aggregates_.assign(code, blocks, contexts)
     for name, block in blocks.items():
@@ -83,8 +84,27 @@ def build(code: DomainCode) -> DomainModel:
     return DomainModel(code, blocks, aggregates, contexts, contexts_.relations(code, blocks, contexts))
 
 
-def load(paths: Sequence[Path], overrides: dict[str, str] | None = None) -> DomainModel:
-    return build(read(paths, overrides))
+def load(
+    paths: Sequence[Path],
+    overrides: dict[str, str] | None = None,
+    glossary: Iterable[Entry] = (),
+) -> DomainModel:
+    """The model of the code at `paths` (`overrides`: unsaved text by path), with the kinds the
+    team approved in its glossary deciding for the classes they name."""
+    return build(read(paths, overrides), decisions(glossary))
+
+
+def decisions(entries: Iterable[Entry]) -> dict[str, blocks_.Decision]:
+    """Approved entries with a building-block `kind`, by the class name their English gives
+    (`order line` → `OrderLine`). A draft is a proposal, not a decision."""
+    found = {}
+    for entry in entries:
+        if entry.approved and entry.kind in blocks_.KINDS:
+            place = f"glossary line {entry.line}" if entry.line else "the glossary"
+            found[entry.forms.pascal] = blocks_.Decision(
+                entry.kind, f"approved as {entry.kind.replace('_', ' ')} in {place} ({entry.term})"
+            )
+    return found
 
 
 # Not the project's own domain: installed code, build output, and what `code.read` leaves out.

@@ -24,11 +24,19 @@ FIELDS = (
     "aliases",
     "avoid",
     "context",
+    "kind",
+    "aggregate",
     "related",
     "status",
     "source",
 )
-_TEXT_FIELDS = ("definition", "context", "source")
+_TEXT_FIELDS = ("definition", "context", "kind", "aggregate", "source")
+# What a term names in the domain model (DDD building blocks, and the EventStorming elements a
+# requirement draft finds); `ubiq ddd` reads an approved entry's kind as the team's decision.
+KINDS = (
+    "aggregate_root", "entity", "value_object", "domain_event", "repository", "domain_service",
+    "command", "actor", "policy",
+)  # fmt: skip
 _LIST_FIELDS = ("examples", "aliases", "avoid", "related")
 
 
@@ -63,6 +71,10 @@ class Entry:
     """Forbidden synonyms, as phrases or identifiers (`order sn`, `order_sn`, `oid`)."""
     context: str = ""
     """The bounded context; empty means the term holds across the whole project."""
+    kind: str = ""
+    """What the term names in the domain model, one of KINDS; empty when nobody said."""
+    aggregate: str = ""
+    """The aggregate (its root's English words or class name) the term belongs to."""
     related: tuple[str, ...] = ()
     status: Status = "draft"
     source: str = ""
@@ -81,6 +93,8 @@ class Entry:
                 f"english {self.english!r} must start with a word, not a number, to make identifiers",
                 "english",
             )
+        if self.kind and self.kind not in KINDS:
+            raise InvalidEntry(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}", "kind")
         if self.status not in STATUSES:
             raise InvalidEntry(f"status must be one of {', '.join(STATUSES)}, not {self.status!r}", "status")
 

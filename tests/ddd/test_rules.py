@@ -165,3 +165,25 @@ def test_a_reference_by_object_gets_a_fix_only_where_it_is_safe(tmp_path: Path):
     )
     (finding,) = [f for f in check(load([project])) if f.code == "reference-by-object"]
     assert finding.replacement is None
+
+
+def test_a_kind_approved_in_the_glossary_decides_and_a_draft_does_not(tmp_path: Path):
+    from lsp_server.glossary.store import Glossary
+
+    text = (
+        "terms:\n"
+        "  - term: 订单行\n    english: order line\n    kind: value_object\n    status: approved\n"
+        "  - term: 包裹\n    english: parcel\n    kind: value_object\n"
+    )
+    glossary = Glossary.parse(text, tmp_path / "glossary.yml")
+    model = load([SHOP], glossary=glossary.entries)
+    assert model.blocks["OrderLine"].kind == "value_object"
+    assert model.blocks["OrderLine"].evidence == ["approved as value object in glossary line 2 (订单行)"]
+    assert model.blocks["Parcel"].kind == "entity"  # a draft proposes; only an approved entry decides
+
+
+def test_the_glossary_refuses_an_unknown_kind(tmp_path: Path):
+    from lsp_server.glossary.store import Glossary, GlossaryError
+
+    with pytest.raises(GlossaryError, match="kind must be one of"):
+        Glossary.parse("terms:\n  - term: x\n    english: thing\n    kind: gadget\n", tmp_path / "g.yml")
