@@ -21,6 +21,7 @@ from lsp_server.cli.common import (
 from lsp_server.cli.er import load_glossary, read_requirements, summary
 from lsp_server.config import find_project_root
 from lsp_server.datamodel.render import render as render_er
+from lsp_server.ddd.ask import ask
 from lsp_server.ddd.draft import KINDS, Draft, draft, glossary_entries, markdown, mermaid
 from lsp_server.ddd.model import DomainModel, load
 from lsp_server.ddd.render import FORMATS, render
@@ -54,6 +55,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--json", action="store_true", help="a JSON list of {path, line, column, code, message}"
     )
     checking.set_defaults(run=run_check)
+    asking = commands.add_parser(
+        "ask",
+        help='a question about the domain model ("which aggregate owns 收货地址?", "may Basket hold an '
+        'Order?"), answered only from the glossary and the code, citing file:line',
+    )
+    asking.add_argument("question", metavar="QUESTION")
+    asking.add_argument(
+        "--path", dest="paths", action="append", metavar="PATH",
+        help="project folder or Python file to read (repeatable; default: the project of the current folder)",
+    )  # fmt: skip
+    asking.add_argument("--glossary", metavar="FILE", help="the glossary (default: the project's)")
+    asking.add_argument(
+        "--json", action="store_true", help="{question, answer, evidence, subjects, citations}"
+    )
+    asking.set_defaults(run=run_ask)
     drafting = commands.add_parser(
         "draft",
         help="from requirement text (Chinese or English): EventStorming elements, glossary drafts and an "
@@ -79,16 +95,18 @@ def _paths_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="project folders or Python files")
 
 
-def _load(args: argparse.Namespace) -> DomainModel:
+def _load(args: argparse.Namespace) -> tuple[DomainModel, Glossary]:
     """The model of the given paths, with the kinds approved in the project's glossary."""
-    paths = existing_paths(args.paths)
+    paths = existing_paths(args.paths or [str(find_project_root(Path.cwd()))])
     root = find_project_root(paths[0].resolve() if paths[0].is_dir() else paths[0].resolve().parent)
-    glossary = Glossary.load(glossary_path(root, settings_from_args(args, root).glossary.path))
-    return load(paths, glossary=glossary.entries)
+    given = getattr(args, "glossary", None)
+    path = Path(given) if given else glossary_path(root, settings_from_args(args, root).glossary.path)
+    glossary = Glossary.load(path, missing_ok=not given)
+    return load(paths, glossary=glossary.entries), glossary
 
 
 def run_map(args: argparse.Namespace) -> int:
-    model = _load(args)
+    model, _ = _load(args)
     text = render(model, args.format)
     if args.out is not None:
         write_atomic(args.out, text.encode("utf-8"), make_parents=True)
@@ -99,7 +117,20 @@ def run_map(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    return print_findings(check(_load(args)), args.json)
+    return print_findings(check(_load(args)[0]), args.json)
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    """Exit 0 with an answer grounded in the code, 1 when there was no evidence to answer from."""
+    model, glossary = _load(args)
+    answer = ask(args.question, model, glossary.entries, str(glossary.path))
+    if args.json:
+        sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(answer.answer + "\n")
+        for citation in answer.citations:
+            sys.stdout.write(f"  {citation}\n")
+    return 0 if answer.found else 1
 
 
 DRAFT_FILES = (
