@@ -1,5 +1,6 @@
 """DDD in the editor: the rules' findings as diagnostics in Python files, a class's building block,
-aggregate and context on hover, and the context map as a command (`ubiq.dddMap`).
+aggregate and context on hover, the context map (`ubiq.dddMap`) and answers to questions about the
+model (`ubiq.dddAsk`) as commands.
 
 The domain model is read from the whole project on a thread (`LiveReading`), re-read after a pause
 in editing a Python file (unsaved text included); nothing here blocks typing.
@@ -9,23 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from lsp_server.context.positions import width
+from lsp_server.ddd.ask import ask
 from lsp_server.ddd.model import DomainModel, has_domain_package, load
 from lsp_server.ddd.render import mermaid
 from lsp_server.ddd.rules import Finding, check
 from lsp_server.features.diagnostics import show
 from lsp_server.features.documents import encoding_of, usable
 from lsp_server.features.edits import quick_fix
+from lsp_server.features.glossary import current as refresh_glossary
+from lsp_server.glossary.model import Entry
 from lsp_server.live_reading import LiveReading
 from lsp_server.server import UbiqServer
 
 SOURCE = "ubiq ddd"
 DDD_MAP = "ubiq.dddMap"
+DDD_ASK = "ubiq.dddAsk"
 REREAD_AFTER_S = 0.75  # a pause in typing before the project is read again
 _KINDS = {
     "aggregate_root": "aggregate root", "entity": "entity", "value_object": "value object",
@@ -39,7 +46,7 @@ def holder(ls: UbiqServer) -> LiveReading[tuple[DomainModel, list[Finding]]] | N
     if ls.ddd_model is None:
         ls.ddd_model = LiveReading(
             "domain model",
-            _read,
+            lambda paths, overrides: _read(paths, overrides, _glossary_entries(ls)),
             lambda: (load([]), []),
             [ls.project_root],
             lambda: _open_python(ls),
@@ -49,9 +56,16 @@ def holder(ls: UbiqServer) -> LiveReading[tuple[DomainModel, list[Finding]]] | N
     return ls.ddd_model
 
 
-def _read(paths: Any, overrides: Any) -> tuple[DomainModel, list[Finding]]:
-    model = load(paths, dict(overrides))
+def _read(paths: Any, overrides: Any, glossary: tuple[Entry, ...]) -> tuple[DomainModel, list[Finding]]:
+    model = load(paths, dict(overrides), glossary)
     return model, check(model)
+
+
+def _glossary_entries(ls: UbiqServer) -> tuple[Entry, ...]:
+    """The entries the glossary held when last loaded (the kinds approved there decide); read on
+    the reading's thread, so it is not reloaded here."""
+    holder = ls.glossary
+    return holder.glossary.entries if holder is not None and holder.glossary is not None else ()
 
 
 def _open_python(ls: UbiqServer) -> dict[str, str]:
@@ -173,16 +187,20 @@ def hover_markdown(ls: UbiqServer, uri: str, word: str) -> str:
     return " · ".join(facts) + "\n\n" + "; ".join(block.evidence)
 
 
-async def context_map(ls: UbiqServer, *args: Any) -> dict[str, Any]:
-    """The context map of the project: `{mermaid, markdown, map}` (map: `ubiq ddd map --format json`)."""
+async def _model(ls: UbiqServer, what: str) -> DomainModel:
     reading = holder(ls)
     if reading is None:
-        raise ValueError("open a project folder first: the context map is read from it")
+        raise ValueError(f"open a project folder first: {what} is read from it")
     current = reading.get()
     while current is None:  # the first reading is under way: wait for it, not for a fixed time
         await asyncio.sleep(0.1)
         current = reading.get()
-    model = current[0]
+    return current[0]
+
+
+async def context_map(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+    """The context map of the project: `{mermaid, markdown, map}` (map: `ubiq ddd map --format json`)."""
+    model = await _model(ls, "the context map")
     text = mermaid(model)
     data = model.to_dict()
     lines = ["# Context map", "", "```mermaid", text.rstrip(), "```", ""]
@@ -192,9 +210,37 @@ async def context_map(ls: UbiqServer, *args: Any) -> dict[str, Any]:
     return {"mermaid": text, "markdown": "\n".join(lines) + "\n", "map": data}
 
 
+async def ask_domain(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+    """A question about the domain model (argument: the question, or `{question}`), answered from
+    the glossary and the code: `{answer, markdown, evidence, subjects, citations}`."""
+    first = args[0] if args else None
+    question = first.get("question") if isinstance(first, dict) else first
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError("ask a question, e.g. “which aggregate owns the order lines?”")
+    refresh_glossary(ls)
+    model = await _model(ls, "the domain model")
+    glossary = ls.glossary.glossary if ls.glossary is not None else None
+    entries = glossary.entries if glossary is not None else ()
+    answer = ask(question.strip(), model, entries, str(glossary.path) if glossary is not None else "")
+    answer.citations = [replace(c, path=_relative(c.path, ls.project_root)) for c in answer.citations]
+    return {**answer.to_dict(), "markdown": f"**{question.strip()}**\n\n{answer.markdown()}"}
+
+
+def _relative(path: str, root: Path | None) -> str:
+    """A path inside the project as the user reads it in the workspace: relative to its root."""
+    try:
+        return str(Path(path).relative_to(root)) if root is not None else path
+    except ValueError:
+        return path
+
+
 def register(server: UbiqServer) -> None:
     server.document_listeners.append(publish)
 
     @server.command(DDD_MAP)
     async def ddd_map(ls: UbiqServer, *args: Any) -> dict[str, Any]:
         return await context_map(ls, *args)
+
+    @server.command(DDD_ASK)
+    async def ddd_ask(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+        return await ask_domain(ls, *args)

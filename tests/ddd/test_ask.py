@@ -69,7 +69,8 @@ def test_chinese_terms_through_the_glossary(model, glossary):
 def test_no_evidence_no_answer(model, glossary):
     unknown = ask("会员积分属于哪个聚合？", model, glossary.entries)
     assert "不做猜测" in unknown.answer and unknown.subjects == []
-    assert [c.line for c in unknown.citations] == [8] and not unknown.found  # the glossary knows the term, the code not
+    # the glossary knows the term, the code does not
+    assert [c.line for c in unknown.citations] == [8] and not unknown.found
     nothing = ask("who approves refunds?", model)
     assert not nothing.found and "does not guess" in nothing.answer
 

@@ -26,12 +26,15 @@ def test_an_element_must_copy_its_words_from_the_text():
 
 
 def test_events_are_past_tense_and_commands_are_not():
-    assert _grounded(item("event", "支付订单", "order paid", 2), SENTENCES, SENTENCES, None).name == "OrderPaid"
-    assert _grounded(item("event", "支付订单", "pay order", 2), SENTENCES, SENTENCES, None) is None
-    assert _grounded(item("command", "下单", "place order", 1), SENTENCES, SENTENCES, None).name == "PlaceOrder"
-    assert _grounded(item("command", "下单", "order placed", 1), SENTENCES, SENTENCES, None) is None
-    policy = _grounded(item("policy", "锁定库存", "reserve stock", 2), SENTENCES, SENTENCES, None)
-    assert policy.name == "ReserveStockPolicy"
+    def named(*args):
+        element = _grounded(item(*args), SENTENCES, SENTENCES, None)
+        return element.name if element is not None else None
+
+    assert named("event", "支付订单", "order paid", 2) == "OrderPaid"
+    assert named("event", "支付订单", "pay order", 2) is None
+    assert named("command", "下单", "place order", 1) == "PlaceOrder"
+    assert named("command", "下单", "order placed", 1) is None
+    assert named("policy", "锁定库存", "reserve stock", 2) == "ReserveStockPolicy"
 
 
 def test_only_what_a_majority_of_samples_proposes_is_kept():

@@ -1,6 +1,6 @@
 """DDD in the editor, over stdio against the real server: a rule's finding appears for an unsaved
 edit at the field that breaks it, hover shows a class's building block, aggregate and context,
-and `ubiq.dddMap` returns the context map."""
+`ubiq.dddMap` returns the context map and `ubiq.dddAsk` answers from the code and the glossary."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from tests.e2e.conftest import diagnostics_from, open_document, server_config, s
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SHOP = REPO / "tests" / "data" / "ddd_shop"
+ORDER_LINE_GLOSSARY = "terms:\n  - term: 订单行\n    english: order line\n"
 
 
 @pytest_lsp.fixture(config=server_config(TINY), scope="module", params=["vscode", "neovim"])
@@ -87,3 +88,18 @@ async def test_the_context_map_command(client: LanguageClient):
     )
     assert result["mermaid"].startswith("flowchart LR") and "```mermaid" in result["markdown"]
     assert {c["name"] for c in result["map"]["contexts"]} == {"customers", "ordering", "shipping"}
+
+
+async def test_a_question_is_answered_from_the_code_and_the_glossary(client: LanguageClient):
+    root: Path = client.root  # type: ignore[attr-defined]
+    (root / "glossary.yml").write_text(ORDER_LINE_GLOSSARY, encoding="utf-8")
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="ubiq.dddAsk", arguments=[{"question": "订单行属于哪个聚合？"}])
+    )
+    assert result["evidence"] and result["answer"].startswith("OrderLine 属于以 Order 为根的聚合")
+    assert {Path(c["path"]).name for c in result["citations"]} == {"glossary.yml", "model.py"}
+    assert "**订单行属于哪个聚合？**" in result["markdown"]
+    unknown = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="ubiq.dddAsk", arguments=["who approves refunds?"])
+    )
+    assert not unknown["evidence"] and "does not guess" in unknown["answer"]

@@ -305,9 +305,39 @@ local function sql_explain()
   step("sql_explain", shown)
 end
 
+--- DDD on the sample shop: the rules' diagnostics in a domain file, :UbiqContextMap and
+--- :UbiqAskDomain, each shown in its scratch buffer.
+local function ddd()
+  vim.cmd.edit(vim.fn.fnameescape(config.domain_file))
+  local bufnr = api.nvim_get_current_buf()
+  wait_for("the ubiq client to attach to " .. config.domain_file, 30000, ubiq_client)
+  local diagnostics = wait_for("the DDD diagnostics", 60000, function()
+    local found = {}
+    for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+      if d.source == "ubiq ddd" then
+        table.insert(found, { code = d.code, message = d.message, lnum = d.lnum })
+      end
+    end
+    return #found > 0 and found
+  end)
+  vim.cmd("UbiqContextMap")
+  local map = wait_for(":UbiqContextMap", 30000, function()
+    local map_buf = vim.fn.bufnr("ubiq://context-map.md")
+    return map_buf ~= -1 and { text = buffer_text(map_buf), filetype = vim.bo[map_buf].filetype }
+  end)
+  vim.cmd("only")
+  vim.cmd("UbiqAskDomain " .. config.question)
+  local answer = wait_for(":UbiqAskDomain", 30000, function()
+    local answer_buf = vim.fn.bufnr("ubiq://domain-answer.md")
+    return answer_buf ~= -1 and { text = buffer_text(answer_buf), filetype = vim.bo[answer_buf].filetype }
+  end)
+  step("ddd", { diagnostics = diagnostics, map = map, answer = answer })
+end
+
 local scenarios = {
   editor = { model_ready, ghost_text, ready_after_a_jump, stats_and_er, health, gen_tests },
   sql = { model_ready, sql_write, sql_explain },
+  ddd = { ddd },
 }
 
 require("ubiq").setup(config.setup)

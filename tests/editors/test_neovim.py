@@ -276,3 +276,36 @@ def test_neovim_sql_commands(nvim: str, sql_project: Path, tmp_path: Path):
     assert text.startswith("# Query plan") and "shop_order" in text and "Engine:" in text, why
     plan = text.split("Engine:")[1]
     assert "SCAN" in plan or "SEARCH" in plan, why  # SQLite's plan lines
+
+
+ORDER_LINE_GLOSSARY = "terms:\n  - term: 订单行\n    english: order line\n"
+
+
+@pytest.fixture
+def ddd_project(tmp_path: Path) -> Path:
+    """tests/data/ddd_shop with a glossary naming one of its classes in Chinese."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "tests" / "data" / "ddd_shop", root)
+    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
+    (root / "glossary.yml").write_text(ORDER_LINE_GLOSSARY, encoding="utf-8")
+    return root
+
+
+@pytest.mark.timeout(600)
+def test_neovim_ddd_commands(nvim: str, ddd_project: Path, tmp_path: Path):
+    steps = {
+        "scenario": "ddd",
+        "source": str(ddd_project / "shop" / "ordering" / "domain" / "model.py"),
+        "domain_file": str(ddd_project / "shop" / "ordering" / "domain" / "model.py"),
+        "question": "订单行属于哪个聚合？",
+    }
+    result = run_neovim(nvim, ddd_project, tmp_path, steps)
+    why = result["diagnostics"]
+    assert result.get("error") is None, why
+    ddd = result["ddd"]
+    assert [d["code"] for d in ddd["diagnostics"]] == ["anemic-entity"], why
+    assert ddd["map"]["filetype"] == "markdown" and "```mermaid" in ddd["map"]["text"], why
+    assert "ordering" in ddd["map"]["text"] and "customers" in ddd["map"]["text"], why
+    answer = ddd["answer"]["text"]
+    assert ddd["answer"]["filetype"] == "markdown" and "OrderLine 属于以 Order 为根的聚合" in answer, why
+    assert "glossary.yml:2" in answer and "model.py:" in answer, why

@@ -33,6 +33,7 @@ COMMANDS = {
     "ubiq.client.sqlWrite",
     "ubiq.client.sqlExplain",
     "ubiq.client.showContextMap",
+    "ubiq.client.askDomainModel",
     "ubiq.client.showStats",
     "ubiq.client.evaluateModels",
     "ubiq.client.restartServer",

@@ -2,7 +2,8 @@
 driven by headless Chromium (tests/editors/vscode_driver.mjs): the model loads (status bar), typing
 shows Ubiq's ghost text, and "Ubiq: Show ER Model" renders the diagram in its webview; on the SQL
 sample project, "Ubiq: Write SQL" inserts a query (undone with Ctrl+Z) and "Ubiq: Explain This SQL"
-opens the plan as a Markdown document."""
+opens the plan as a Markdown document; on the DDD sample, "Ubiq: Show Context Map (DDD)" and "Ubiq: Ask
+About the Domain Model (DDD)" show the map and an answer citing its sources."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEFAULT, REPO, TINY
-from tests.editors.test_neovim import GEOMETRY, MODELS, ORDERS, ORDERS_LINE
+from tests.editors.test_neovim import GEOMETRY, MODELS, ORDER_LINE_GLOSSARY, ORDERS, ORDERS_LINE
 from tests.editors.test_vscode_build import EXTENSION, VSIX, vsix  # noqa: F401 - the build fixture
 
 pytestmark = pytest.mark.editors
@@ -75,6 +76,11 @@ def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
         shutil.copytree(REPO / "tests" / "data" / "sql_shop", root)
         (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
         (root / "shop" / "questions.py").write_text(SQL_QUESTIONS)
+        return root
+    if getattr(request, "param", None) == "ddd_shop":
+        shutil.copytree(REPO / "tests" / "data" / "ddd_shop", root)
+        (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
+        (root / "glossary.yml").write_text(ORDER_LINE_GLOSSARY, encoding="utf-8")
         return root
     (root / "shop").mkdir(parents=True)
     (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
@@ -262,3 +268,17 @@ def test_vscode_sql_commands(code_server: str, tools: Path, project: Path, tmp_p
     assert "Untitled" in explained["tab"], why
     assert "# Query plan" in explained["text"] and "shop_customer" in explained["text"], why
     assert "SCAN" in explained["text"] or "SEARCH" in explained["text"], why
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("project", ["ddd_shop"], indirect=True)
+def test_vscode_ddd_commands(code_server: str, tools: Path, project: Path, tmp_path: Path) -> None:
+    config = _config("ddd", code_server, tools, project, tmp_path, "place_order.py")
+    config["question"] = "订单行属于哪个聚合？"
+    result, why = run_driver(tools, tmp_path, config)
+    assert result["error"] is None, why
+    assert "context map" in result["contextMap"]["tab"], why
+    answer = result["answer"]
+    assert "Untitled" in answer["tab"], why
+    text = answer["text"].replace("\n", "")  # as the editor wraps it
+    assert "OrderLine 属于以 Order 为根的聚合" in text and "glossary.yml:2" in text, why

@@ -1,6 +1,7 @@
 // Drives code-server (VS Code in a browser) with headless Chromium: opens a Python file, waits for
 // Ubiq's model, switches the model in settings.json and back, types and waits for ghost text, opens the ER webview and screenshots it;
-// or (config.scenario "sql") writes SQL for a comment, undoes it, and explains a query. Writes what
+// or (config.scenario "sql") writes SQL for a comment, undoes it, and explains a query; or ("ddd")
+// shows the context map and asks a question about the domain model. Writes what
 // it saw to a JSON file (argv[2] is the config JSON path). Run by tests/editors/test_vscode_e2e.py.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -245,6 +246,38 @@ async function sqlSteps(page) {
   step("sql explain");
 }
 
+/** Ubiq: Show Context Map (DDD) opens the map in the ER webview; Ubiq: Ask About the Domain Model
+ * takes a question in an input box and opens the answer, with its citations, as Markdown. */
+async function dddSteps(page) {
+  await runCommand(page, "Ubiq: Show Context Map (DDD)");
+  result.contextMap = await waitFor(
+    async () => {
+      const tab = page.locator(".tab", { hasText: "context map" });
+      return (await tab.count()) > 0 ? { tab: await tab.first().innerText() } : null;
+    },
+    60_000,
+    "the context map's tab",
+  );
+  await page.screenshot({ path: `${config.out}/context-map.png` });
+  step("context map");
+  await runCommand(page, "Ubiq: Ask About the Domain Model (DDD)");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 10_000 });
+  await input.fill(config.question);
+  await page.keyboard.press("Enter");
+  result.answer = await waitFor(
+    async () => {
+      const tab = page.locator(".tab", { hasText: "Untitled" });
+      const text = await editorText(page, config.question);
+      return (await tab.count()) > 0 && text ? { tab: await tab.first().innerText(), text } : null;
+    },
+    60_000,
+    "the answer as a Markdown document",
+  );
+  await page.screenshot({ path: `${config.out}/domain-answer.png` });
+  step("domain answer");
+}
+
 const browser = await chromium.launch({
   executablePath: config.chromium,
   args: [
@@ -272,6 +305,8 @@ try {
 
   if (config.scenario === "sql") {
     await sqlSteps(page);
+  } else if (config.scenario === "ddd") {
+    await dddSteps(page);
   } else {
     await editorSteps(page, item);
   }

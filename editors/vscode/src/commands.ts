@@ -14,6 +14,7 @@ const EVAL = "ubiq.eval";
 const SQL_WRITE = "ubiq.sqlWrite";
 const SQL_EXPLAIN = "ubiq.sqlExplain";
 const DDD_MAP = "ubiq.dddMap";
+const DDD_ASK = "ubiq.dddAsk";
 
 function pythonEditor(): vscode.TextEditor | undefined {
   const editor = vscode.window.activeTextEditor;
@@ -188,6 +189,26 @@ async function contextMap(execute: Execute, extensionUri: vscode.Uri): Promise<v
   await showErModel(extensionUri, { text: result.mermaid }, "Ubiq: context map");
 }
 
+/** A question about the domain model, answered by the server from the glossary and the code (every
+ * statement citing file:line, or "no evidence"), shown as a Markdown document beside the editor. */
+async function askDomainModel(execute: Execute): Promise<void> {
+  const question = await vscode.window.showInputBox({
+    title: "Ubiq: ask about the domain model",
+    prompt: "Answered only from the glossary and the code, citing file:line",
+    placeHolder: "which aggregate owns OrderLine?  /  订单行属于哪个聚合？  /  may Order hold a Customer?",
+    ignoreFocusOut: true,
+  });
+  if (!question?.trim()) {
+    return;
+  }
+  const result = (await execute(DDD_ASK, [{ question: question.trim() }])) as { markdown?: unknown } | null;
+  if (typeof result?.markdown !== "string") {
+    return;
+  }
+  const document = await vscode.workspace.openTextDocument({ language: "markdown", content: result.markdown });
+  await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+}
+
 /** Run `action`, turning a failure into an error message instead of an unhandled rejection. */
 function guarded(title: string, action: () => Promise<void>): () => Promise<void> {
   return async () => {
@@ -213,6 +234,7 @@ export function registerCommands(
     "ubiq.client.sqlWrite": guarded("writing SQL", () => sqlWrite(execute)),
     "ubiq.client.sqlExplain": guarded("explaining SQL", () => sqlExplain(execute)),
     "ubiq.client.showContextMap": guarded("the context map", () => contextMap(execute, context.extensionUri)),
+    "ubiq.client.askDomainModel": guarded("the question", () => askDomainModel(execute)),
     "ubiq.client.showStats": guarded("stats", () => stats(execute)),
     "ubiq.client.evaluateModels": guarded("the evaluation", () => evaluateModels(execute)),
     "ubiq.client.restartServer": guarded("restarting the server", restart),

@@ -1,5 +1,5 @@
 --- Ubiq's user commands: :UbiqGenTests, :UbiqGlossaryAdd, :UbiqER, :UbiqStats, :UbiqEval,
---- :UbiqSqlWrite, :UbiqSqlExplain, :UbiqContextMap.
+--- :UbiqSqlWrite, :UbiqSqlExplain, :UbiqContextMap, :UbiqAskDomain.
 local M = {}
 
 local api = vim.api
@@ -277,6 +277,24 @@ function M.context_map()
   end)
 end
 
+--- A question about the domain model, answered from the glossary and the code with file:line
+--- citations (or "no evidence"), as Markdown in a scratch buffer; asked for when not given.
+function M.ask_domain(question)
+  if not question or not question:match("%S") then
+    vim.ui.input({ prompt = "Ubiq: a question about the domain model: " }, function(input)
+      if input and input:match("%S") then
+        M.ask_domain(input)
+      end
+    end)
+    return
+  end
+  M.execute("ubiq.dddAsk", { { question = question } }, function(result)
+    if type(result) == "table" and type(result.markdown) == "string" then
+      show_scratch("ubiq://domain-answer.md", result.markdown, "markdown")
+    end
+  end)
+end
+
 function M.create()
   local command = api.nvim_create_user_command
   command("UbiqGenTests", function(args)
@@ -328,6 +346,9 @@ function M.create()
   command("UbiqContextMap", function()
     M.context_map()
   end, { desc = "Ubiq: the bounded contexts, their aggregates and relationships, read from the code" })
+  command("UbiqAskDomain", function(args)
+    M.ask_domain(args.args)
+  end, { nargs = "?", desc = "Ubiq: ask about the domain model (answered from the glossary and the code)" })
 end
 
 return M
