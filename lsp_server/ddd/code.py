@@ -63,7 +63,7 @@ class FieldFact:
     many: bool  # a collection of them
     where: Where
     on_delete: str = ""  # Django: CASCADE, PROTECT… of a ForeignKey/OneToOneField
-    foreign_key: bool = False  # an ORM foreign key (Django ForeignKey, SQLAlchemy ForeignKey)
+    foreign_key: bool = False  # ORM keys (Django ForeignKey/ManyToManyField, SQLAlchemy ForeignKey)
 
 
 @dataclass
@@ -118,8 +118,9 @@ def read(paths: Sequence[Path], overrides: dict[str, str] | None = None) -> Doma
     for given in paths:
         given = Path(given)
         if given.is_dir():
+            base = package_root(given)
             files = [
-                (f, given) for f in walk_project(given, lambda f: f.suffix == ".py", skip_folders=SKIPPED)
+                (f, base) for f in walk_project(given, lambda f: f.suffix == ".py", skip_folders=SKIPPED)
             ]
         else:
             files = [(given, None)]
@@ -132,6 +133,16 @@ def read(paths: Sequence[Path], overrides: dict[str, str] | None = None) -> Doma
                     continue
             add_module(code, str(path), text, module_name(path, base))
     return code
+
+
+def package_root(folder: Path) -> Path:
+    """The folder modules are named from: above every enclosing package, as Python names them, so
+    `trytond/modules/sale/sale.py` read from `trytond/modules` is `trytond.modules.sale.sale` and
+    its absolute imports of the other modules resolve."""
+    base = folder
+    while (base / "__init__.py").exists() and base.parent != base:
+        base = base.parent
+    return base
 
 
 def add_module(code: DomainCode, path: str, text: str, module_name: str) -> None:
@@ -264,6 +275,9 @@ def _referred(expr: Expr, module: PyModule) -> tuple[list[str], bool]:
     return [], False
 
 
+_PROTEAN = ("HasMany", "HasOne")  # protean's association fields: the aggregate composes its entities
+
+
 def _value(expr: Expr | None, module: PyModule) -> tuple[list[str], bool, str, bool]:
     """What an assigned value names: Django's `models.ForeignKey(Customer, on_delete=CASCADE)`,
     `ManyToManyField("Tag")`, SQLAlchemy's `relationship("OrderLine")` and `Column(ForeignKey(…))`."""
@@ -272,7 +286,7 @@ def _value(expr: Expr | None, module: PyModule) -> tuple[list[str], bool, str, b
     callee = last(module.qualify(expr.func) or _text(expr.func))
     target = expr.args[0] if expr.args else expr.kwargs.get("to") or expr.kwargs.get("argument")
     names: list[str] = []
-    if callee in ("ForeignKey", "OneToOneField", "ManyToManyField", "relationship", "ParentalKey"):
+    if callee in ("ForeignKey", "OneToOneField", "ManyToManyField", "relationship", "ParentalKey", *_PROTEAN):
         if isinstance(target, Str):
             names = [target.value.split(".")[-1]]
         elif isinstance(target, Name):
@@ -281,10 +295,13 @@ def _value(expr: Expr | None, module: PyModule) -> tuple[list[str], bool, str, b
     cascade = last(_text(on_delete)) if on_delete is not None else ""
     if callee == "relationship" and "delete" in _text(expr.kwargs.get("cascade")):
         cascade = "CASCADE"
-    foreign = callee in ("ForeignKey", "OneToOneField") or any(
+    # Keys in the table (a many-to-many's in its join table): a reference by identity, not by object.
+    foreign = callee in ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey") or any(
         isinstance(a, Call) and last(_text(a.func)) == "ForeignKey" for a in expr.args
     )
-    return names, callee == "ManyToManyField", cascade, foreign
+    if callee in _PROTEAN:
+        cascade = "CASCADE"  # protean's HasMany/HasOne: the aggregate holds its entities
+    return names, callee in ("ManyToManyField", "HasMany"), cascade, foreign
 
 
 # Methods that run while an instance is being built: what they assign is not a later change.

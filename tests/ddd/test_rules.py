@@ -187,3 +187,29 @@ def test_the_glossary_refuses_an_unknown_kind(tmp_path: Path):
 
     with pytest.raises(GlossaryError, match="kind must be one of"):
         Glossary.parse("terms:\n  - term: x\n    english: thing\n    kind: gadget\n", tmp_path / "g.yml")
+
+
+def test_modules_are_named_as_python_names_them_so_absolute_imports_resolve(tmp_path: Path):
+    modules = tmp_path / "trytond" / "modules"
+    for package in (tmp_path / "trytond", modules, modules / "sale", modules / "stock"):
+        package.mkdir(exist_ok=True)
+        (package / "__init__.py").write_text("")
+    (modules / "stock" / "move.py").write_text("class Move:\n    id: int\n")
+    (modules / "sale" / "sale.py").write_text(
+        "from trytond.modules.stock.move import Move\n\n\nclass Sale:\n    id: int\n\n    def ship(self):\n"
+        "        return Move()\n"
+    )
+    model = load([modules])
+    assert {(r.source, r.target) for r in model.relations} == {("sale", "stock")}
+
+
+def test_a_many_to_many_field_refers_by_identity(tmp_path: Path):
+    domain = tmp_path / "shop" / "domain"
+    domain.mkdir(parents=True)
+    (domain / "models.py").write_text(
+        "from django.db import models\n\n\nclass Tag(models.Model):\n    name = models.CharField()\n\n"
+        "    def rename(self, name):\n        self.name = name\n\n\n"
+        "class Product(models.Model):\n    tags = models.ManyToManyField(Tag)\n\n"
+        "    def tag(self, tag):\n        self.tags.add(tag)\n"
+    )
+    assert [f.code for f in check(load([tmp_path])) if f.code == "reference-by-object"] == []
