@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from lsp_server.cli.common import (
@@ -18,14 +19,18 @@ from lsp_server.cli.common import (
     progress_bar,
     settings_from_args,
 )
-from lsp_server.cli.er import load_glossary, read_requirements, summary
+from lsp_server.cli.er import check_writable, load_glossary, read_requirements, summary
 from lsp_server.config import find_project_root
 from lsp_server.datamodel.render import render as render_er
 from lsp_server.ddd.ask import ask
+from lsp_server.ddd.code import package_root
+from lsp_server.ddd.contracts import config_text, contracts
+from lsp_server.ddd.contracts import run as run_lint
 from lsp_server.ddd.draft import KINDS, Draft, draft, glossary_entries, markdown, mermaid
 from lsp_server.ddd.model import DomainModel, load
 from lsp_server.ddd.render import FORMATS, render
 from lsp_server.ddd.rules import check
+from lsp_server.ddd.suggest import AlreadyDecided, KindSuggestion, ambiguous, record, suggest_kind
 from lsp_server.errors import InputError
 from lsp_server.files import write_atomic
 from lsp_server.glossary.store import Glossary, GlossaryError, glossary_path
@@ -70,6 +75,34 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--json", action="store_true", help="{question, answer, evidence, subjects, citations}"
     )
     asking.set_defaults(run=run_ask)
+    suggesting = commands.add_parser(
+        "suggest",
+        help="ask the model which building block each class is that no rule classifies; each suggestion "
+        "cites a line of the class, and --record writes it to the glossary as a draft to approve",
+    )
+    _paths_argument(suggesting)
+    suggesting.add_argument(
+        "--record", action="store_true", help="add the suggestions to the glossary (drafts)"
+    )
+    suggesting.add_argument("--limit", type=int, default=20, metavar="N", help="ask about at most N classes")
+    suggesting.add_argument("--glossary", metavar="FILE", help="the glossary (default: the project's)")
+    suggesting.add_argument("--json", action="store_true", help="a JSON list of the suggestions")
+    add_model_flags(suggesting)
+    suggesting.set_defaults(run=run_suggest)
+    linting = commands.add_parser(
+        "contracts",
+        help="import-linter contracts from the contexts and layers: layers per context, no infrastructure in "
+        "the domain, no new dependency between contexts; --run checks them and reports today's violations",
+    )
+    _paths_argument(linting)
+    linting.add_argument(
+        "--out", type=Path, metavar="FILE", help="write the contracts here (e.g. .importlinter)"
+    )
+    linting.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    linting.add_argument(
+        "--run", dest="lint", action="store_true", help="run them with lint-imports; exit 1 if any is broken"
+    )
+    linting.set_defaults(run=run_contracts)
     drafting = commands.add_parser(
         "draft",
         help="from requirement text (Chinese or English): EventStorming elements, glossary drafts and an "
@@ -131,6 +164,85 @@ def run_ask(args: argparse.Namespace) -> int:
         for citation in answer.citations:
             sys.stdout.write(f"  {citation}\n")
     return 0 if answer.found else 1
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    """Exit 0; a class the model says nothing checkable about is listed as left open."""
+    model, glossary = _load(args)
+    names = ambiguous(model)[: max(args.limit, 0)]
+    if not names:
+        err.print(
+            "every class is classified by the rules or the glossary (or none looks like a domain class)"
+        )
+        return 0
+    root = find_project_root(Path.cwd())
+    settings = settings_from_args(args, root)
+    found: list[KindSuggestion] = []
+    with load_model(settings) as backend, progress_bar("asking about classes") as bar:
+        for done, name in enumerate(names):
+            bar.report(f"{name}", done / len(names))
+            suggestion = suggest_kind(
+                backend, model, name, prompts_dir=settings.prompts_dir, project_root=root
+            )
+            if suggestion is not None:
+                found.append(suggestion)
+    recorded = []
+    if args.record:
+        for suggestion in found:
+            try:
+                record(glossary, suggestion.name, suggestion.kind, confirmed=False,
+                       source=f"ubiq ddd suggest: {suggestion.reason}")  # fmt: skip
+                recorded.append(suggestion.name)
+            except AlreadyDecided as decided:
+                err.print(f"not recorded: {decided}", style="yellow", markup=False, soft_wrap=True)
+        if recorded:
+            glossary.save()
+    if args.json:
+        sys.stdout.write(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=2) + "\n")
+    else:
+        for s in found:
+            sys.stdout.write(f"{s.path}:{s.line}: {s.name}: {s.kind.replace('_', ' ')}? {s.reason}\n")
+            sys.stdout.write(f"    cites: {s.quote}\n    facts: {'; '.join(s.facts)}\n")
+    left = [n for n in names if n not in {s.name for s in found}]
+    if left:
+        err.print(f"left open (no checkable answer): {', '.join(left)}", markup=False, soft_wrap=True)
+    if recorded:
+        err.print(
+            f"recorded {len(recorded)} in {glossary.path} as drafts: set status: approved to confirm",
+            markup=False, soft_wrap=True,
+        )  # fmt: skip
+    return 0
+
+
+def run_contracts(args: argparse.Namespace) -> int:
+    paths = existing_paths(args.paths)
+    if args.out is not None:
+        check_writable(args.out, args.force)
+    model = load(paths)
+    if not contracts(model):
+        err.print("no contexts or layers to write contracts for", markup=False)
+        return 0
+    text = config_text(model)
+    if args.out is not None:
+        write_atomic(args.out, text.encode("utf-8"), make_parents=True)
+        err.print(f"wrote {args.out}", style="dim", markup=False)
+    elif not args.lint:
+        sys.stdout.write(text)
+    if not args.lint:
+        return 0
+    source_root = package_root(paths[0] if paths[0].is_dir() else paths[0].parent)
+    with tempfile.TemporaryDirectory() as scratch:
+        config = args.out if args.out is not None else Path(scratch) / ".importlinter"
+        if args.out is None:
+            config.write_text(text, encoding="utf-8")
+        outcome = run_lint(config.resolve(), source_root.resolve())
+    for name in outcome.kept:
+        sys.stdout.write(f"KEPT    {name}\n")
+    for name in outcome.broken:
+        sys.stdout.write(f"BROKEN  {name}\n")
+    for violation in outcome.violations:
+        sys.stdout.write(f"  {violation}\n")
+    return 1 if outcome.broken else 0
 
 
 DRAFT_FILES = (

@@ -32,7 +32,7 @@ def register(server: UbiqServer) -> None:
             return fixes
         line = params.range.start.line + 1
         tests = generate_tests_actions(syntax, uri, line)
-        domain = ddd.code_actions(ls, params)
+        domain = ddd.code_actions(ls, params) + ddd.suggest_actions(ls, params)
         return glossary.code_actions(ls, params) + fixes + domain + er_model.code_actions(ls, params) + tests
 
 

@@ -9,11 +9,13 @@ in editing a Python file (unsaved text included); nothing here blocks typing.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import attrs
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
@@ -22,17 +24,26 @@ from lsp_server.ddd.ask import ask
 from lsp_server.ddd.model import DomainModel, has_domain_package, load
 from lsp_server.ddd.render import mermaid
 from lsp_server.ddd.rules import Finding, check
+from lsp_server.ddd.suggest import KindSuggestion, ambiguous, record, suggest_kind
+from lsp_server.errors import UbiqError
+from lsp_server.features.arguments import options
 from lsp_server.features.diagnostics import show
 from lsp_server.features.documents import encoding_of, usable
-from lsp_server.features.edits import quick_fix
+from lsp_server.features.edits import apply, quick_fix
 from lsp_server.features.glossary import current as refresh_glossary
+from lsp_server.features.glossary import glossary_edit
 from lsp_server.glossary.model import Entry
+from lsp_server.glossary.store import Glossary
 from lsp_server.live_reading import LiveReading
+from lsp_server.progress import JobProgress, run_job
 from lsp_server.server import UbiqServer
 
+log = logging.getLogger(__name__)
 SOURCE = "ubiq ddd"
 DDD_MAP = "ubiq.dddMap"
 DDD_ASK = "ubiq.dddAsk"
+DDD_SUGGEST_KIND = "ubiq.dddSuggestKind"
+RECORD = "Record in the glossary"
 REREAD_AFTER_S = 0.75  # a pause in typing before the project is read again
 _KINDS = {
     "aggregate_root": "aggregate root", "entity": "entity", "value_object": "value object",
@@ -167,6 +178,96 @@ def code_actions(ls: UbiqServer, params: types.CodeActionParams) -> list[types.C
     return actions
 
 
+def suggest_actions(ls: UbiqServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """On the line of a class no rule classifies: ask the model which building block it is."""
+    reading = ls.ddd_model  # as hover: only once a reading exists
+    current = reading.get() if reading is not None else None
+    document = ls.workspace.text_documents.get(params.text_document.uri)
+    if current is None or document is None:
+        return []
+    lines = document.source.split("\n")
+    line = params.range.start.line
+    match = re.match(r"\s*class (\w+)", lines[line]) if line < len(lines) else None
+    if match is None or match.group(1) not in ambiguous(current[0]):
+        return []
+    name = match.group(1)
+    title = f"Ask the model which building block {name} is"
+    return [
+        types.CodeAction(
+            title=title,
+            kind=types.CodeActionKind.Refactor,
+            command=types.Command(title=title, command=DDD_SUGGEST_KIND, arguments=[{"name": name}]),
+        )
+    ]
+
+
+@attrs.define
+class SuggestKindArgs:
+    """`ubiq.dddSuggestKind`'s argument: the class to ask about."""
+
+    name: str = ""
+
+
+async def suggest_kind_command(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+    """`[{name}]`: the model's building block for the class, shown with the line it cites and the
+    facts; the user confirms it into the glossary (an undoable edit), where it then decides."""
+    name = options(DDD_SUGGEST_KIND, args, SuggestKindArgs, ("name",)).name.strip()
+    backend = ls.model.backend()
+    if not name or backend is None:
+        message = "Ubiq: no class given" if not name else "Ubiq: the model is not loaded yet"
+        ls.warn(message)
+        return {"error": message}
+
+    async def job(progress: JobProgress) -> tuple[dict[str, Any], str]:
+        model = await _model(ls, "the domain model")
+        if name not in model.code.classes:
+            raise UbiqError(f"no class {name} in the project")
+        progress.report(f"asking the model about {name}")
+        suggestion = await asyncio.to_thread(
+            suggest_kind, backend, model, name,
+            prompts_dir=ls.settings.prompts_dir, project_root=ls.project_root,
+        )  # fmt: skip
+        if suggestion is None:
+            raise UbiqError(f"the model gave no answer the code bears out; {name} stays unclassified")
+        kind = _KINDS.get(suggestion.kind, suggestion.kind)
+        recorded = await _confirmed(ls, suggestion, kind)
+        if not recorded:
+            return {**suggestion.to_dict(), "recorded": False}, f"Ubiq: {name} may be a {kind} (not recorded)"
+        glossary = refresh_glossary(ls)
+        if glossary is None:
+            raise UbiqError("open a folder to keep a glossary")
+        edited = Glossary.parse(glossary.dumps(), glossary.path)  # the live one changes once applied
+        source = f"confirmed in the editor: {suggestion.reason}"
+        record(edited, name, suggestion.kind, confirmed=True, source=source)
+        await apply(ls, glossary_edit(ls, edited), f"Ubiq: record {name} as {kind}")
+        refresh_glossary(ls)
+        reading = holder(ls)
+        if reading is not None:
+            reading.stale()  # read again with the decision
+        summary = f"Ubiq: recorded {name} as {kind} in {edited.path.name}"
+        return {**suggestion.to_dict(), "recorded": True}, summary
+
+    return await run_job(ls, "Ubiq: DDD", f"asking about {name}", f"Ubiq could not classify {name}", job)
+
+
+async def _confirmed(ls: UbiqServer, suggestion: KindSuggestion, kind: str) -> bool:
+    """Show the suggestion with its evidence and ask whether to record it (window/showMessageRequest)."""
+    question = types.ShowMessageRequestParams(
+        type=types.MessageType.Info,
+        message=(
+            f"Ubiq: {suggestion.name} looks like a {kind}: {suggestion.reason} (line {suggestion.line}: "
+            f"`{suggestion.quote}`; {'; '.join(suggestion.facts)}). Record it in the glossary?"
+        ),
+        actions=[types.MessageActionItem(title=RECORD)],
+    )
+    try:
+        answer = await ls.window_show_message_request_async(question)
+    except Exception as exc:  # a client that cannot ask: nothing is recorded
+        log.info("could not ask whether to record %s: %s", suggestion.name, exc)
+        return False
+    return answer is not None and answer.title == RECORD
+
+
 def hover_markdown(ls: UbiqServer, uri: str, word: str) -> str:
     """The building block, aggregate and context of the class named `word`, with the evidence."""
     reading = ls.ddd_model  # hover starts no reading: diagnostics or the map did, or none is wanted
@@ -240,6 +341,10 @@ def register(server: UbiqServer) -> None:
     @server.command(DDD_MAP)
     async def ddd_map(ls: UbiqServer, *args: Any) -> dict[str, Any]:
         return await context_map(ls, *args)
+
+    @server.command(DDD_SUGGEST_KIND)
+    async def ddd_suggest_kind(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+        return await suggest_kind_command(ls, *args)
 
     @server.command(DDD_ASK)
     async def ddd_ask(ls: UbiqServer, *args: Any) -> dict[str, Any]:

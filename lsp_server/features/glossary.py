@@ -310,7 +310,7 @@ async def add_term(ls: UbiqServer, *args: Any) -> dict[str, Any]:
             if force or not clash.forcible or not await _add_anyway(ls, term, clash):
                 raise
             entry = await add(True)
-        await apply(ls, _file_edit(ls, edited), f"Ubiq: add {term} to the glossary")
+        await apply(ls, glossary_edit(ls, edited), f"Ubiq: add {term} to the glossary")
         summary = f"Ubiq: added {term} = {entry.english} to {edited.path.name} (draft)"
         return {"entry": entry.to_mapping(), "path": str(edited.path)}, summary
 
@@ -331,7 +331,7 @@ async def _drafter(ls: UbiqServer, configured: Backend, progress: JobProgress) -
     return backend
 
 
-def _file_edit(ls: UbiqServer, glossary: Glossary) -> types.WorkspaceEdit:
+def glossary_edit(ls: UbiqServer, glossary: Glossary) -> types.WorkspaceEdit:
     """The glossary's new text as an edit of the file (created if missing), against the editor's
     unsaved copy when it is open: undoable, and nothing the user typed is lost."""
     document = ls.workspace.text_documents.get(from_fs_path(str(glossary.path)))

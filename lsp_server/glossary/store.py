@@ -24,7 +24,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 from lsp_server.errors import InputError
 from lsp_server.files import UnreadableFile, decode_text, write_atomic
 from lsp_server.glossary.index import TermIndex, term_key
-from lsp_server.glossary.model import Entry, InvalidEntry
+from lsp_server.glossary.model import FIELDS, Entry, InvalidEntry
 
 DEFAULT_FILENAME = "glossary.yml"
 TERMS_KEY = "terms"
@@ -216,6 +216,31 @@ class Glossary:
         _append(terms, _to_yaml(entry))
         self._load(self._dump())
         return self.entries[-1]
+
+    def set_fields(self, entry: Entry, **values: str) -> Entry:
+        """Set text fields of an entry already in the file (an empty value removes the field),
+        leaving every other entry, comment and key as it was; returns the entry as it now reads."""
+        terms = self._document.get(TERMS_KEY) if isinstance(self._document, CommentedMap) else None
+        for item in terms or []:
+            if term_key(str(item.get("term", ""))) != term_key(entry.term):
+                continue
+            if str(item.get("context") or "").strip() != entry.context:
+                continue
+            for key, value in values.items():
+                if key not in FIELDS:
+                    raise ValueError(f"not a glossary field: {key}")
+                if not value:
+                    item.pop(key, None)
+                elif key in item:
+                    item[key] = value
+                else:
+                    before = [k for k in item if k in FIELDS and FIELDS.index(k) < FIELDS.index(key)]
+                    item.insert(len(before), key, value)
+            self._load(self._dump())
+            found = self.find(entry.term, entry.context)
+            assert found is not None
+            return found
+        raise GlossaryError(self.path, [Problem(entry.line, 1, f"term {entry.term!r} is not in the file")])
 
     def _terms_for_append(self) -> CommentedSeq:
         if self._document is None:

@@ -140,6 +140,24 @@ def open_document(
     return uri
 
 
+def answer_as_a_user(client: LanguageClient) -> None:
+    """The client answers `window/showMessageRequest` with the titles queued in `client.answers`
+    (none: dismissed), keeps each question in `client.asked`, and applies every workspace edit
+    (kept in `client.applied`), as an editor whose user clicks does."""
+    client.asked, client.answers, client.applied = [], [], []  # type: ignore[attr-defined]
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def answer(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
+        client.asked.append(params)  # type: ignore[attr-defined]
+        answers = client.answers  # type: ignore[attr-defined]
+        return types.MessageActionItem(title=answers.pop(0)) if answers else None
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        client.applied.append(params)  # type: ignore[attr-defined]
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+
 async def start_in_copy(
     client: LanguageClient, profile: str, source: Path, root: Path
 ) -> types.InitializeResult:

@@ -14,7 +14,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
 from tests.conftest import REPO, TINY
-from tests.e2e.conftest import PROFILES, send_raw, server_config, wait_for_model
+from tests.e2e.conftest import PROFILES, answer_as_a_user, send_raw, server_config, wait_for_model
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 DATA = REPO / "tests" / "data" / "glossary"
@@ -27,20 +27,7 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp
     shutil.copy(DATA / "glossary.yml", root / "glossary.yml")
     (root / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
     lsp_client.root = root  # type: ignore[attr-defined]
-    lsp_client.applied = []  # type: ignore[attr-defined]
-
-    lsp_client.asked, lsp_client.answers = [], []  # type: ignore[attr-defined]
-
-    @lsp_client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def answer(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-        lsp_client.asked.append(params)  # type: ignore[attr-defined]
-        answers = lsp_client.answers  # type: ignore[attr-defined]
-        return types.MessageActionItem(title=answers.pop(0)) if answers else None
-
-    @lsp_client.feature(types.WORKSPACE_APPLY_EDIT)
-    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
-        lsp_client.applied.append(params)  # type: ignore[attr-defined]
-        return types.ApplyWorkspaceEditResult(applied=True)
+    answer_as_a_user(lsp_client)
 
     result = await lsp_client.initialize_session(
         types.InitializeParams(
