@@ -77,14 +77,15 @@ class Decision:
     """A kind the team decided for a class (an approved glossary entry's `kind`), and where it is
     written; it beats every rule, since it is what the team confirmed."""
 
-    kind: str
+    kind: str  # "" when the entry says only the context
     evidence: str
+    context: str = ""
 
 
 def classify(code: DomainCode, decisions: dict[str, Decision] | None = None) -> dict[str, Block]:
     blocks = {name: _classify(cls) for name, cls in code.classes.items()}
     for name, decision in (decisions or {}).items():
-        if name in blocks and decision.kind in KINDS:
+        if name in blocks and decision.kind in KINDS:  # a context alone is placed by model.build
             blocks[name] = Block(name, decision.kind, [decision.evidence])
     changed = True
     while changed:  # a subclass of a project class is what its base is, unless it says otherwise

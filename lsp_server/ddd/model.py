@@ -25,8 +25,11 @@ class DomainModel:
     aggregates: dict[str, aggregates_.Aggregate]
     contexts: dict[str, str]  # module → context
     relations: list[contexts_.Relation] = field(default_factory=list)
+    class_contexts: dict[str, str] = field(default_factory=dict)  # the glossary's, by class
 
     def context_of(self, name: str) -> str:
+        if name in self.class_contexts:
+            return self.class_contexts[name]
         cls = self.code.classes.get(name)
         return self.contexts.get(cls.module, "") if cls is not None else ""
 
@@ -42,6 +45,8 @@ class DomainModel:
             )
             if not entry["path"]:
                 entry["path"] = _context_path(self.code.modules[module].path, module, context)
+        for context in sorted(set(self.class_contexts.values()) - set(contexts)):
+            contexts[context] = {"name": context, "path": "", "aggregates": [], "classes": []}
         for name, block in sorted(self.blocks.items()):
             context = self.context_of(name)
             if not block.kind or context not in contexts:
@@ -79,9 +84,13 @@ def build(code: DomainCode, decisions: dict[str, blocks_.Decision] | None = None
     blocks = blocks_.classify(code, decisions)
     contexts = contexts_.context_of_modules(code)
     aggregates = aggregates_.assign(code, blocks, contexts)
+    placed = {name: d.context for name, d in (decisions or {}).items() if d.context and name in blocks}
     for name, block in blocks.items():
-        block.context = contexts.get(code.classes[name].module, "")
-    return DomainModel(code, blocks, aggregates, contexts, contexts_.relations(code, blocks, contexts))
+        block.context = placed.get(name) or contexts.get(code.classes[name].module, "")
+        if name in placed and placed[name] != contexts.get(code.classes[name].module, ""):
+            block.evidence.append(f"context {placed[name]} in the glossary")
+    relations = contexts_.relations(code, blocks, contexts)
+    return DomainModel(code, blocks, aggregates, contexts, relations, placed)
 
 
 def load(
@@ -95,15 +104,15 @@ def load(
 
 
 def decisions(entries: Iterable[Entry]) -> dict[str, blocks_.Decision]:
-    """Approved entries with a building-block `kind`, by the class name their English gives
-    (`order line` → `OrderLine`). A draft is a proposal, not a decision."""
+    """Approved entries with a building-block `kind` or a `context`, by the class name their
+    English gives (`order line` → `OrderLine`). A draft is a proposal, not a decision."""
     found = {}
     for entry in entries:
-        if entry.approved and entry.kind in blocks_.KINDS:
+        kind = entry.kind if entry.kind in blocks_.KINDS else ""
+        if entry.approved and (kind or entry.context):
             place = f"glossary line {entry.line}" if entry.line else "the glossary"
-            found[entry.forms.pascal] = blocks_.Decision(
-                entry.kind, f"approved as {entry.kind.replace('_', ' ')} in {place} ({entry.term})"
-            )
+            evidence = f"approved as {kind.replace('_', ' ')} in {place} ({entry.term})" if kind else ""
+            found[entry.forms.pascal] = blocks_.Decision(kind, evidence, entry.context)
     return found
 
 

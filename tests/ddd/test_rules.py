@@ -213,3 +213,15 @@ def test_a_many_to_many_field_refers_by_identity(tmp_path: Path):
         "    def tag(self, tag):\n        self.tags.add(tag)\n"
     )
     assert [f.code for f in check(load([tmp_path])) if f.code == "reference-by-object"] == []
+
+
+def test_an_approved_context_in_the_glossary_places_the_class(tmp_path: Path):
+    from lsp_server.glossary.store import Glossary
+
+    text = "terms:\n  - term: 包裹\n    english: parcel\n    context: logistics\n    status: approved\n"
+    model = load([SHOP], glossary=Glossary.parse(text, tmp_path / "glossary.yml").entries)
+    assert model.blocks["Parcel"].context == "logistics" and model.context_of("Parcel") == "logistics"
+    assert "context logistics in the glossary" in model.blocks["Parcel"].evidence
+    assert model.blocks["Parcel"].kind == "entity"  # the kind still comes from the code
+    contexts = {c["name"]: c for c in model.to_dict()["contexts"]}
+    assert [c["name"] for c in contexts["logistics"]["classes"]] == ["Parcel"]
