@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from threading import Event
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.workspace import Workspace
 
-from lsp_server import __version__
+from lsp_server import __version__, transport
 from lsp_server.completion.service import CompletionService
 from lsp_server.config import Settings
 from lsp_server.context.chunks import ChunkRing
 from lsp_server.context.definitions import DefinitionFinder
 from lsp_server.context.syntax import SyntaxTree
+from lsp_server.document_sync import ExactWorkspace
 from lsp_server.engine.host import ModelHost
 from lsp_server.glossary.live import LiveGlossary
 from lsp_server.progress import JobProgress
@@ -57,9 +62,54 @@ class UbiqProtocol(LanguageServerProtocol):
             return
         super().handle_message(message)
 
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace pygls creates, made to keep ExactDocuments (LSP's line breaks, splicing edits): it is
+        created inside pygls's initialize, so it is adopted here, before any document opens."""
+        workspace = super().workspace
+        if type(workspace) is Workspace:
+            workspace.__class__ = ExactWorkspace  # a subclass that adds no state
+        return workspace
+
 
 class UbiqServer(LanguageServer):
     """The language server, holding the state every feature handler shares; no feature logic."""
+
+    # Both transports read through lsp_server.transport instead of pygls's trusting reader.
+    def _start_io_async(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        self._stop_event = Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(
+                transport.serve(
+                    self._stop_event, transport.stdin_reader(stdin or sys.stdin.buffer), self.protocol
+                )
+            )
+        except BrokenPipeError:
+            log.error("the connection to the client is lost: shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    def start_tcp(self, host: str, port: int) -> None:
+        self._stop_event = stop_event = Event()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)  # type: ignore[arg-type]
+            await transport.serve(stop_event, transport.stream_reader(reader), self.protocol)
+            self.shutdown()
+
+        async def listen() -> None:
+            self._server = await asyncio.start_server(connection, host, port)
+            log.info("serving on %s", ", ".join(str(s.getsockname()) for s in self._server.sockets))
+            async with self._server:
+                await self._server.serve_forever()
+
+        try:
+            asyncio.run(listen())
+        except asyncio.CancelledError:
+            log.debug("the server was cancelled")
 
     def __init__(self) -> None:
         super().__init__(

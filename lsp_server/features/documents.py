@@ -4,14 +4,17 @@ ring buffer of context chunks with where the user has been working."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+import attrs
 from lsprotocol import types
 
-from lsp_server.context.positions import offset_at
 from lsp_server.context.syntax import SyntaxTree
+from lsp_server.document_sync import ExactDocument
 from lsp_server.errors import InputError
+from lsp_server.features.arguments import options
 from lsp_server.features.diagnostics import forget
-from lsp_server.files import MAX_BYTES, looks_binary
+from lsp_server.files import looks_binary
 from lsp_server.server import UbiqServer
 
 log = logging.getLogger(__name__)
@@ -28,9 +31,28 @@ def encoding_of(ls: UbiqServer) -> str:
     return str(getattr(encoding, "value", encoding))
 
 
+# Above this, a document is kept in sync but nothing else runs on its keystrokes (completions,
+# parse tree, diagnostics): a source file a person edits is far smaller, and work on each keystroke
+# in a 5 MB file would make typing in it wait.
+INTERACTIVE_MAX_CHARS = 2 << 20
+
+
 def usable(text: str) -> bool:
     """Documents we complete in: not binary-looking and not absurdly large."""
-    return len(text) <= MAX_BYTES and not looks_binary(text[:8192].encode("utf-8", "replace"))
+    return len(text) <= INTERACTIVE_MAX_CHARS and not looks_binary(text[:8192].encode("utf-8", "replace"))
+
+
+_declined: set[str] = set()
+
+
+def _decline_once(uri: str, text: str) -> None:
+    """One log line per document the size cap turns the features off for."""
+    if len(text) > INTERACTIVE_MAX_CHARS and uri not in _declined:
+        _declined.add(uri)
+        log.info(
+            "%s has %d characters, over the %d for completions and diagnostics: they are off for it "
+            "(it stays in sync)", uri.rsplit("/", 1)[-1], len(text), INTERACTIVE_MAX_CHARS,
+        )  # fmt: skip
 
 
 def relative_path(ls: UbiqServer, uri: str) -> str:
@@ -47,6 +69,7 @@ def _track(ls: UbiqServer, uri: str) -> None:
         return
     text = document.source
     if not is_python(uri, document.language_id) or not usable(text):
+        _decline_once(uri, text)
         ls.syntax.pop(uri, None)
         return
     tree = ls.syntax.get(uri)
@@ -71,17 +94,12 @@ def _remember_chunk(ls: UbiqServer, uri: str, line: int) -> None:
 
 
 def _edited_at(ls: UbiqServer, uri: str, change: types.TextDocumentContentChangePartial) -> int | None:
-    """The offset just after an edit's new text: where the cursor is after typing or pasting it."""
+    """The offset just after an edit's new text: where the cursor is after typing or pasting it;
+    the document finds the line from its cached line starts, with no scan of the text per keystroke."""
     document = ls.workspace.text_documents.get(uri)
-    if document is None:
+    if not isinstance(document, ExactDocument):
         return None
-    start = change.range.start
-    try:
-        return offset_at(document.source, start.line, start.character, encoding=encoding_of(ls)) + len(
-            change.text
-        )
-    except InputError:
-        return None
+    return min(document.offset_at(change.range.start) + len(change.text), len(document.source))
 
 
 def _prepare(ls: UbiqServer, uri: str, offset: int | None) -> None:
@@ -96,7 +114,52 @@ def _prepare(ls: UbiqServer, uri: str, offset: int | None) -> None:
         log.exception("preparing a completion prompt failed for %s", uri)
 
 
+DOCUMENT_STATE = "ubiq.documentState"
+
+
+@attrs.define
+class DocumentStateArgs:
+    """`[uri]` or `{uri}`: an open document."""
+
+    uri: str = ""
+
+
+def _shape(tree: Any) -> list[tuple[str, int, int]]:
+    """Every node of a tree as (type, start byte, end byte), in document order."""
+    found, cursor, descending = [], tree.walk(), True
+    while True:
+        if descending:
+            node = cursor.node
+            found.append((node.type, node.start_byte, node.end_byte))
+            if cursor.goto_first_child():
+                continue
+        if cursor.goto_next_sibling():
+            descending = True
+            continue
+        if not cursor.goto_parent():
+            return found
+        descending = False
+
+
+def document_state(ls: UbiqServer, *args: Any) -> dict[str, Any]:
+    """What the server holds for an open document — its text and version, and whether the parse
+    tree kept up to date edit by edit equals a fresh parse of that text: the check behind the
+    document-sync tests, and something a bug report can quote."""
+    uri = options(DOCUMENT_STATE, args, DocumentStateArgs, ("uri",)).uri
+    document = ls.workspace.text_documents.get(uri)
+    if document is None:
+        raise InputError(f"{uri} is not open")
+    tree = ls.syntax.get(uri)
+    matches = None
+    if tree is not None:
+        matches = tree.text == document.source and _shape(tree.tree) == _shape(
+            SyntaxTree(document.source).tree
+        )
+    return {"text": document.source, "version": document.version, "treeMatchesFreshParse": matches}
+
+
 def register(server: UbiqServer) -> None:
+    server.command(DOCUMENT_STATE)(document_state)
     last_edit: dict[str, int] = {}
     active: list[str] = []
 

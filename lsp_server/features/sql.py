@@ -105,8 +105,10 @@ def publish(ls: UbiqServer, uri: str) -> None:
     if not has_sql(uri):
         return
     document = ls.workspace.text_documents.get(uri)
+    if document is None or not usable(document.source):
+        return
     holder = schema_holder(ls)
-    if document is not None and holder is not None and SCHEMA_MARKERS.search(document.source):
+    if holder is not None and SCHEMA_MARKERS.search(document.source):
         holder.stale()
     diagnostics = diagnostics_for(ls, uri)
     if diagnostics is not None:

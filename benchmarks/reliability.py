@@ -1,0 +1,216 @@
+"""The reliability campaign against a real `ubiq serve` over stdio (tiny model; issue 19).
+
+(1) Protocol fuzzing: N hostile messages generated with hypothesis (tests/reliability/fuzz.py:
+mutated requests, wrong types, huge numbers, unknown methods, ids on notifications, batches,
+invalid UTF-8, cut and lying bodies, absurd or missing headers), each followed by a valid request:
+exits, unanswered requests, and the time to the answer (p50, p95, max).
+
+(2) Document sync: M random edit scripts per position encoding (UTF-16, UTF-8) over text with
+CRLF, lone CR, surrogate pairs, Chinese, emoji and U+2028: scripts whose final text or parse tree
+differs from the reference model.
+
+(3) Edit cost: one-character edits in a 5 kB and a 5 MB Python document, each followed by a cheap
+request answered after the edit is applied (requests are handled in order): p50 and p95 of the
+round trip, with the same request alone as the baseline.
+
+    python benchmarks/reliability.py [--parts 1 2 3] [--cases 10000] [--scripts 1000] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.reliability.edits import Script, scripts  # noqa: E402
+from tests.reliability.fuzz import Case, cases  # noqa: E402
+from tests.reliability.test_document_sync import replay, start  # noqa: E402
+from tests.reliability.test_fuzz import URI, open_document  # noqa: E402
+from tests.reliability.wire import WireServer, message  # noqa: E402
+
+
+class _Factory:
+    """Stands in for pytest's tmp_path_factory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def mktemp(self, name: str) -> Path:
+        path = Path(tempfile.mkdtemp(prefix=name, dir=self.root))
+        (path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
+        return path
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def fuzz(work: Path, count: int) -> dict:
+    root = _Factory(work).mktemp("fuzz")
+    server = WireServer(root)
+    server.initialize()
+    open_document(server)
+    latencies: list[float] = []
+    kinds: dict[str, int] = {}
+    unanswered: list[str] = []
+
+    @settings(max_examples=count, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(case=cases(URI))
+    def run(case: Case) -> None:
+        kinds[case.kind] = kinds.get(case.kind, 0) + 1
+        server.send(case.data)
+        if case.swallows:
+            server.send(message({"jsonrpc": "2.0", "id": "sacrifice", "method": "x/none", "params": {}}))
+        started = time.perf_counter()
+        try:
+            server.alive()
+        except Exception as exc:
+            unanswered.append(f"{case.kind}: {exc}")
+            raise
+        latencies.append(time.perf_counter() - started)
+
+    with contextlib.suppress(Exception):
+        run()
+    exited = server.process.poll() is not None
+    if not exited:
+        server.close()
+    return {
+        "messages": sum(kinds.values()), "kinds": kinds, "exits": int(exited), "unanswered": unanswered,
+        "p50_ms": 1000 * percentile(latencies, 0.5), "p95_ms": 1000 * percentile(latencies, 0.95),
+        "max_ms": 1000 * max(latencies, default=0.0),
+    }  # fmt: skip
+
+
+def sync(work: Path, count: int) -> dict:
+    factory = _Factory(work)
+    out = {}
+    for encoding in ("utf-16", "utf-8"):
+        server = start(factory, encoding)
+        failures: list[str] = []
+        done = [0]
+
+        @settings(max_examples=count, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @given(script=scripts(encoding))
+        def run(
+            script: Script,
+            server: WireServer = server,
+            failures: list[str] = failures,
+            done: list[int] = done,
+        ) -> None:
+            done[0] += 1
+            try:
+                replay(server, script)
+            except AssertionError as exc:
+                failures.append(str(exc)[:300])
+
+        run()
+        server.close()
+        out[encoding] = {"scripts": done[0], "mismatches": len(failures), "first": failures[:3]}
+    return out
+
+
+def _document(size: int) -> str:
+    block = "def total_{n}(orders):\n    # 订单合计\n    return sum(o.amount for o in orders)\n\n\n"
+    text, n = [], 0
+    while sum(map(len, text)) < size:
+        text.append(block.format(n=n))
+        n += 1
+    return "".join(text)
+
+
+def edit_cost(work: Path, edits: int = 200) -> dict:
+    root = _Factory(work).mktemp("cost")
+    server = WireServer(root)
+    server.initialize()
+    stats = {"command": "ubiq.stats", "arguments": []}
+    baseline = []
+    for _ in range(50):
+        started = time.perf_counter()
+        server.request("workspace/executeCommand", stats)
+        baseline.append(time.perf_counter() - started)
+    out = {"baseline_p50_ms": 1000 * percentile(baseline, 0.5)}
+    for label, size in (("5kB", 5_000), ("5MB", 5_000_000)):
+        uri = (root / f"big_{label}.py").as_uri()
+        text = _document(size)
+        document = {"uri": uri, "languageId": "python", "version": 1, "text": text}
+        server.send(
+            message(
+                {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": document}}
+            )
+        )
+        server.request("workspace/executeCommand", stats)  # the open is done
+        line = text.count("\n") // 2
+        times = []
+        for version in range(2, edits + 2):
+            typed = version % 2 == 0  # type one character, then take it away
+            end = {"line": line, "character": 4 if typed else 5}
+            span = {"start": {"line": line, "character": 4}, "end": end}
+            change = {"range": span, "text": "x" if typed else ""}
+            params = {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+            started = time.perf_counter()
+            server.send(message({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": params}))
+            server.request("workspace/executeCommand", stats)
+            times.append(time.perf_counter() - started)
+        out[label] = {"chars": len(text), "p50_ms": 1000 * percentile(times, 0.5),
+                      "p95_ms": 1000 * percentile(times, 0.95)}  # fmt: skip
+    server.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--parts", nargs="+", choices=("1", "2", "3"), default=["1", "2", "3"])
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--scripts", type=int, default=1_000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    report: dict = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        if "1" in args.parts:
+            report["fuzz"] = fuzz(work, args.cases)
+        if "2" in args.parts:
+            report["sync"] = sync(work, args.scripts)
+        if "3" in args.parts:
+            report["edit_cost"] = edit_cost(work)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    if "fuzz" in report:
+        f = report["fuzz"]
+        print(f"(1) protocol fuzzing: {f['messages']} hostile messages, {f['exits']} exits, "
+              f"{len(f['unanswered'])} valid requests unanswered; answer after each: "
+              f"p50 {f['p50_ms']:.1f} ms, "
+              f"p95 {f['p95_ms']:.1f} ms, max {f['max_ms']:.0f} ms")  # fmt: skip
+        print("    by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(f["kinds"].items())))
+        for line in f["unanswered"][:5]:
+            print(f"    unanswered: {line}")
+    if "sync" in report:
+        for encoding, s in report["sync"].items():
+            print(f"(2) document sync, {encoding}: {s['scripts']} edit scripts, {s['mismatches']} mismatches")
+            for line in s["first"]:
+                print(f"    {line}")
+    if "edit_cost" in report:
+        c = report["edit_cost"]
+        print(f"(3) edit cost (one-character edit + a request answered after it; the request alone "
+              f"p50 {c['baseline_p50_ms']:.1f} ms):")  # fmt: skip
+        for label in ("5kB", "5MB"):
+            print(f"    {label} ({c[label]['chars']:,} characters): p50 {c[label]['p50_ms']:.1f} ms, "
+                  f"p95 {c[label]['p95_ms']:.1f} ms")  # fmt: skip
+        print(f"    ratio 5MB/5kB at p95: {c['5MB']['p95_ms'] / max(c['5kB']['p95_ms'], 1e-9):.1f}x")
+
+
+if __name__ == "__main__":
+    main()
