@@ -331,7 +331,66 @@ local function ddd()
     local answer_buf = vim.fn.bufnr("ubiq://domain-answer.md")
     return answer_buf ~= -1 and { text = buffer_text(answer_buf), filetype = vim.bo[answer_buf].filetype }
   end)
+  vim.cmd("only")
   step("ddd", { diagnostics = diagnostics, map = map, answer = answer })
+
+  -- Hover on `class Order(`: its building block, aggregate and context.
+  vim.cmd.edit(vim.fn.fnameescape(config.domain_file))
+  local row
+  for index, line in ipairs(api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+    if line:match("^class Order%(") then
+      row = index - 1
+    end
+  end
+  local hover = wait_for("the hover on Order", 30000, function()
+    local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, position = { line = row, character = 8 } }
+    for _, reply in pairs(vim.lsp.buf_request_sync(bufnr, "textDocument/hover", params, 10000) or {}) do
+      if reply.result and reply.result.contents then
+        return reply.result.contents.value
+      end
+    end
+  end)
+
+  -- An unsaved reference by object in the shipping model, fixed by the quick fix the server offers.
+  vim.cmd.edit(vim.fn.fnameescape(config.shipping_file))
+  local shipping = api.nvim_get_current_buf()
+  wait_for("the ubiq client to attach to " .. config.shipping_file, 30000, ubiq_client)
+  local lines = api.nvim_buf_get_lines(shipping, 0, -1, false)
+  for index, line in ipairs(lines) do
+    if line == "    order_id: UUID" then
+      api.nvim_buf_set_lines(shipping, index, index, false, { "    purchase: Order | None = None" })
+    elseif line == "from shop.ordering.domain.model import Money" then
+      api.nvim_buf_set_lines(shipping, index - 1, index, false, { "from shop.ordering.domain.model import Money, Order" })
+    end
+  end
+  local found = wait_for("the reference-by-object diagnostic", 60000, function()
+    for _, d in ipairs(vim.diagnostic.get(shipping)) do
+      if d.code == "reference-by-object" then
+        return d
+      end
+    end
+  end)
+  local lsp_diagnostic = found.user_data and found.user_data.lsp
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(shipping) },
+    range = lsp_diagnostic.range,
+    context = { diagnostics = { lsp_diagnostic } },
+  }
+  local fixed
+  for _, reply in pairs(vim.lsp.buf_request_sync(shipping, "textDocument/codeAction", params, 10000) or {}) do
+    for _, action in ipairs(reply.result or {}) do
+      if action.title:find("Refer by identity", 1, true) and action.edit then
+        vim.lsp.util.apply_workspace_edit(action.edit, ubiq_client().offset_encoding)
+        fixed = action.title
+      end
+    end
+  end
+  step("ddd_editing", {
+    hover = hover,
+    diagnostic_line = found.lnum,
+    fix = fixed,
+    line_after = api.nvim_buf_get_lines(shipping, found.lnum, found.lnum + 1, false)[1],
+  })
 end
 
 local scenarios = {

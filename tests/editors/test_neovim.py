@@ -1,7 +1,8 @@
 """Neovim in the real editor: headless Neovim 0.11 loads editors/neovim/ from the repo, gets ghost
 text from the real server (tiny model) and accepts it, gets it after `ubiq/completionReady`, runs
 :UbiqStats, :UbiqER, :checkhealth ubiq and :UbiqGenTests; with the default model, on the SQL
-sample project, :UbiqSqlWrite (inserted, then undone) and :UbiqSqlExplain. The steps run inside
+sample project, :UbiqSqlWrite (inserted, then undone) and :UbiqSqlExplain; on the DDD sample, the
+diagnostics, hover, the "Refer by identity" quick fix, :UbiqContextMap and :UbiqAskDomain. The steps run inside
 Neovim (tests/editors/neovim_driver.lua), which writes what it saw to a JSON file checked here."""
 
 from __future__ import annotations
@@ -298,6 +299,7 @@ def test_neovim_ddd_commands(nvim: str, ddd_project: Path, tmp_path: Path):
         "source": str(ddd_project / "shop" / "ordering" / "domain" / "model.py"),
         "domain_file": str(ddd_project / "shop" / "ordering" / "domain" / "model.py"),
         "question": "订单行属于哪个聚合？",
+        "shipping_file": str(ddd_project / "shop" / "shipping" / "domain" / "model.py"),
     }
     result = run_neovim(nvim, ddd_project, tmp_path, steps)
     why = result["diagnostics"]
@@ -309,3 +311,8 @@ def test_neovim_ddd_commands(nvim: str, ddd_project: Path, tmp_path: Path):
     answer = ddd["answer"]["text"]
     assert ddd["answer"]["filetype"] == "markdown" and "OrderLine 属于以 Order 为根的聚合" in answer, why
     assert "glossary.yml:2" in answer and "model.py:" in answer, why
+    editing = result["ddd_editing"]
+    assert "**Order** — aggregate root" in editing["hover"] and "context `ordering`" in editing["hover"], why
+    assert editing["fix"] == "Refer by identity: purchase_id: UUID | None = None", why
+    assert editing["line_after"] == "    purchase_id: UUID | None = None", why
+    assert "purchase" not in (ddd_project / "shop" / "shipping" / "domain" / "model.py").read_text()  # unsaved
