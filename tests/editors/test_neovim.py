@@ -2,8 +2,9 @@
 text from the real server (tiny model) and accepts it, gets it after `ubiq/completionReady`, runs
 :UbiqStats, :UbiqER, :checkhealth ubiq and :UbiqGenTests; with the default model, on the SQL
 sample project, :UbiqSqlWrite (inserted, then undone) and :UbiqSqlExplain; on the DDD sample, the
-diagnostics, hover, the "Refer by identity" quick fix, :UbiqContextMap and :UbiqAskDomain. The steps run inside
-Neovim (tests/editors/neovim_driver.lua), which writes what it saw to a JSON file checked here."""
+diagnostics, hover, the "Refer by identity" quick fix, :UbiqContextMap and :UbiqAskDomain. The
+steps run inside Neovim (tests/editors/neovim_driver.lua), which writes what it saw to a JSON file
+checked here."""
 
 from __future__ import annotations
 
@@ -315,4 +316,5 @@ def test_neovim_ddd_commands(nvim: str, ddd_project: Path, tmp_path: Path):
     assert "**Order** — aggregate root" in editing["hover"] and "context `ordering`" in editing["hover"], why
     assert editing["fix"] == "Refer by identity: purchase_id: UUID | None = None", why
     assert editing["line_after"] == "    purchase_id: UUID | None = None", why
-    assert "purchase" not in (ddd_project / "shop" / "shipping" / "domain" / "model.py").read_text()  # unsaved
+    saved = (ddd_project / "shop" / "shipping" / "domain" / "model.py").read_text()
+    assert "purchase" not in saved  # the edit and the fix are in the editor's buffer, unsaved
