@@ -92,6 +92,20 @@ def fuzz(work: Path, count: int) -> dict:
     }  # fmt: skip
 
 
+def _replayer(server: WireServer, encoding: str, count: int, failures: list[str], done: list[int]):  # noqa: ANN202
+    @settings(max_examples=count, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(script=scripts(encoding))
+    def run(script: Script) -> None:
+        done[0] += 1
+        try:
+            replay(server, script)
+        except AssertionError as exc:
+            failures.append(str(exc)[:300])
+
+    return run
+
+
 def sync(work: Path, count: int) -> dict:
     factory = _Factory(work)
     out = {}
@@ -99,23 +113,7 @@ def sync(work: Path, count: int) -> dict:
         server = start(factory, encoding)
         failures: list[str] = []
         done = [0]
-
-        @settings(max_examples=count, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
-        @given(script=scripts(encoding))
-        def run(
-            script: Script,
-            server: WireServer = server,
-            failures: list[str] = failures,
-            done: list[int] = done,
-        ) -> None:
-            done[0] += 1
-            try:
-                replay(server, script)
-            except AssertionError as exc:
-                failures.append(str(exc)[:300])
-
-        run()
+        _replayer(server, encoding, count, failures, done)()
         server.close()
         out[encoding] = {"scripts": done[0], "mismatches": len(failures), "first": failures[:3]}
     return out
