@@ -13,7 +13,10 @@ differs from the reference model.
 request answered after the edit is applied (requests are handled in order): p50 and p95 of the
 round trip, with the same request alone as the baseline.
 
-    python benchmarks/reliability.py [--parts 1 2 3] [--cases 10000] [--scripts 1000] [--json]
+(4) Model files: 1,000 mutated GGUF headers of the tiny pack (tests/reliability/gguf_fuzz.py):
+how many the pre-validator lets through, by kind (goal 0), and any error that is not a ModelError.
+
+    python benchmarks/reliability.py [--parts 1 2 3 4] [--cases 10000] [--scripts 1000] [--json]
 """
 
 from __future__ import annotations
@@ -167,9 +170,31 @@ def edit_cost(work: Path, edits: int = 200) -> dict:
     return out
 
 
+def model_files(work: Path, count: int = 1000) -> dict:
+    from lsp_server.engine.gguf import inspect_gguf
+    from lsp_server.engine.resolve import resolve_model
+    from lsp_server.errors import ModelError
+    from tests.reliability.gguf_fuzz import layout, mutations, write
+
+    header, at = layout(resolve_model("smollm2-135m").path)
+    kinds: dict[str, int] = {}
+    accepted: dict[str, int] = {}
+    other: list[str] = []
+    for mutation in mutations(header, at, count):
+        kinds[mutation.kind] = kinds.get(mutation.kind, 0) + 1
+        try:
+            inspect_gguf(write(mutation, work / "mutated.gguf"))
+            accepted[mutation.kind] = accepted.get(mutation.kind, 0) + 1
+        except ModelError:
+            pass
+        except Exception as exc:
+            other.append(f"{mutation.kind}: {type(exc).__name__}: {exc}")
+    return {"mutations": sum(kinds.values()), "kinds": kinds, "accepted": accepted, "other_errors": other}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--parts", nargs="+", choices=("1", "2", "3"), default=["1", "2", "3"])
+    parser.add_argument("--parts", nargs="+", choices=("1", "2", "3", "4"), default=["1", "2", "3", "4"])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--scripts", type=int, default=1_000)
     parser.add_argument("--json", action="store_true")
@@ -183,6 +208,8 @@ def main() -> None:
             report["sync"] = sync(work, args.scripts)
         if "3" in args.parts:
             report["edit_cost"] = edit_cost(work)
+        if "4" in args.parts:
+            report["model_files"] = model_files(work)
     if args.json:
         print(json.dumps(report, indent=2))
         return
@@ -208,6 +235,12 @@ def main() -> None:
             print(f"    {label} ({c[label]['chars']:,} characters): p50 {c[label]['p50_ms']:.1f} ms, "
                   f"p95 {c[label]['p95_ms']:.1f} ms")  # fmt: skip
         print(f"    ratio 5MB/5kB at p95: {c['5MB']['p95_ms'] / max(c['5kB']['p95_ms'], 1e-9):.1f}x")
+    if "model_files" in report:
+        m = report["model_files"]
+        through = sum(m["accepted"].values())
+        print(f"(4) model files: {m['mutations']} mutated GGUF headers, {through} let through "
+              f"{m['accepted'] or ''}, {len(m['other_errors'])} errors other than a ModelError")  # fmt: skip
+        print("    by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(m["kinds"].items())))
 
 
 if __name__ == "__main__":

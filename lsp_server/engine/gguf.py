@@ -19,7 +19,9 @@ MAGIC = b"GGUF"
 MAX_STRING = 64 << 20  # the largest strings are tokenizer merges/chat templates, far below this
 MAX_ARRAY = 1 << 24
 MAX_COUNT = 1 << 20  # tensors / metadata entries
-MAX_DIMS = 8
+MAX_DIMS = 4  # GGML_MAX_DIMS
+MAX_GGML_TYPE = 63  # ids past this are no ggml type (llama.cpp has about 40)
+MAX_ELEMENTS = (1 << 63) - 1  # tensor sizes are int64 in llama.cpp
 
 # ggml type id → (elements per block, bytes per block). Unknown ids skip the size check only.
 GGML_TYPES: dict[int, tuple[int, int]] = {
@@ -190,15 +192,25 @@ def inspect_gguf(path: Path) -> GgufInfo:
         if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
             raise ModelError(f"{path} is corrupt: alignment {alignment!r}")
         data_end = 0
+        names: set[str] = set()
         for _ in range(n_tensors):
             name = reader.string()
+            if name in names:  # the patterns of llama.cpp's GGUF parser CVEs: refused before it runs
+                raise ModelError(f"{path} is corrupt: two tensors named {name!r}")
+            names.add(name)
             n_dims = reader.unpack("<I")
             if n_dims > MAX_DIMS:
                 raise ModelError(f"{path} is corrupt: tensor {name!r} has {n_dims} dimensions")
             elements = 1
             for _ in range(n_dims):
                 elements *= reader.unpack("<Q")
+                if elements > MAX_ELEMENTS:
+                    raise ModelError(f"{path} is corrupt: tensor {name!r} is too large to address")
             ggml_type, offset = reader.unpack("<I"), reader.unpack("<Q")
+            if ggml_type > MAX_GGML_TYPE:
+                raise ModelError(f"{path} is corrupt: tensor {name!r} has type {ggml_type}")
+            if offset % alignment:
+                raise ModelError(f"{path} is corrupt: tensor {name!r} is not aligned to {alignment} bytes")
             block = GGML_TYPES.get(ggml_type)
             if block is not None:
                 blocks, rest = divmod(elements, block[0])
