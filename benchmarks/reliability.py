@@ -38,7 +38,7 @@ from tests.reliability.edits import Script, scripts  # noqa: E402
 from tests.reliability.fuzz import Case, cases  # noqa: E402
 from tests.reliability.test_document_sync import replay, start  # noqa: E402
 from tests.reliability.test_fuzz import URI, open_document  # noqa: E402
-from tests.reliability.wire import WireServer, message  # noqa: E402
+from tests.reliability.wire import WireServer, message, project_server  # noqa: E402
 
 
 class _Factory:
@@ -59,9 +59,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def fuzz(work: Path, count: int) -> dict:
-    root = _Factory(work).mktemp("fuzz")
-    server = WireServer(root)
-    server.initialize()
+    server = project_server(_Factory(work), "fuzz")
     open_document(server)
     latencies: list[float] = []
     kinds: dict[str, int] = {}
@@ -132,9 +130,8 @@ def _document(size: int) -> str:
 
 
 def edit_cost(work: Path, edits: int = 200) -> dict:
-    root = _Factory(work).mktemp("cost")
-    server = WireServer(root)
-    server.initialize()
+    server = project_server(_Factory(work), "cost")
+    root = server.root
     stats = {"command": "ubiq.stats", "arguments": []}
     baseline = []
     for _ in range(50):

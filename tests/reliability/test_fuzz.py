@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.reliability.fuzz import Case, cases
-from tests.reliability.wire import WireServer, message
+from tests.reliability.wire import WireServer, message, project_server
 
 URI = "file:///fuzz/shop/orders.py"
 TEXT = "def total(orders):\n    return sum(o.amount for o in orders)\n\n\nclass Order:\n    amount: int = 0\n"
@@ -35,10 +35,7 @@ def probe(server: WireServer, case: Case) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[WireServer]:
-    root = tmp_path_factory.mktemp("project")
-    (root / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
-    wire = WireServer(root)
-    wire.initialize()
+    wire = project_server(tmp_path_factory)
     open_document(wire)
     yield wire
     assert wire.process.poll() is None, "the server exited"

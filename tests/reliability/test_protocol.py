@@ -7,15 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.reliability.wire import WireServer, frame, message
+from tests.reliability.wire import WireServer, frame, message, project_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[WireServer]:
-    root = tmp_path_factory.mktemp("project")
-    (root / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
-    wire = WireServer(root)
-    wire.initialize()
+    wire = project_server(tmp_path_factory)
     yield wire
     assert wire.close() == 0
 

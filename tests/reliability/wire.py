@@ -121,3 +121,12 @@ class WireServer:
             self.process.kill()
             self.process.wait()
             raise
+
+
+def project_server(tmp_path_factory: Any, name: str = "project") -> WireServer:
+    """A server on a fresh project folder, initialized."""
+    root = tmp_path_factory.mktemp(name)
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
+    wire = WireServer(root)
+    wire.initialize()
+    return wire
