@@ -201,6 +201,9 @@ async def serve(stop_event: threading.Event, reader: MessageReader, protocol: Js
             reader.unread(body[cut.start() :])
             body = body[: cut.start()]
         _dispatch(protocol, body)
+        # Let the tasks a message started run before the next one is handled, even when the next is
+        # already buffered (as between reads of a line at a time): a burst must not starve them.
+        await asyncio.sleep(0)
 
 
 def stdin_reader(stdin: BinaryIO) -> MessageReader:
