@@ -110,6 +110,15 @@ class DddSettings:
 
 
 @dataclass
+class TestgenSettings:
+    """Test generation: how generated (untrusted) code may run."""
+
+    allow_unsandboxed: bool = field(default=False, metadata={"env": "UBIQ_ALLOW_UNSANDBOXED"})
+    """Run generated tests on a machine where bubblewrap cannot cut them off from the network and
+    the file system (otherwise gen-tests refuses, saying how to install it)."""
+
+
+@dataclass
 class Settings:
     """Everything configurable; every field has a working default."""
 
@@ -118,6 +127,7 @@ class Settings:
     glossary: GlossarySettings = field(default_factory=GlossarySettings)
     sql: SqlSettings = field(default_factory=SqlSettings)
     ddd: DddSettings = field(default_factory=DddSettings)
+    testgen: TestgenSettings = field(default_factory=TestgenSettings)
     prompts_dir: str = field(default="", metadata={"env": "UBIQ_PROMPTS_DIR"})
     log_level: str = field(
         default="info", metadata={"env": "UBIQ_LOG_LEVEL", "choices": ("debug", "info", "warning", "error")}

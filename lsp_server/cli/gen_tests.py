@@ -41,6 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--force", action="store_true", help="overwrite an existing test file")
     group.add_argument("--append", action="store_true", help="append to an existing test file")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--allow-unsandboxed", action="store_true",
+        help="run generated tests even where bubblewrap cannot isolate them (network, file system)",
+    )  # fmt: skip
     add_model_flags(parser)
     parser.set_defaults(run=run)
 
@@ -68,8 +72,9 @@ def request_from_args(args: argparse.Namespace) -> Request:
 
 def run(args: argparse.Namespace) -> int:
     request = request_from_args(args)
-    module = prepare(request)  # a bad target fails before the model loads
     settings = settings_from_args(args, request.path.resolve().parent)
+    request.allow_unsandboxed = args.allow_unsandboxed or settings.testgen.allow_unsandboxed
+    module = prepare(request)  # a bad target, or no isolation, fails before the model loads
     request.prompts_dir = settings.prompts_dir
     label = f"generating tests for {module.module}"
     with load_model(settings) as backend, progress_bar(label, disable=args.json) as handle:

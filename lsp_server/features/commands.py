@@ -87,8 +87,9 @@ async def generate_tests(ls: UbiqServer, *args: Any) -> dict[str, Any]:
         ls.warn(message)
         return {"error": message}
     request = Request(
-        path=Path(to_fs_path(uri)), name=name, existing="append", prompts_dir=ls.settings.prompts_dir
-    )
+        path=Path(to_fs_path(uri)), name=name, existing="append", prompts_dir=ls.settings.prompts_dir,
+        allow_unsandboxed=ls.settings.testgen.allow_unsandboxed,
+    )  # fmt: skip
 
     async def job(progress: JobProgress) -> tuple[dict[str, Any], str]:
         module = await asyncio.to_thread(prepare, request)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from lsp_server.engine.backend import Backend
 from lsp_server.errors import InputError
 from lsp_server.jobs import Handle, Quiet
-from lsp_server.testgen import writer
+from lsp_server.testgen import sandbox, writer
 from lsp_server.testgen.pipeline import Generator, Options, Report, check_importable
 from lsp_server.testgen.targets import ModuleInfo, load_module, project_root_for
 
@@ -32,6 +32,7 @@ class Request:
     out: Path | None = None  # None: tests/test_<module>.py under the project root
     existing: Existing = "beside"
     prompts_dir: str = ""
+    allow_unsandboxed: bool = False  # run even where bubblewrap cannot isolate generated code
 
     def check(self) -> None:
         if self.rounds < 1 or self.tests_per_target < 1 or self.budget_s <= 0:
@@ -68,8 +69,10 @@ class Generated:
 
 
 def prepare(request: Request) -> ModuleInfo:
-    """Read the targets and check the module imports: fails fast, before any model time."""
+    """Read the targets and check the module imports: fails fast, before any model time, and before
+    anything runs where generated code could not be isolated (unless allowed)."""
     request.check()
+    sandbox.require_isolation(request.allow_unsandboxed)
     module = load_module(request.path, only=request.name, include_private=request.include_private)
     check_importable(module)
     return module

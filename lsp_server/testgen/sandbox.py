@@ -25,6 +25,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from lsp_server.errors import InputError
+
 NOBODY = 65534
 MEMORY_BYTES = 2 << 30
 MAX_PROCESSES = 64
@@ -115,6 +117,24 @@ def _bwrap_works() -> bool:
         except (OSError, subprocess.SubprocessError):
             return False
     return probe.returncode == 0
+
+
+class NotIsolated(InputError):
+    """Generated code would run without bubblewrap's isolation and the user has not allowed it."""
+
+
+def require_isolation(allowed: bool) -> None:
+    """Refuse, before anything runs, where generated code could reach the network or the rest of
+    the file system, unless the user said that is acceptable (`--allow-unsandboxed`, the setting
+    `testgen.allowUnsandboxed` or UBIQ_ALLOW_UNSANDBOXED=1)."""
+    if allowed or _bwrap_works():
+        return
+    raise NotIsolated(
+        "generated tests would run without network or file-system isolation: bubblewrap is missing "
+        "or cannot run here",
+        "install it (apt install bubblewrap), or accept the risk with --allow-unsandboxed "
+        "(editor setting ubiq.testgen.allowUnsandboxed)",
+    )
 
 
 def isolation() -> str:
