@@ -24,6 +24,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lsp_server.errors import InputError
 
@@ -31,6 +32,7 @@ NOBODY = 65534
 MEMORY_BYTES = 2 << 30
 MAX_PROCESSES = 64
 MAX_FILE_BYTES = 64 << 20
+MAX_OUTPUT_BYTES = 4 << 20  # of a run's output kept for the report (pytest's summary is at its end)
 
 
 @dataclass
@@ -59,14 +61,37 @@ def _limits(cpu_seconds: int, drop_root: bool = False) -> None:
     resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
 
 
+# Where credentials live under a home folder: hidden from generated code (the rest of the file
+# system stays readable, read-only: the code under test and its Python live there).
+SECRETS = (".ssh", ".aws", ".gnupg", ".config/gcloud", ".azure", ".kube", ".docker", ".netrc",
+           ".git-credentials", ".pypirc", ".config/gh", ".password-store")  # fmt: skip
+
+
+def _hidden_secrets() -> list[str]:
+    args: list[str] = []
+    for home in {Path.home(), Path("/root")}:
+        for name in SECRETS:
+            path = home / name
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    args += ["--tmpfs", str(path)]
+                elif path.is_file() and not path.is_symlink():
+                    args += ["--ro-bind", "/dev/null", str(path)]
+            except OSError:  # not ours to look into
+                continue
+    return args
+
+
 def _bwrap_args(workdir: Path) -> list[str]:
-    """Everything read-only but the work folder (also TMPDIR), no network, own PID space. /tmp is
-    not replaced by a tmpfs: the Python in use or the code under test may live there."""
+    """Everything read-only but the work folder (also TMPDIR), credentials hidden, no network, own
+    PID space. /tmp is not replaced by a tmpfs: the Python in use or the code under test may live
+    there."""
     return [
         "bwrap",
         "--ro-bind",
         "/",
         "/",
+        *_hidden_secrets(),
         "--dev",
         "/dev",
         "--proc",
@@ -198,24 +223,35 @@ def run(argv: list[str], workdir: Path, pythonpath: list[Path], timeout: float) 
         "LANG": "C.UTF-8",
     }
     command = [*_bwrap_args(workdir), *argv] if _bwrap_works() else argv
-    process = subprocess.Popen(
-        command,
-        cwd=workdir,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        preexec_fn=lambda: _limits(int(timeout) + 1),
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-        return RunResult(process.returncode, stdout, stderr, False)
-    except subprocess.TimeoutExpired:
-        _kill(process)
-        stdout, stderr = process.communicate()
-        return RunResult(-9, stdout, stderr, True)
+    # Output goes to files the child cannot grow past MAX_FILE_BYTES (RLIMIT_FSIZE stops it), not to
+    # pipes this process would have to hold in memory however much a test prints.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            preexec_fn=lambda: _limits(int(timeout) + 1),
+        )
+        try:
+            process.wait(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            _kill(process)
+            process.wait()
+            timed_out = True
+        stdout, stderr = _tail(out), _tail(err)
+    return RunResult(-9 if timed_out else process.returncode, stdout, stderr, timed_out)
+
+
+def _tail(handle: Any) -> str:
+    """What the child wrote, at most MAX_OUTPUT_CHARS of it (the end, where pytest's summary is)."""
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(max(0, size - MAX_OUTPUT_BYTES))
+    text = handle.read().decode("utf-8", "replace")
+    return text if size <= MAX_OUTPUT_BYTES else f"[{size - MAX_OUTPUT_BYTES} bytes of output cut]\n" + text
 
 
 def _kill(process: subprocess.Popen) -> None:
