@@ -221,6 +221,9 @@ def run(argv: list[str], workdir: Path, pythonpath: list[Path], timeout: float) 
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
         "LANG": "C.UTF-8",
+        # Generated tests need no pytest plugin; the ones installed beside Ubiq (pytest-lsp,
+        # hypothesis, anyio…) cost 2 s of start-up per run and could change what a test does.
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
     }
     command = [*_bwrap_args(workdir), *argv] if _bwrap_works() else argv
     # Output goes to files the child cannot grow past MAX_FILE_BYTES (RLIMIT_FSIZE stops it), not to

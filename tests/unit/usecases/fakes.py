@@ -12,6 +12,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from lsp_server.config import TestgenSettings
 from lsp_server.engine.backend import CancelToken, ChatMessage, Completion
 from lsp_server.testgen.cases import Case
 from lsp_server.testgen.pipeline import Options, Report, TargetStats
@@ -96,6 +97,7 @@ def fake_server(root: Path, backend: FakeBackend | None) -> SimpleNamespace:
             prompts_dir="",
             glossary=SimpleNamespace(path="", draft_model="same"),
             model=SimpleNamespace(backend="local", path=""),
+            testgen=TestgenSettings(),
         ),
         model=SimpleNamespace(backend=lambda: backend),
         workspace=SimpleNamespace(text_documents={}, position_encoding=types.PositionEncodingKind.Utf16),
