@@ -171,7 +171,7 @@ def _dispatch(protocol: JsonRPCProtocol, body: bytes) -> None:
         _error(protocol, None, INVALID_REQUEST, "invalid request: `id` must be a number or a string")
         return
     try:
-        message = json.loads(body, object_hook=protocol.structure_message)
+        message = protocol.structure_message(data)  # parsed once: nested objects stay plain
         protocol.handle_message(message)
     except Exception as exc:  # pygls failed before a handler ran: the client still gets an answer
         log.exception("could not handle a message")

@@ -59,18 +59,19 @@ class KindSuggestion:
 
 
 def ambiguous(model: DomainModel) -> list[str]:
-    """Classes no rule classifies that look like domain classes: in a domain package or holding
+    """Classes no rule classifies that look like domain classes (see `is_ambiguous`)."""
+    return [name for name in sorted(model.code.classes) if is_ambiguous(model, name)]
+
+
+def is_ambiguous(model: DomainModel, name: str) -> bool:
+    """No rule classifies it, and it looks like a domain class: in a domain package or holding
     state, not an exception, enum, protocol, marker base or private helper."""
-    names = []
-    for name, cls in sorted(model.code.classes.items()):
-        block = model.blocks[name]
-        if block.kind or MARKER_BASE in block.evidence or name.startswith("_"):
-            continue
-        if any(last(b) in _NOT_BLOCKS or last(b).endswith(("Error", "Exception")) for b in cls.bases):
-            continue
-        if in_domain_layer(cls.module) or cls.fields:
-            names.append(name)
-    return names
+    cls, block = model.code.classes.get(name), model.blocks.get(name)
+    if cls is None or block is None or block.kind or MARKER_BASE in block.evidence or name.startswith("_"):
+        return False
+    if any(last(b) in _NOT_BLOCKS or last(b).endswith(("Error", "Exception")) for b in cls.bases):
+        return False
+    return in_domain_layer(cls.module) or bool(cls.fields)
 
 
 def facts_of(model: DomainModel, name: str) -> list[str]:

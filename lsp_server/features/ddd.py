@@ -24,7 +24,7 @@ from lsp_server.ddd.ask import ask
 from lsp_server.ddd.model import DomainModel, has_domain_package, load
 from lsp_server.ddd.render import mermaid
 from lsp_server.ddd.rules import Finding, check
-from lsp_server.ddd.suggest import KindSuggestion, ambiguous, record, suggest_kind
+from lsp_server.ddd.suggest import KindSuggestion, is_ambiguous, record, suggest_kind
 from lsp_server.errors import UbiqError
 from lsp_server.features.arguments import options
 from lsp_server.features.diagnostics import show
@@ -188,7 +188,7 @@ def suggest_actions(ls: UbiqServer, params: types.CodeActionParams) -> list[type
     lines = document.source.split("\n")
     line = params.range.start.line
     match = re.match(r"\s*class (\w+)", lines[line]) if line < len(lines) else None
-    if match is None or match.group(1) not in ambiguous(current[0]):
+    if match is None or not is_ambiguous(current[0], match.group(1)):  # on every cursor move: one class
         return []
     name = match.group(1)
     title = f"Ask the model which building block {name} is"
