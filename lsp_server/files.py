@@ -8,14 +8,17 @@ GB18030 is its superset. Anything else, a binary file or one too large to be wri
 comes here.
 
 Writing: a temporary file in the same folder, flushed, then renamed over the target, so readers
-(and a crash) never see half a file; a replaced file keeps its permissions and a new one gets the
-usual ones (umask), not the 0600 of a temporary file.
+(and a process killed at any moment) never see half a file; a replaced file keeps its permissions
+and a new one gets the usual ones (umask), not the 0600 of a temporary file.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
+import glob
 import os
+import secrets
 import stat
 import tempfile
 from pathlib import Path
@@ -95,21 +98,98 @@ def _new_file_mode() -> int:
 
 def write_atomic(path: Path, data: bytes, make_parents: bool = False) -> None:
     """Raises OSError; callers turn it into their own user-facing error. Missing folders are an
-    error (a mistyped path) unless `make_parents` (e.g. a project's new `tests/`)."""
+    error (a mistyped path) unless `make_parents` (e.g. a project's new `tests/`).
+
+    The data goes to a file with no name (O_TMPFILE) that gets one only when it is whole, just
+    before the rename: a process killed while writing leaves nothing behind in the user's folder.
+    Where the filesystem cannot, a named temporary file carries this process's id, so the next
+    write of the same file removes what a killed writer left."""
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = _new_file_mode()
     if make_parents:
         path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _remove_leftovers(path)
+    prefix = f".{path.name}.ubiq-{os.getpid()}-"
+    fd, temporary = _unnamed(path.parent), None
+    if fd is None:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+        temporary = Path(name)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, "wb", closefd=False) as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
+        os.fchmod(fd, mode)
+        if temporary is None:
+            temporary = path.parent / f"{prefix}{secrets.token_hex(4)}.tmp"
+            _name(fd, temporary)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
+    _sync_folder(path.parent)
+
+
+def _unnamed(folder: Path) -> int | None:
+    """A file without a name in `folder`, open for writing; None where the filesystem (or the
+    platform) has none."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not Path("/proc/self/fd").is_dir():
+        return None
+    try:
+        return os.open(folder, flag | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
+            return None
+        raise
+
+
+def _name(fd: int, path: Path) -> None:
+    """Give the unnamed file `fd` the name `path` (linkat with AT_SYMLINK_FOLLOW through /proc,
+    which Python uses only when given a folder descriptor)."""
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.link(f"/proc/self/fd/{fd}", path.name, dst_dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Named temporary files of `path` whose writer is gone (see `write_atomic`)."""
+    try:
+        leftovers = list(path.parent.glob(f".{glob.escape(path.name)}.ubiq-*-*.tmp"))
+    except OSError:
+        return
+    for leftover in leftovers:
+        pid = leftover.name[len(path.name) + len(".ubiq-") + 1 :].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _sync_folder(folder: Path) -> None:
+    """The rename reaches the disk too (not needed after a kill; needed after a power cut)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

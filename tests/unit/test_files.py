@@ -3,8 +3,14 @@ clear error that names the file; binary and oversized files are refused the same
 
 from __future__ import annotations
 
+import os
+import stat
+import subprocess
+import sys
+
 import pytest
 
+from lsp_server import files
 from lsp_server.errors import InputError
 from lsp_server.files import UnreadableFile, decode_text, read_text
 
@@ -88,3 +94,29 @@ def test_max_bytes_none_reads_any_size(tmp_path):
     path = tmp_path / "dump.sql"
     path.write_text("x" * 101)
     assert read_text(path, max_bytes=None) == "x" * 101
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["o_tmpfile", "named_temporary"])
+def test_an_atomic_write_leaves_only_the_file_and_keeps_its_mode(tmp_path, monkeypatch, unnamed):
+    if not unnamed:  # a filesystem without O_TMPFILE: the named temporary file path
+        monkeypatch.setattr(files, "_unnamed", lambda folder: None)
+    path = tmp_path / "glossary.yml"
+    files.write_atomic(path, "术语: 1\n".encode())
+    path.chmod(0o640)
+    files.write_atomic(path, b"terms: []\n")
+    assert path.read_bytes() == b"terms: []\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert os.listdir(tmp_path) == ["glossary.yml"]
+
+
+def test_what_a_killed_writer_left_is_removed_by_the_next_write(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    path = tmp_path / "report.json"
+    left = tmp_path / f".report.json.ubiq-{gone.pid}-0123abcd.tmp"  # a writer that was killed
+    alive = tmp_path / f".report.json.ubiq-{os.getppid()}-0123abcd.tmp"  # one still writing
+    other = tmp_path / f".other.json.ubiq-{gone.pid}-0123abcd.tmp"  # another file's
+    for leftover in (left, alive, other):
+        leftover.write_text("{")
+    files.write_atomic(path, b"{}")
+    assert sorted(os.listdir(tmp_path)) == sorted([path.name, alive.name, other.name])
