@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.reliability.wire import WireServer, message
@@ -18,24 +17,13 @@ SOURCE = (
 )
 
 
-def wait_for_model(server: WireServer) -> None:
-    while True:  # the model loads in the background; every poll is answered meanwhile
-        model = server.request("workspace/executeCommand", {"command": "ubiq.stats", "arguments": []})[
-            "result"
-        ]["model"]
-        if "name" in model:
-            return
-        assert model.get("state") != "error", model
-        time.sleep(0.05)
-
-
 def test_a_local_session_opens_no_socket_and_logs_no_document_text(tmp_path: Path):
     audit = tmp_path / "sockets.log"
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
     (tmp_path / "glossary.yml").write_text("terms:\n  - term: 订单\n    english: order\n", encoding="utf-8")
     server = WireServer(tmp_path, UBIQ_SOCKET_AUDIT=str(audit))
     server.initialize()
-    wait_for_model(server)
+    server.wait_for_model()
     uri = (tmp_path / "orders.py").as_uri()
     document = {"uri": uri, "languageId": "python", "version": 1, "text": SOURCE}
     server.send(

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,15 @@ class WireServer:
             },
         )
         self.send(message({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+
+    def wait_for_model(self) -> None:
+        while True:  # the model loads in the background; every poll is answered meanwhile
+            stats = self.request("workspace/executeCommand", {"command": "ubiq.stats", "arguments": []})
+            model = stats["result"]["model"]
+            if "name" in model:
+                return
+            assert model.get("state") != "error", model
+            time.sleep(0.05)
 
     def alive(self) -> bool:
         """Answers a valid request (a hover on nothing: cheap, needs no model)."""
