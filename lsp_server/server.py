@@ -136,6 +136,7 @@ class UbiqServer(LanguageServer):
         self.ddd_wanted: bool | None = None  # whether the project has a domain package (looked at once)
         # Called with each opened or changed document's uri (diagnostics follow the text).
         self.document_listeners: list[Callable[[UbiqServer, str], None]] = []
+        self.document_checks = 0  # listener passes run (edits are checked after a pause, not each)
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def in_loop(self, fn: Callable[[], None]) -> None:

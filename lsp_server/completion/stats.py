@@ -6,16 +6,24 @@ Token counts are the honest measure of speed on a noisy 2-core machine: they do 
 from __future__ import annotations
 
 import threading
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from lsp_server.engine.backend import GenerationStats
 
+WINDOW = 10_000  # the latest requests that percentiles are taken over: a server up for weeks stays small
 
-def percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"p50": 0.0, "p95": 0.0}
+
+def _window() -> deque:
+    return deque(maxlen=WINDOW)
+
+
+def percentiles(values: Iterable[float]) -> dict[str, float]:
     ordered = sorted(values)
+    if not ordered:
+        return {"p50": 0.0, "p95": 0.0}
 
     def at(q: float) -> float:
         return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
@@ -41,12 +49,13 @@ class CompletionStats:
     rest_shown: int = 0  # ... and it said more: it replaced the first line (ubiq/completionReady)
     another_start: int = 0  # answers rejected at a blank line or reading an unbound name, asked again
     background_evaluated: int = 0  # prompt tokens evaluated ahead of requests (preparation)
-    latency_ms: list[float] = field(default_factory=list)
-    prompt_tokens: list[int] = field(default_factory=list)
-    evaluated_tokens: list[int] = field(default_factory=list)
-    cached_tokens: list[int] = field(default_factory=list)
-    moved_tokens: list[int] = field(default_factory=list)
-    generated_tokens: list[int] = field(default_factory=list)
+    evaluated_total: int = 0  # prompt tokens evaluated for requests, all of them (the window forgets)
+    latency_ms: deque[float] = field(default_factory=_window)
+    prompt_tokens: deque[int] = field(default_factory=_window)
+    evaluated_tokens: deque[int] = field(default_factory=_window)
+    cached_tokens: deque[int] = field(default_factory=_window)
+    moved_tokens: deque[int] = field(default_factory=_window)
+    generated_tokens: deque[int] = field(default_factory=_window)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def record(self, latency_ms: float, model: GenerationStats | None) -> None:
@@ -54,6 +63,7 @@ class CompletionStats:
         with self._lock:
             self.latency_ms.append(latency_ms)
             self.evaluated_tokens.append(model.evaluated_tokens if model else 0)
+            self.evaluated_total += model.evaluated_tokens if model else 0
             if model is not None:
                 self.prompt_tokens.append(model.prompt_tokens)
                 self.cached_tokens.append(model.cached_tokens)
@@ -64,6 +74,7 @@ class CompletionStats:
         """A model call that was cancelled or superseded: it still cost the tokens it evaluated."""
         with self._lock:
             self.evaluated_tokens.append(model.evaluated_tokens)
+            self.evaluated_total += model.evaluated_tokens
             self.prompt_tokens.append(model.prompt_tokens)
             self.cached_tokens.append(model.cached_tokens)
             self.moved_tokens.append(model.moved_tokens)
@@ -88,7 +99,7 @@ class CompletionStats:
                 "rest_done": self.rest_done,
                 "rest_shown": self.rest_shown,
                 "another_start": self.another_start,
-                "evaluated_total": sum(self.evaluated_tokens),
+                "evaluated_total": self.evaluated_total,
                 "background_evaluated_total": self.background_evaluated,
                 "served_without_model": self.typed_ahead_hits + self.cache_hits,
                 "latency_ms": percentiles(self.latency_ms),
@@ -103,7 +114,7 @@ class CompletionStats:
                 self.cache_hits = self.cancelled = self.empty = self.quick = 0
                 self.first_line_early = self.answered_early = self.rest_done = self.rest_shown = 0
                 self.another_start = 0
-                self.background_evaluated = 0
+                self.background_evaluated = self.evaluated_total = 0
                 for values in (
                     self.latency_ms,
                     self.prompt_tokens,

@@ -290,6 +290,7 @@ class LocalBackend(Backend):
     def cache_report(self) -> dict[str, Any]:
         report = self._seqs.report()
         report["prompt_tokens_per_s"] = round(self._prompt_rate, 1)
+        report["queue"] = self._worker.load()
         return report
 
     def forget(self, key: str) -> None:
@@ -303,6 +304,7 @@ class LocalBackend(Backend):
             lambda token, queued: self._generate(tokens, request, token, queued, on_text),
             request.priority,
             cancel,
+            request.cache_key if request.priority == Priority.INTERACTIVE else "",
         )
 
     def chat(

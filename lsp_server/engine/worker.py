@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from typing import Any, TypeVar
 
 from lsp_server.engine.backend import CancelToken, Priority
@@ -33,6 +33,10 @@ class ModelWorker:
         self._counter = itertools.count()
         self._closed = False
         self._running: CancelToken | None = None  # the job on the thread now, stopped by close()
+        self._count_lock = threading.Lock()
+        self._queued: dict[str, int] = {}  # live queued jobs by owner
+        self._peak = 0
+        self._dropped = 0
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
@@ -41,13 +45,23 @@ class ModelWorker:
         fn: Callable[[CancelToken, float], T],
         priority: Priority = Priority.INTERACTIVE,
         cancel: CancelToken | None = None,
+        owner: str = "",
     ) -> Future[T]:
-        """Queue `fn(cancel, queued_at)`; its result (or exception) lands in the returned future."""
+        """Queue `fn(cancel, queued_at)`; its result (or exception) lands in the returned future.
+        A job cancelled while queued leaves the queue at once (its future is cancelled), so
+        cancelled requests hold neither a place nor a waiting thread. `owner` (a document) is
+        counted: how many live jobs one owner has queued at most is reported by `load`."""
         if self._closed:
             raise ModelError("the model has been unloaded")
         future: Future[T] = Future()
-        job = (fn, cancel or CancelToken(), time.monotonic(), future)
+        cancel = cancel or CancelToken()
+        job = (fn, cancel, time.monotonic(), future, owner)
+        with self._count_lock:
+            self._queued[owner] = self._queued.get(owner, 0) + 1
+            if owner:
+                self._peak = max(self._peak, self._queued[owner])
         self._queue.put((int(priority), next(self._counter), job))
+        cancel.when_cancelled(lambda: self._drop(future, owner))
         return future
 
     def run(
@@ -55,8 +69,37 @@ class ModelWorker:
         fn: Callable[[CancelToken, float], T],
         priority: Priority = Priority.INTERACTIVE,
         cancel: CancelToken | None = None,
+        owner: str = "",
     ) -> T:
-        return self.submit(fn, priority, cancel).result()
+        try:
+            return self.submit(fn, priority, cancel, owner).result()
+        except CancelledError:  # dropped from the queue by its token
+            raise Cancelled() from None
+
+    def _drop(self, future: Future, owner: str) -> None:
+        if future.cancel():  # still queued (a running or finished job cannot be)
+            self._left_queue(owner)
+            with self._count_lock:
+                self._dropped += 1
+
+    def _left_queue(self, owner: str) -> None:
+        with self._count_lock:
+            left = self._queued.get(owner, 1) - 1
+            if left:
+                self._queued[owner] = left
+            else:
+                self._queued.pop(owner, None)
+
+    def load(self) -> dict[str, Any]:
+        """What `ubiq.stats` shows of the queue: live jobs queued now, the most one owner (document)
+        had queued at once, jobs dropped while queued, and whether one is running."""
+        with self._count_lock:
+            return {
+                "queued": sum(self._queued.values()),
+                "queued_peak_per_document": self._peak,
+                "dropped_while_queued": self._dropped,
+                "running": self._running is not None,
+            }
 
     def interactive_waiting(self) -> bool:
         """Whether an interactive job is queued: background work checks this to step aside."""
@@ -68,9 +111,10 @@ class ModelWorker:
             _, _, job = self._queue.get()
             if job is _STOP:
                 return
-            fn, cancel, queued_at, future = job
+            fn, cancel, queued_at, future, owner = job
             if not future.set_running_or_notify_cancel():
-                continue
+                continue  # dropped while queued (counted then)
+            self._left_queue(owner)
             if cancel.cancelled:
                 future.set_exception(Cancelled())
                 continue
@@ -101,7 +145,7 @@ class ModelWorker:
             except queue.Empty:
                 break
         for _, _, job in pending:
-            if job is not _STOP:
+            if job is not _STOP and job[3].set_running_or_notify_cancel():
                 job[3].set_exception(ModelError("the model was unloaded before this request ran"))
         self._queue.put((-1, -1, _STOP))
         if threading.current_thread() is not self._thread:

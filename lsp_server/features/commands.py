@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +110,20 @@ async def generate_tests(ls: UbiqServer, *args: Any) -> dict[str, Any]:
     )
 
 
+def process_report() -> dict[str, Any]:
+    """The server's own footprint (memory, threads, asyncio tasks): what a storm of requests or
+    an hour of use must leave as it found it."""
+    try:
+        rss = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        rss = 0  # not Linux
+    try:
+        tasks = len(asyncio.all_tasks())
+    except RuntimeError:
+        tasks = 0
+    return {"rss_bytes": rss, "threads": threading.active_count(), "tasks": tasks}
+
+
 def register(server: UbiqServer) -> None:
     @server.command(STATS)
     def stats(ls: UbiqServer, *args: Any) -> dict[str, Any]:
@@ -117,6 +133,8 @@ def register(server: UbiqServer) -> None:
         data["model"] = info.to_dict() if info else {"state": ls.model.state, "message": ls.model.message}
         backend = ls.model.backend()
         data["kv_cache"] = backend.cache_report() if backend else {}
+        data["process"] = process_report()
+        data["document_checks"] = ls.document_checks
         return data
 
     @server.command(GENERATE_TESTS)

@@ -3,6 +3,7 @@ ring buffer of context chunks with where the user has been working."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -80,6 +81,7 @@ def _track(ls: UbiqServer, uri: str) -> None:
 
 
 def _changed(ls: UbiqServer, uri: str) -> None:
+    ls.document_checks += 1
     for listener in ls.document_listeners:
         try:
             listener(ls, uri)
@@ -115,6 +117,7 @@ def _prepare(ls: UbiqServer, uri: str, offset: int | None) -> None:
 
 
 DOCUMENT_STATE = "ubiq.documentState"
+CHECK_AFTER_S = 0.3  # a pause in typing this long and the edited document is checked (see check_later)
 
 
 @attrs.define
@@ -162,6 +165,22 @@ def register(server: UbiqServer) -> None:
     server.command(DOCUMENT_STATE)(document_state)
     last_edit: dict[str, int] = {}
     active: list[str] = []
+    waiting: dict[str, asyncio.TimerHandle] = {}  # a document's checks, due after typing pauses
+
+    def check_later(ls: UbiqServer, uri: str) -> None:
+        """The glossary, SQL and DDD checks of an edited document run once typing pauses for
+        CHECK_AFTER_S, not on every keystroke: each rescans the document, and a burst of typing
+        would queue a rescan per character ahead of the completion the user waits for."""
+        handle = waiting.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+
+        def due() -> None:
+            waiting.pop(uri, None)
+            if uri in ls.workspace.text_documents:
+                _changed(ls, uri)
+
+        waiting[uri] = asyncio.get_running_loop().call_later(CHECK_AFTER_S, due)
 
     def switched_to(ls: UbiqServer, uri: str) -> None:
         """Leaving a document: what the user was doing there is context for the next one."""
@@ -184,7 +203,7 @@ def register(server: UbiqServer) -> None:
             if isinstance(change, types.TextDocumentContentChangePartial):
                 last_edit[uri] = change.range.start.line
         _track(ls, uri)
-        _changed(ls, uri)
+        check_later(ls, uri)
         last = params.content_changes[-1] if params.content_changes else None
         if isinstance(last, types.TextDocumentContentChangePartial):
             _prepare(ls, uri, _edited_at(ls, uri, last))
@@ -198,6 +217,8 @@ def register(server: UbiqServer) -> None:
     def did_close(ls: UbiqServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.syntax.pop(uri, None)
+        if (handle := waiting.pop(uri, None)) is not None:
+            handle.cancel()
         ls.completions.forget(uri)
         backend = ls.model.backend()
         if backend is not None:
