@@ -16,7 +16,22 @@ round trip, with the same request alone as the baseline.
 (4) Model files: 1,000 mutated GGUF headers of the tiny pack (tests/reliability/gguf_fuzz.py):
 how many the pre-validator lets through, by kind (goal 0), and any error that is not a ModelError.
 
-    python benchmarks/reliability.py [--parts 1 2 3 4] [--cases 10000] [--scripts 1000] [--json]
+(5) Storm (tests/reliability/storm.py): 1,000 completion requests in 10 s over five documents being
+typed in, 30 % cancelled: unanswered requests, cancel-to-answer p50/p95 (goal ≤ 50 ms at p95), the
+most live model jobs one document had queued (goal ≤ 1), RSS growth (goal ≤ 50 MB), threads and
+asyncio tasks after against before, the server's CPU once idle (goal 0 %).
+
+(6) Kills during writes (tests/reliability/kills.py): SIGKILL at random moments, half of them
+around the write, during `ubiq er --out`, `glossary add`, `eval --out`, `gen-tests` and the editor's
+"Add to glossary": files left partial or corrupt, temporary files left, reruns that failed
+(goal 0, 0, 0 over ≥ 100 kills).
+
+(7) Soak (tests/reliability/soak.py): mixed editor traffic for --soak-minutes (60 by default) in six
+windows: crashes, errors, RSS per window (goal: flat within 50 MB), p50/p95 of each feature in the
+first and the last window (goal: equal).
+
+    python benchmarks/reliability.py [--parts 1 2 3 4 5 6 7] [--cases 10000] [--scripts 1000]
+                                     [--kills 100] [--soak-minutes 60] [--json]
 """
 
 from __future__ import annotations
@@ -189,11 +204,74 @@ def model_files(work: Path, count: int = 1000) -> dict:
     return {"mutations": sum(kinds.values()), "kinds": kinds, "accepted": accepted, "other_errors": other}
 
 
+def storm_part(work: Path) -> dict:
+    from dataclasses import asdict
+
+    from tests.reliability.storm import storm
+
+    server = project_server(_Factory(work), "storm")
+    server.wait_for_model()
+    report = storm(server, requests=1000, seconds=10.0)
+    server.close()
+    data = asdict(report)
+    data["cancel_p50_ms"], data["cancel_p95_ms"] = report.percentile(0.5), report.percentile(0.95)
+    data["cancel_ms"] = len(report.cancel_ms)
+    return data
+
+
+def kills_part(work: Path, kills: int) -> dict:
+    from dataclasses import asdict
+
+    from tests.reliability.kills import campaign, editor_campaign, project, targets
+
+    # shares of the kills: the quick command most, the slow ones (a model run each) fewer
+    shares = {"er": 0.3, "glossary": 0.2, "eval": 0.15, "gen-tests": 0.15, "editor": 0.2}
+    found = {}
+    for n, (name, share) in enumerate(shares.items()):
+        root = project(Path(tempfile.mkdtemp(prefix=name, dir=work)))
+        count = max(1, round(kills * share))
+        outcome = editor_campaign(root, count, seed=n) if name == "editor" else (
+            campaign(root, targets()[name], count, seed=n))  # fmt: skip
+        found[name] = asdict(outcome)
+        print(f"    {name}: {outcome.kills} kills, {outcome.finished} ended first, "
+              f"{len(outcome.broken)} broken, {len(outcome.leftovers)} left, rerun "
+              f"{outcome.rerun or 'ok'} ({outcome.seconds:.0f} s)", file=sys.stderr)  # fmt: skip
+    return found
+
+
+def soak_part(work: Path, minutes: float) -> dict:
+    from tests.reliability.soak import project, soak
+
+    root = project(Path(tempfile.mkdtemp(prefix="soak", dir=work)))
+    server = WireServer(root)
+    server.initialize()
+    server.wait_for_model()
+    report = soak(server, minutes * 60)
+    if not report.crashed:
+        server.close()
+    windows = []
+    for window in report.windows:
+        row = {"rss_mb": window.rss_bytes / (1 << 20), "threads": window.threads, "tasks": window.tasks,
+               "glossary_edits": window.glossary_edits}  # fmt: skip
+        for feature, values in window.latencies.items():
+            row[feature] = {
+                "n": len(values),
+                "p50_ms": percentile(values, 0.5),
+                "p95_ms": percentile(values, 0.95),
+            }
+        windows.append(row)
+    return {"seconds": report.seconds, "crashed": report.crashed, "errors": report.errors[:20],
+            "error_count": len(report.errors), "windows": windows}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--parts", nargs="+", choices=("1", "2", "3", "4"), default=["1", "2", "3", "4"])
+    parts = ("1", "2", "3", "4", "5", "6", "7")
+    parser.add_argument("--parts", nargs="+", choices=parts, default=list(parts))
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--scripts", type=int, default=1_000)
+    parser.add_argument("--kills", type=int, default=100)
+    parser.add_argument("--soak-minutes", type=float, default=60.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     report: dict = {}
@@ -207,6 +285,12 @@ def main() -> None:
             report["edit_cost"] = edit_cost(work)
         if "4" in args.parts:
             report["model_files"] = model_files(work)
+        if "5" in args.parts:
+            report["storm"] = storm_part(work)
+        if "6" in args.parts:
+            report["kills"] = kills_part(work, args.kills)
+        if "7" in args.parts:
+            report["soak"] = soak_part(work, args.soak_minutes)
     if args.json:
         print(json.dumps(report, indent=2))
         return
@@ -238,6 +322,48 @@ def main() -> None:
         print(f"(4) model files: {m['mutations']} mutated GGUF headers, {through} let through "
               f"{m['accepted'] or ''}, {len(m['other_errors'])} errors other than a ModelError")  # fmt: skip
         print("    by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(m["kinds"].items())))
+    if "storm" in report:
+        s = report["storm"]
+        print(f"(5) storm: {s['requests']} requests sent in {s['seconds_to_send']:.1f} s, all answered after "
+              f"{s['seconds_to_answer_all']:.1f} s, {s['unanswered']} unanswered, {len(s['errors'])} errors; "
+              f"{s['cancelled_answers']} answered as cancelled")  # fmt: skip
+        print(f"    $/cancelRequest to answer ({s['cancel_ms']} cancels reaching a request in flight): "
+              f"p50 {s['cancel_p50_ms']:.1f} ms, p95 {s['cancel_p95_ms']:.1f} ms (goal <= 50)")  # fmt: skip
+        before, after = s["before"], s["after"]
+        print(f"    model jobs queued per document at most: {s['queue_peak_per_document']} "
+              f"(goal <= 1); {s['dropped_while_queued']} dropped while queued; "
+              f"{s['model_calls']} model calls")  # fmt: skip
+        print(f"    RSS {before['rss_bytes'] / 2**20:.0f} -> {after['rss_bytes'] / 2**20:.0f} MB "
+              f"(+{(after['rss_bytes'] - before['rss_bytes']) / 2**20:.1f}, goal <= 50); threads "
+              f"{before['threads']} -> {after['threads']}; tasks {before['tasks']} -> {after['tasks']}; "
+              f"idle CPU {s['idle_cpu_percent']:.1f} %")  # fmt: skip
+    if "kills" in report:
+        k = report["kills"]
+        kills = sum(o["kills"] for o in k.values())
+        broken = sum(len(o["broken"]) for o in k.values())
+        left = sum(len(o["leftovers"]) for o in k.values())
+        reruns = sum(1 for o in k.values() if o["rerun"])
+        by_target = ", ".join(f"{name} {o['kills']}" for name, o in k.items())
+        print(f"(6) kills during writes: {kills} kills ({by_target}); {broken} partial or corrupt files, "
+              f"{left} temporary files left, {reruns} failed reruns")  # fmt: skip
+        for name, o in k.items():
+            for line in (o["broken"] + o["leftovers"])[:3] + ([o["rerun"][:300]] if o["rerun"] else []):
+                print(f"    {name}: {line}")
+    if "soak" in report:
+        s = report["soak"]
+        print(f"(7) soak: {s['seconds'] / 60:.1f} min, crashed: {s['crashed'] or 'no'}, "
+              f"{s['error_count']} errors")  # fmt: skip
+        for n, w in enumerate(s["windows"]):
+            cells = ", ".join(f"{f} p50 {w[f]['p50_ms']:.0f}/p95 {w[f]['p95_ms']:.0f} ms (n {w[f]['n']})"
+                              for f in ("completion", "hover", "code_action", "stats"))  # fmt: skip
+            footprint = f"RSS {w['rss_mb']:.0f} MB, threads {w['threads']}, tasks {w['tasks']}"
+            print(f"    window {n + 1}: {footprint}; {cells}")
+        if len(s["windows"]) >= 2:
+            first, last = s["windows"][0], s["windows"][-1]
+            rss = [w["rss_mb"] for w in s["windows"]]
+            print(f"    RSS range {max(rss) - min(rss):.1f} MB (goal <= 50); last/first p50: " + ", ".join(
+                f"{f} {last[f]['p50_ms'] / max(first[f]['p50_ms'], 1e-9):.2f}x"
+                for f in ("completion", "hover", "code_action", "stats")))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ Layers, each used where the machine allows it:
 - always: a new session killed as a group on timeout; limits on CPU time, memory, file size, open
   files and processes (a fork bomb stops at the process limit); an environment with nothing but
   PATH, PYTHONPATH and a temporary HOME;
+- where cgroups may be made (root): a `pids` cgroup per run, the process limit that binds root
+  and `ctypes` forks too (see `pids`); what is left in it is killed when the run ends;
 - when running as root: the test runs as `nobody` if this Python is reachable by nobody (the
   process limit then applies, and it cannot write where root could);
 - always: a conftest guard makes process creation (fork, exec, subprocess) fail inside tests;
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from lsp_server.errors import InputError
+from lsp_server.testgen.pids import PidsLimit
 
 NOBODY = 65534
 MEMORY_BYTES = 2 << 30
@@ -144,6 +147,21 @@ def _bwrap_works() -> bool:
     return probe.returncode == 0
 
 
+@functools.lru_cache(maxsize=1)
+def _pids_cgroup() -> bool:
+    group = PidsLimit.make(MAX_PROCESSES)
+    if group is None:
+        return False
+    group.close()
+    return True
+
+
+def process_limited() -> bool:
+    """Whether a fork bomb meets a limit here: a pids cgroup, or RLIMIT_NPROC (which binds every
+    user but root, and root once it runs the tests as nobody)."""
+    return _pids_cgroup() or os.geteuid() != 0 or _can_drop_root()
+
+
 class NotIsolated(InputError):
     """Generated code would run without bubblewrap's isolation and the user has not allowed it."""
 
@@ -167,7 +185,9 @@ def isolation() -> str:
     parts = ["timeout", "resource limits", "scrubbed environment", "no new processes"]
     if _can_drop_root():
         parts.append("runs as nobody")
-    elif os.geteuid() == 0:
+    if _pids_cgroup():
+        parts.append(f"at most {MAX_PROCESSES} processes (a pids cgroup)")
+    elif os.geteuid() == 0 and not _can_drop_root():
         parts.append("no process-count limit (root, and nobody cannot reach this Python)")
     if _bwrap_works():
         parts.append("no network, read-only file system but its folder (bubblewrap)")
@@ -228,23 +248,34 @@ def run(argv: list[str], workdir: Path, pythonpath: list[Path], timeout: float) 
     command = [*_bwrap_args(workdir), *argv] if _bwrap_works() else argv
     # Output goes to files the child cannot grow past MAX_FILE_BYTES (RLIMIT_FSIZE stops it), not to
     # pipes this process would have to hold in memory however much a test prints.
+    group = PidsLimit.make(MAX_PROCESSES)
+
+    def contain() -> None:
+        if group is not None:
+            group.join()  # first: joining needs the root that _limits may drop
+        _limits(int(timeout) + 1)
+
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(
-            command,
-            cwd=workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            preexec_fn=lambda: _limits(int(timeout) + 1),
-        )
         try:
-            process.wait(timeout=timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            _kill(process)
-            process.wait()
-            timed_out = True
+            process = subprocess.Popen(
+                command,
+                cwd=workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                preexec_fn=contain,
+            )
+            try:
+                process.wait(timeout=timeout)
+                timed_out = False
+            except subprocess.TimeoutExpired:
+                _kill(process)
+                process.wait()
+                timed_out = True
+        finally:
+            if group is not None:
+                group.close()
         stdout, stderr = _tail(out), _tail(err)
     return RunResult(-9 if timed_out else process.returncode, stdout, stderr, timed_out)
 

@@ -87,7 +87,8 @@ class _Collector:
         self.server.send(message({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}))
         if not self.wait({request_id}, timeout):
             raise AssertionError(f"no answer to {method} within {timeout} s")
-        return self.arrived[request_id][1]
+        with self.lock:
+            return self.arrived.pop(request_id)[1]
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -1,8 +1,8 @@
-"""Hostile generated test bodies, 16 kinds, each run 3 times in the sandbox (issue 19): none may
+"""Hostile generated test bodies, 17 kinds, each run 3 times in the sandbox (issue 19): none may
 reach the network, write outside its folder, change or delete the project's files, read the
 credentials under a home folder or the environment's secrets, signal or read its parent, escape
-through a symlink or /proc, or hold this process's memory with its output; each fails alone and
-the run goes on."""
+through a symlink or /proc, fork past the process limit through ctypes, or hold this process's
+memory with its output; each fails alone and the run goes on."""
 
 from __future__ import annotations
 
@@ -50,6 +50,20 @@ def attacks(project: Path, home: Path) -> dict[str, list[str]]:
         "output_flood": ["import sys", "sys.stdout.write('x' * (200 << 20))", "assert False"],
         "sleep_forever": ["import time", "time.sleep(10**9)"],
         "chmod_project": ["import os", f"os.chmod({str(project)!r}, 0o777)"],
+        # Bounded (200 forks, each child gone in 5 s) so that a machine with no limit survives it.
+        "ctypes_fork_bomb": [
+            "import ctypes, os, time",
+            "libc, started = ctypes.CDLL(None), 0",
+            "for _ in range(200):\n"
+            "    pid = libc.fork()\n"
+            "    if pid == 0:\n"
+            "        time.sleep(5)\n"
+            "        os._exit(0)\n"
+            "    if pid < 0:\n"
+            "        break\n"
+            "    started += 1",
+            f"assert started > {sandbox.MAX_PROCESSES}",
+        ],
     }
 
 
@@ -79,8 +93,11 @@ def test_no_hostile_body_escapes(project: Path, tmp_path: Path, monkeypatch):
     ]
     report = runner.run_cases(module, cases, timeout=60, coverage=False)
     escaped = [name for name, outcome in report.outcomes.items() if outcome.status == "passed"]
+    if not sandbox.process_limited():  # root without cgroups, and nobody cannot run this Python
+        assert "no process-count limit" in sandbox.isolation()  # said to the user, at least
+        escaped = [name for name in escaped if not name.startswith("test_ctypes_fork_bomb")]
     assert escaped == [], {name: report.outcomes[name].message for name in escaped}
-    assert len(report.outcomes) == len(cases) == 16 * ROUNDS
+    assert len(report.outcomes) == len(cases) == 17 * ROUNDS
     assert not OUTSIDE.exists()
     assert ((project / "victim.py").read_text(), oct(os.stat(project).st_mode)) == before
     assert SECRET not in "".join(o.message for o in report.outcomes.values())
