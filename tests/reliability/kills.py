@@ -1,12 +1,12 @@
 """SIGKILL at random moments while Ubiq writes a user's files (issue 19, part 6).
 
 Each target is a real command on a real project folder (the tiny model where it needs one). It is
-run once to learn how long it takes and when its file changes, then killed again and again:
-half the kills at a moment drawn from the whole run, half from the quarter second around the
-write. After every kill each file it writes must be as it was or whole (it parses, or equals what
-a full run writes), and no temporary file may be left in the folder; afterwards a run to the end
-must succeed. The editor's case kills `ubiq serve` while its command is answered with a workspace
-edit, which this client applies as an editor does.
+run once to learn how long it takes and when its file changes, then killed again and again: half
+the kills at a moment drawn from the whole run, half from the quarter second before the file was
+seen changed. After every kill each file it writes must be as it was or whole (it parses, or is
+otherwise whole by its format), and no temporary file may be left in the folder; afterwards a run
+to the end must succeed. The editor's case kills `ubiq serve` while its command is answered with a
+workspace edit, which this client applies as an editor does.
 """
 
 from __future__ import annotations
@@ -229,6 +229,13 @@ def _check(root: Path, target: Target, before: dict[str, bytes | None], outcome:
     outcome.leftovers += [f"{label}: {name}" for name in _temporaries(root)]
 
 
+def _moment(rng: random.Random, i: int, whole: float, write: float) -> float:
+    """When the i-th kill comes: odd ones in the quarter second up to the moment the file was seen
+    changed (so during the write, or just before it), even ones anywhere in the first 90 % of a
+    run (any moment, and one that falls before the end even if this run is quicker)."""
+    return rng.uniform(max(0.0, write - 0.25), write) if i % 2 else rng.uniform(0, 0.9 * whole)
+
+
 def campaign(root: Path, target: Target, kills: int, seed: int = 0) -> Outcome:
     """Kill `target` `kills` times in `root` (see the module docstring)."""
     rng = random.Random(seed)
@@ -240,7 +247,7 @@ def campaign(root: Path, target: Target, kills: int, seed: int = 0) -> Outcome:
         return outcome
     for i in range(1, kills + 1):
         near = first.changed_at
-        at = rng.uniform(0, first.seconds) if i % 2 else rng.uniform(max(0.0, near - 0.25), near + 0.02)
+        at = _moment(rng, i, first.seconds, near)
         before = _snapshot(root, target.outputs)
         result = run(root, target.argv(i), target.outputs, kill_at=at)
         if result.returncode is None:
@@ -373,7 +380,7 @@ def editor_campaign(root: Path, kills: int, seed: int = 0, model: str = TINY) ->
         return outcome
     whole_run, near = time.monotonic() - t0, edits[0]
     for i in range(1, kills + 1):
-        at = rng.uniform(0, whole_run) if i % 2 else rng.uniform(max(0.0, near - 0.25), near + 0.02)
+        at = _moment(rng, i, whole_run, near)
         before = _snapshot(root, outputs)
         ok, _ = add(TERMS[i % len(TERMS)], at, f"Context{i}")
         if ok:

@@ -9,12 +9,12 @@ import pytest
 
 from tests.reliability.kills import campaign, careless, editor_campaign, project, targets
 
-KILLS = {"er": 8, "glossary": 2, "eval": 2, "gen-tests": 1}  # with the editor's 2: 15, and 3 in the control
+# gen-tests (a default-model run of a minute each) is killed in the benchmark only: its file is
+# written by the same `files.write_atomic` as these. With the editor's 1: 17 kills, and 3 in the control.
+KILLS = {"er": 14, "glossary": 1, "eval": 1}
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=pytest.mark.default_model) if n == "gen-tests" else n for n in KILLS]
-)
+@pytest.mark.parametrize("name", list(KILLS))
 def test_a_command_killed_while_writing_leaves_whole_files(tmp_path, name):
     outcome = campaign(project(tmp_path / "project"), targets()[name], KILLS[name], seed=len(name))
     assert outcome.rerun == ""
@@ -23,7 +23,7 @@ def test_a_command_killed_while_writing_leaves_whole_files(tmp_path, name):
 
 
 def test_the_server_killed_while_the_editor_applies_its_edit_leaves_whole_files(tmp_path):
-    outcome = editor_campaign(project(tmp_path / "project"), 2, seed=3)
+    outcome = editor_campaign(project(tmp_path / "project"), 1, seed=3)
     assert outcome.rerun == ""
     assert outcome.broken == [] and outcome.leftovers == []
     assert outcome.kills >= 1
