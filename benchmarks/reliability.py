@@ -207,14 +207,15 @@ def model_files(work: Path, count: int = 1000) -> dict:
 def storm_part(work: Path) -> dict:
     from dataclasses import asdict
 
-    from tests.reliability.storm import storm
+    from tests.reliability.storm import close, storm
 
     server = project_server(_Factory(work), "storm")
     server.wait_for_model()
     report = storm(server, requests=1000, seconds=10.0)
-    server.close()
+    close(server)
     data = asdict(report)
     data["cancel_p50_ms"], data["cancel_p95_ms"] = report.percentile(0.5), report.percentile(0.95)
+    data["growth_mb"] = report.growth_mb
     data["cancel_ms"] = len(report.cancel_ms)
     return data
 
@@ -241,6 +242,7 @@ def kills_part(work: Path, kills: int) -> dict:
 
 def soak_part(work: Path, minutes: float) -> dict:
     from tests.reliability.soak import project, soak
+    from tests.reliability.storm import close
 
     root = project(Path(tempfile.mkdtemp(prefix="soak", dir=work)))
     server = WireServer(root)
@@ -248,7 +250,7 @@ def soak_part(work: Path, minutes: float) -> dict:
     server.wait_for_model()
     report = soak(server, minutes * 60)
     if not report.crashed:
-        server.close()
+        close(server)
     windows = []
     for window in report.windows:
         row = {"rss_mb": window.rss_bytes / (1 << 20), "threads": window.threads, "tasks": window.tasks,
@@ -333,8 +335,11 @@ def main() -> None:
         print(f"    model jobs queued per document at most: {s['queue_peak_per_document']} "
               f"(goal <= 1); {s['dropped_while_queued']} dropped while queued; "
               f"{s['model_calls']} model calls")  # fmt: skip
+        kv = s["saved_states_mb"]
         print(f"    RSS {before['rss_bytes'] / 2**20:.0f} -> {after['rss_bytes'] / 2**20:.0f} MB "
-              f"(+{(after['rss_bytes'] - before['rss_bytes']) / 2**20:.1f}, goal <= 50); threads "
+              f"after a first storm as warm-up; saved KV states {kv[0]:.0f} -> {kv[1]:.0f} MB "
+              f"(a cache bounded on its own); growth less those {s['growth_mb']:+.1f} MB (goal <= 50); "
+              f"threads "
               f"{before['threads']} -> {after['threads']}; tasks {before['tasks']} -> {after['tasks']}; "
               f"idle CPU {s['idle_cpu_percent']:.1f} %")  # fmt: skip
     if "kills" in report:

@@ -33,6 +33,7 @@ from lsp_server.engine.backend import (
 from lsp_server.engine.fim import FimTokens, build_prompt, read_fim_tokens
 from lsp_server.engine.resolve import ResolvedModel
 from lsp_server.engine.sequences import N_SEQ, Sequences
+from lsp_server.engine.tokens import TokenMemo
 from lsp_server.engine.worker import ModelWorker
 from lsp_server.errors import ModelError
 
@@ -98,6 +99,7 @@ class LocalBackend(Backend):
         self._model = model
         self._settings = settings
         self._worker = ModelWorker()
+        self._tokens = TokenMemo(self._tokenize_now)
         self._timings: dict[int, dict[str, float]] = {}
         self._prompt_rate = 0.0  # prompt tokens/s, a running average of what evaluation really took
         # Debugging and benchmarks only: every prompt's token ids and outcome, one JSON line each.
@@ -270,6 +272,9 @@ class LocalBackend(Backend):
     def _tokenize(self, text: str, special: bool = False) -> list[int]:
         if not text:
             return []
+        return self._tokens(text, special)
+
+    def _tokenize_now(self, text: str, special: bool) -> list[int]:
         return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=special)
 
     def count_tokens(self, text: str) -> int:
