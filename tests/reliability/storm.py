@@ -65,7 +65,7 @@ class _Collector:
     def __init__(self, server: WireServer) -> None:
         self.server = server
         self.arrived: dict[Any, tuple[float, dict[str, Any]]] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.closed = False
         threading.Thread(target=self._run, daemon=True).start()
 
@@ -73,7 +73,9 @@ class _Collector:
         while True:
             received = self.server.received.get()
             if received is None:
-                self.closed = True
+                with self.lock:
+                    self.closed = True
+                    self.lock.notify_all()
                 return
             if "method" in received:
                 if "id" in received:
@@ -81,15 +83,14 @@ class _Collector:
                 continue
             with self.lock:
                 self.arrived[received.get("id")] = (time.monotonic(), received)
+                self.lock.notify_all()
 
     def wait(self, ids: set[Any], timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end and not self.closed:
-            with self.lock:
-                if ids <= self.arrived.keys():
-                    return True
-            time.sleep(0.01)  # polling for the event: every answer in
-        return False
+        """Whether every answer in `ids` came within `timeout` seconds (woken by each arrival)."""
+        with self.lock:
+            return self.lock.wait_for(lambda: self.closed or ids <= self.arrived.keys(), timeout) and (
+                ids <= self.arrived.keys()
+            )
 
     def request(self, method: str, params: Any, request_id: Any, timeout: float = 120) -> dict[str, Any]:
         self.server.send(message({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}))
