@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import REPO
-from tests.reliability.storm import _Collector
+from tests.reliability.storm import Collector
 from tests.reliability.wire import WireServer, message
 
 DATA = REPO / "tests" / "data" / "glossary"
@@ -55,7 +55,7 @@ class Soak:
     def __init__(self, server: WireServer, seed: int = 0) -> None:
         self.server = server
         self.rng = random.Random(seed)
-        self.collector = _Collector(server)
+        self.collector = Collector(server)
         self._ids = 0
         self.docs: list[dict[str, Any]] = []
         for path in sorted((server.root / "shop").rglob("*.py")):

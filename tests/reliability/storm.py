@@ -58,7 +58,7 @@ class Report:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-class _Collector:
+class Collector:
     """Reads everything the server sends on a thread of its own: answers by id with their arrival
     time; the server's own requests get an empty answer, as a plain client gives."""
 
@@ -110,7 +110,7 @@ class Storm:
 
     def __init__(self, server: WireServer, documents: int = 5, seed: int = 0) -> None:
         self.server = server
-        self.collector = _Collector(server)
+        self.collector = Collector(server)
         self.rng = random.Random(seed)
         self.docs: list[dict[str, Any]] = []
         self._ids = 0
