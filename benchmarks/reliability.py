@@ -254,7 +254,7 @@ def soak_part(work: Path, minutes: float) -> dict:
     windows = []
     for window in report.windows:
         row = {"rss_mb": window.rss_bytes / (1 << 20), "threads": window.threads, "tasks": window.tasks,
-               "glossary_edits": window.glossary_edits}  # fmt: skip
+               "glossary_edits": window.glossary_edits, "memory": window.memory}  # fmt: skip
         for feature, values in window.latencies.items():
             row[feature] = {
                 "n": len(values),
@@ -363,6 +363,7 @@ def main() -> None:
                               for f in ("completion", "hover", "code_action", "stats"))  # fmt: skip
             footprint = f"RSS {w['rss_mb']:.0f} MB, threads {w['threads']}, tasks {w['tasks']}"
             print(f"    window {n + 1}: {footprint}; {cells}")
+            print("      memory parts: " + ", ".join(f"{k} {v:.1f}" for k, v in w["memory"].items()))
         if len(s["windows"]) >= 2:
             first, last = s["windows"][0], s["windows"][-1]
             rss = [w["rss_mb"] for w in s["windows"]]

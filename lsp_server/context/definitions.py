@@ -19,9 +19,11 @@ import jedi
 
 from lsp_server.context.syntax import SyntaxTree
 from lsp_server.engine.backend import Chunk
+from lsp_server.lru import LRU
 
 log = logging.getLogger(__name__)
 MAX_NAMES = 12
+CACHED_NAMES = 4096  # (file, name) descriptions; typing makes new partial names all day
 NEAR_LINES = 12
 DOC_LINES = 3
 
@@ -82,7 +84,7 @@ class DefinitionFinder:
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="ubiq-jedi", initializer=_yield_the_cpu
         )
-        self._cache: dict[tuple[str, str], str | None] = {}
+        self._cache: LRU[tuple[str, str], str | None] = LRU(CACHED_NAMES)
         self._lock = threading.Lock()
 
     def _lookup(self, text: str, path: str, names: list[tuple[str, int, int]]) -> None:

@@ -296,6 +296,7 @@ class LocalBackend(Backend):
         report = self._seqs.report()
         report["prompt_tokens_per_s"] = round(self._prompt_rate, 1)
         report["queue"] = self._worker.load()
+        report["token_memo"] = self._tokens.report()
         return report
 
     def forget(self, key: str) -> None:

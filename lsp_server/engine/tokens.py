@@ -46,3 +46,12 @@ class TokenMemo:
                     (old, _), _ = self._known.popitem(last=False)
                     self._chars -= len(old)
         return tokens
+
+    def report(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                "entries": len(self._known),
+                "chars": self._chars,
+                "hits": self.hits,
+                "misses": self.misses,
+            }

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ import attrs
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
+from lsp_server import footprint
 from lsp_server.context.positions import width
 from lsp_server.errors import UbiqError
 from lsp_server.features.arguments import options
@@ -110,20 +109,6 @@ async def generate_tests(ls: UbiqServer, *args: Any) -> dict[str, Any]:
     )
 
 
-def process_report() -> dict[str, Any]:
-    """The server's own footprint (memory, threads, asyncio tasks): what a storm of requests or
-    an hour of use must leave as it found it."""
-    try:
-        rss = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        rss = 0  # not Linux
-    try:
-        tasks = len(asyncio.all_tasks())
-    except RuntimeError:
-        tasks = 0
-    return {"rss_bytes": rss, "threads": threading.active_count(), "tasks": tasks}
-
-
 def register(server: UbiqServer) -> None:
     @server.command(STATS)
     def stats(ls: UbiqServer, *args: Any) -> dict[str, Any]:
@@ -133,7 +118,7 @@ def register(server: UbiqServer) -> None:
         data["model"] = info.to_dict() if info else {"state": ls.model.state, "message": ls.model.message}
         backend = ls.model.backend()
         data["kv_cache"] = backend.cache_report() if backend else {}
-        data["process"] = process_report()
+        data["process"] = footprint.report()
         data["document_checks"] = ls.document_checks
         return data
 

@@ -16,6 +16,9 @@ from typing import Literal
 
 from lsp_server.glossary.model import Entry
 from lsp_server.glossary.naming import Word, abbreviates, singulars, split_words, words_of
+from lsp_server.lru import LRU
+
+CACHED_MATCHES = 20_000  # identifiers and comments; identifiers repeat, comments mostly do not
 
 MatchKind = Literal["english", "term", "alias", "avoid", "variant"]
 # When one spelling means several things to one entry, the strongest kind names the match.
@@ -70,7 +73,7 @@ class TermIndex:
         self._concatenated: dict[str, list[Entry]] = {}
         self._by_initials: dict[tuple[str, ...], list[Entry]] = {}
         self._substrings: dict[str, dict[int, _Phrase]] = {}
-        self._cache: dict[tuple[str, bool], tuple[TermMatch, ...]] = {}
+        self._cache: LRU[tuple[str, bool], tuple[TermMatch, ...]] = LRU(CACHED_MATCHES)
         for number, entry in enumerate(self.entries):
             self._add(number, entry, "english", entry.english)
             self._add(number, entry, "term", entry.term)
@@ -143,8 +146,7 @@ class TermIndex:
         if variants:
             found.extend(self._variants(words, keys, covered))
         result = tuple(sorted(found, key=lambda m: (m.start, _RANK[m.kind])))
-        if len(self._cache) < 100_000:  # identifiers repeat; comments mostly do not
-            self._cache[(text, variants)] = result
+        self._cache[(text, variants)] = result
         return result
 
     def find_in_text(self, text: str) -> tuple[TermMatch, ...]:

@@ -1,8 +1,8 @@
 """`ubiq.erModel` end to end: the real server over stdio, VS Code and Neovim client profiles; the
 model it returns is exactly what the library extracts, with the editor's unsaved text read instead
 of the file's; with `suggest` its suggestions come beside it (with progress) and a model class gets
-a code action that declares a suggested foreign key; `fromText` reads requirement text with the
-(tiny) model; bad arguments are error responses and the server carries on."""
+a code action that declares a suggested foreign key; bad arguments are error responses and the
+server carries on. Requirement text read with the model is test_er_from_text.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from lsp_server.datamodel import Source, extract, extract_sources, render, suggest
 from tests.conftest import REPO, TINY
-from tests.e2e.conftest import send_raw, server_config, start, stats, wait_for_model
+from tests.e2e.conftest import send_raw, server_config, start, stats
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -294,32 +294,3 @@ async def test_a_code_action_declares_a_suggested_foreign_key(client: LanguageCl
         assert suggest(model) == []
     finally:
         close(client, uri)
-
-
-@pytest.mark.parametrize(
-    "text,encoding",
-    [
-        ("Members borrow books. Each book has a title.\n", "utf-8"),
-        ("会员可以借阅多本图书。每本图书有书名和作者。\n", "gbk"),  # as Chinese teams often save it
-    ],
-)
-async def test_requirement_text_is_read_with_the_model(
-    client: LanguageClient, tmp_path: Path, text: str, encoding: str
-):
-    needs = tmp_path / "needs.md"
-    needs.write_bytes(text.encode(encoding))
-    await wait_for_model(client)
-    try:
-        result = await er_model(client, {"fromText": needs.as_uri(), "format": "json"})
-    except Exception as error:  # a 135M model may find nothing the text names: said as an error
-        assert "found no entities" in str(error)
-        return
-    names = {e["name"] for e in result["model"]["entities"]}
-    assert all(
-        e["kind"] == "text" and e["location"]["path"] == str(needs) for e in result["model"]["entities"]
-    )
-    assert all({r["from_entity"], r["to_entity"]} <= names for r in result["model"]["relationships"])
-    reports = [r for values in client.progress_reports.values() for r in values]
-    assert any(
-        isinstance(r, types.WorkDoneProgressReport) and "attributes of" in (r.message or "") for r in reports
-    )

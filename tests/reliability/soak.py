@@ -34,6 +34,7 @@ class Window:
     threads: int = 0
     tasks: int = 0
     glossary_edits: int = 0
+    memory: dict[str, float] = field(default_factory=dict)  # RSS in parts (MB), to say why it grew
 
 
 @dataclass
@@ -146,6 +147,14 @@ class Soak:
         window.rss_bytes = process.get("rss_bytes", 0)
         window.threads = process.get("threads", 0)
         window.tasks = process.get("tasks", 0)
+        cache = answer.get("result", {}).get("kv_cache", {})
+        window.memory = {
+            "malloc_in_use": process.get("malloc_in_use_bytes", 0) / (1 << 20),
+            "malloc_free": process.get("malloc_free_bytes", 0) / (1 << 20),
+            "python_blocks_k": process.get("python_blocks", 0) / 1000,
+            "kv_saved": cache.get("memory_used_mb", 0.0),
+            "token_memo_chars_m": cache.get("token_memo", {}).get("chars", 0) / 1e6,
+        }
 
     @staticmethod
     def _record(window: Window, errors: list[str], feature: str, ms: float, answer: dict[str, Any]) -> None:
