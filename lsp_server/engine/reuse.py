@@ -13,8 +13,12 @@ each kept token sits among the same neighbours for at least that long.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+
+from lsp_server.lru import LRU
 
 MIN_RUN = 24  # shorter matches are mostly boilerplate (indentation, `self.`) and not worth a shift
 
@@ -54,47 +58,91 @@ class Plan:
 
 
 def common_prefix(a: Cached, b: Sequence[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
+    return _run_length(list(a), 0, list(b), 0, min(len(a), len(b)), bytearray(len(a)))
 
 
 def plan_reuse(sources: Sequence[Cached], prompt: Sequence[int], min_run: int = MIN_RUN) -> Plan:
     """Keep the common prefix with `sources[0]`, then greedily take, left to right through the
     prompt, the longest cached run (from any source, each cached token used once) that matches
     there. The prompt's last token is never taken: evaluating it gives the logits to sample from."""
+    prompt = list(prompt)  # slices of lists compare with lists (in C, see _run_length)
+    sources = [cached if isinstance(cached, list) else list(cached) for cached in sources]
     limit = len(prompt) - 1
     first = sources[0] if sources else ()
     prefix = max(0, min(common_prefix(first, prompt), limit))
     plan = Plan(prefix, prompt_tokens=len(prompt))
     if min_run <= 0 or limit - prefix < min_run:
         return plan
-    index: dict[tuple[int, ...], list[tuple[int, int]]] = {}
-    for s, cached in enumerate(sources):
-        start = prefix if s == 0 else 0
-        for j in range(start, len(cached) - min_run + 1):
-            key = tuple(cached[j : j + min_run])
-            if None not in key:
-                index.setdefault(key, []).append((s, j))  # type: ignore[arg-type]
+    # The hash of each run of the prompt looked for: from the prefix on, ending before the last token.
+    wanted = _cached_hashes(prompt, min_run)[prefix : limit - min_run + 1]
+    index = _runs(sources, min_run, prefix, set(wanted))
+    starts = [prefix + k for k in compress(range(len(wanted)), map(index.__contains__, wanted))]
     used = [bytearray(len(c)) for c in sources]
     i = prefix
-    while i + min_run <= limit:
+    for start in starts:  # where some cached run may match, in order
+        if start < i:
+            continue  # inside a run already taken
+        i = start
         best: Move | None = None
-        for s, j in index.get(tuple(prompt[i : i + min_run]), ()):
-            cached, taken = sources[s], used[s]
-            n = 0
-            while (
-                i + n < limit and j + n < len(cached) and cached[j + n] == prompt[i + n] and not taken[j + n]
-            ):
-                n += 1
+        for s, j in index[wanted[i - prefix]]:
+            n = _run_length(sources[s], j, prompt, i, limit, used[s])
             if n >= min_run and (best is None or n > best.n):
                 best = Move(s, j, i, n)
         if best is None:
-            i += 1
             continue
         used[best.source][best.src : best.src + best.n] = b"\x01" * best.n
         plan.moves.append(best)
         i += best.n
     return plan
+
+
+def _hashes(tokens: Sequence[int | None], n: int) -> array:
+    """The hash of each run of `n` tokens, by its start, built in C: this runs on the event loop
+    for every completion request (`Sequences.estimate`), over the slots and every saved document."""
+    return array("q", map(hash, zip(*(tokens[k:] for k in range(n)), strict=False)))
+
+
+Index = dict[int, list[tuple[int, int]]]  # run hash → (source, start)
+_KNOWN: LRU[tuple[int | None, ...], array] = LRU(64)  # the slots, saved documents, prompts
+
+
+def _cached_hashes(tokens: Sequence[int | None], n: int) -> array:
+    """`_hashes`, remembered: saved documents do not change between requests, a slot changes only
+    when it is filled, and one estimate weighs the same prompt against each saved document.
+    Keyed by the tokens themselves, never by identity."""
+    key = (n, *tokens)
+    known = _KNOWN.get(key)
+    if known is None:
+        known = _KNOWN[key] = _hashes(tokens, n)
+    return known
+
+
+def _runs(
+    sources: Sequence[Cached], n: int, prefix: int, wanted: set[int]
+) -> dict[int, list[tuple[int, int]]]:
+    """(source, start) of each run of `n` cached tokens whose hash the prompt has, by that hash; in
+    source 0 only those after the prefix kept. Runs that differ may share a hash, and runs
+    holding a freed position (None) are listed too: the caller compares the tokens themselves
+    before it keeps anything."""
+    index: Index = {}
+    for s, cached in enumerate(sources):
+        hashes = _cached_hashes(cached, n)
+        start = prefix if s == 0 else 0
+        for j in compress(range(start, len(hashes)), map(wanted.__contains__, hashes[start:])):
+            index.setdefault(hashes[j], []).append((s, j))
+    return index
+
+
+def _run_length(cached: list, j: int, prompt: list, i: int, limit: int, taken: bytearray) -> int:
+    """How many tokens from cached[j] on equal those from prompt[i] on, before the prompt's last
+    token and the first cached token already taken. Compared a block at a time in C: a document
+    switch matches runs of thousands of tokens, one at a time in Python was most of the cost."""
+    most = min(limit - i, len(cached) - j)
+    first_taken = taken.find(1, j, j + most)
+    if first_taken != -1:
+        most = first_taken - j
+    n = 0
+    for block in (256, 16, 1):
+        while n + block <= most and cached[j + n : j + n + block] == prompt[i + n : i + n + block]:
+            n += block
+    return n
