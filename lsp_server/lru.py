@@ -6,6 +6,7 @@ the caches of glossary matches and of jedi's definitions are bounded with this.
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
@@ -24,9 +25,10 @@ class LRU(Generic[K, V]):
     def get(self, key: K, default: V | None = None) -> V | None:
         try:
             value = self._items[key]
+        except KeyError:
+            return default
+        with contextlib.suppress(KeyError):  # forgotten by another thread just now: still an answer
             self._items.move_to_end(key)
-        except KeyError:  # absent, or forgotten by another thread just now
-            return default if key not in self._items else self._items[key]
         return value
 
     def __setitem__(self, key: K, value: V) -> None:
