@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import DEFAULT, TINY
-from tests.reliability.wire import WireServer, message
+from tests.reliability.wire import WireServer
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TERMS = ["会员积分", "购物车", "优惠券", "订单", "库存", "发票", "退款", "会员等级", "配送", "积分兑换"]
@@ -271,25 +271,14 @@ class EditorClient(WireServer):
 
     edited_at: float | None = None  # when the last edit arrived (time.monotonic)
 
-    def answer(self, want: Any, timeout: float = 120) -> dict[str, Any]:
-        while True:
-            received = self.received.get(timeout=timeout)
-            if received is None:
-                raise ConnectionError("the server closed its output")
-            if received.get("method") == "workspace/applyEdit":
-                self.edited_at = time.monotonic()
-                apply_edit(received["params"]["edit"])
-                self.send(message({"jsonrpc": "2.0", "id": received["id"], "result": {"applied": True}}))
-                continue
-            if received.get("method") == "window/showMessageRequest":  # "Add anyway?": yes
-                actions = received["params"].get("actions") or [None]
-                self.send(message({"jsonrpc": "2.0", "id": received["id"], "result": actions[0]}))
-                continue
-            if "method" in received and "id" in received:
-                self.send(message({"jsonrpc": "2.0", "id": received["id"], "result": None}))
-                continue
-            if "method" not in received and received.get("id") == want:
-                return received
+    def reply_to(self, request: dict[str, Any]) -> Any:
+        if request["method"] == "workspace/applyEdit":
+            self.edited_at = time.monotonic()
+            apply_edit(request["params"]["edit"])
+            return {"applied": True}
+        if request["method"] == "window/showMessageRequest":  # "Add anyway?": yes
+            return (request["params"].get("actions") or [None])[0]
+        return None
 
 
 def _offset(text: str, line: int, character: int) -> int:

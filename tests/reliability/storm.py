@@ -60,7 +60,7 @@ class Report:
 
 class Collector:
     """Reads everything the server sends on a thread of its own: answers by id with their arrival
-    time; the server's own requests get an empty answer, as a plain client gives."""
+    time; the server's own requests get the server's `reply_to` answer."""
 
     def __init__(self, server: WireServer) -> None:
         self.server = server
@@ -79,7 +79,8 @@ class Collector:
                 return
             if "method" in received:
                 if "id" in received:
-                    self.server.send(message({"jsonrpc": "2.0", "id": received["id"], "result": None}))
+                    result = self.server.reply_to(received)
+                    self.server.send(message({"jsonrpc": "2.0", "id": received["id"], "result": result}))
                 continue
             with self.lock:
                 self.arrived[received.get("id")] = (time.monotonic(), received)

@@ -70,17 +70,23 @@ class WireServer:
         self.process.stdin.write(data)
         self.process.stdin.flush()
 
+    def reply_to(self, request: dict[str, Any]) -> Any:
+        """The result this client gives the server's own requests (registerCapability…): none, as a
+        plain client gives. An editor applies edits here (kills.EditorClient)."""
+        return None
+
     def answer(self, want: Any, timeout: float = 120) -> dict[str, Any]:
-        """The next response whose `id` is `want` (requests and notifications from the server are
-        passed over; the server's own requests get an empty answer, as a plain client gives)."""
+        """The next response whose `id` is `want`; notifications from the server are passed over and
+        its requests answered with `reply_to`."""
         while True:
             received = self.received.get(timeout=timeout)
             if received is None:
-                raise AssertionError(
+                raise ConnectionError(
                     f"the server closed its output; stderr:\n{b''.join(self.stderr)[-3000:]!r}"
                 )
-            if "method" in received and "id" in received:  # the server asks (registerCapability…)
-                self.send(message({"jsonrpc": "2.0", "id": received["id"], "result": None}))
+            if "method" in received and "id" in received:
+                result = self.reply_to(received)
+                self.send(message({"jsonrpc": "2.0", "id": received["id"], "result": result}))
                 continue
             if "method" not in received and received.get("id") == want:
                 return received
