@@ -126,8 +126,8 @@ async def test_a_block_shows_its_first_line_and_then_the_rest(client: LanguageCl
 
 
 async def test_a_newer_request_cancels_the_older_one(client: LanguageClient):
-    uri = open_doc(client, "newest_wins.py", SOURCE * 20)
-    line = SOURCE.count("\n") * 20 - 2
+    uri = open_doc(client, "newest_wins.py", SOURCE * 8)  # ~500 tokens: seconds of work, 50 ms apart
+    line = SOURCE.count("\n") * 8 - 2
     before = await stats(client)
     first = asyncio.ensure_future(inline(client, uri, line, 8))
     await asyncio.sleep(0.05)

@@ -15,6 +15,8 @@ from tests.conftest import TINY
 from tests.e2e.conftest import server_config, start, wait_for_model
 from tests.e2e.test_er_model import accept_registrations, er_model
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # the loop the client fixture runs in
+
 
 @pytest_lsp.fixture(config=server_config(TINY), scope="module")
 async def client(lsp_client: LanguageClient):

@@ -28,6 +28,20 @@ from tests.editors.test_vscode_build import EXTENSION, VSIX, vsix  # noqa: F401 
 pytestmark = pytest.mark.editors
 
 DRIVER = Path(__file__).with_name("vscode_driver.mjs")
+# "Generate Tests for This File" in the editor: one function, so the step checks the wiring (the
+# test file's tab, or the server's message) in half a minute; the pipeline itself is tests/testgen.
+LOYALTY = '''def discount_rate(points: int) -> float:
+    """Loyalty discount: 5% from 100 points, 10% from 500, 15% from 1000."""
+    if points < 0:
+        raise ValueError("points cannot be negative")
+    if points >= 1000:
+        return 0.15
+    if points >= 500:
+        return 0.10
+    if points >= 100:
+        return 0.05
+    return 0.0
+'''
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -89,6 +103,7 @@ def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     (root / "shop" / "models.py").write_text(MODELS)
     (root / "shop" / "orders.py").write_text(ORDERS)
     shutil.copy(REPO / "examples" / "pricing.py", root / "shop" / "pricing.py")
+    (root / "shop" / "loyalty.py").write_text(LOYALTY)
     return root
 
 
@@ -208,8 +223,8 @@ def test_vscode_extension_in_code_server(
     out = Path(config["out"])
     config |= {
         "ghostTimeoutMs": 120_000,
-        "module": "pricing.py",
-        "testFile": "test_pricing.py",
+        "module": "loyalty.py",
+        "testFile": "test_loyalty.py",
         "genTimeoutMs": 300_000,
         "settingsFile": str(tmp_path / "user" / "User" / "settings.json"),
         "switchModel": DEFAULT,
@@ -234,7 +249,7 @@ def test_vscode_extension_in_code_server(
     # Generated tests: the file is written and shown, or the tiny model kept none and the server said so.
     tests = result["tests"]
     if tests["written"]:
-        assert (project / "tests" / "test_pricing.py").exists(), why
+        assert (project / "tests" / "test_loyalty.py").exists(), why
     else:
         assert "could not generate tests" in tests["message"], why
 

@@ -10,10 +10,12 @@ const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const require = createRequire(config.playwright + "/");
 const { chromium } = require("playwright-core");
 
-const result = { steps: [], error: null };
+const result = { steps: [], seconds: {}, error: null };
+const started = Date.now();
 const step = (name) => {
   result.steps.push(name);
-  console.log(`step: ${name}`);
+  result.seconds[name] = (Date.now() - started) / 1000; // since the driver started: where a slow run spent its time
+  console.log(`step: ${name} at ${result.seconds[name]} s`);
 };
 
 async function waitFor(check, timeoutMs, what) {

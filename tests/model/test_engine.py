@@ -133,11 +133,14 @@ def test_switching_back_to_a_document_restores_its_state(tiny_model):
 
 
 def test_saved_states_stay_within_the_memory_bound(tiny_model):
-    with make_backend(tiny_model, cache_memory_mb=1) as backend:
+    """Three documents in turn; each state (about 5 MB here) fits the 8 MB bound alone, two do
+    not: the older one is dropped when the newer is saved."""
+    with make_backend(tiny_model, cache_memory_mb=8) as backend:
         for name in ("a", "b", "c"):
-            backend.complete(CompletionRequest(prompt=_lines(40, name), max_tokens=1, cache_key=name))
+            backend.complete(CompletionRequest(prompt=_lines(12, name), max_tokens=1, cache_key=name))
         report = backend.cache_report()
-    assert report["memory_used_mb"] <= 1
+    assert 0 < report["memory_used_mb"] <= 8
+    assert report["documents_saved"] == 1
 
 
 class InteractiveArrives(CancelToken):
