@@ -30,18 +30,8 @@ pytestmark = pytest.mark.editors
 DRIVER = Path(__file__).with_name("vscode_driver.mjs")
 # "Generate Tests for This File" in the editor: one function, so the step checks the wiring (the
 # test file's tab, or the server's message) in half a minute; the pipeline itself is tests/testgen.
-LOYALTY = '''def discount_rate(points: int) -> float:
-    """Loyalty discount: 5% from 100 points, 10% from 500, 15% from 1000."""
-    if points < 0:
-        raise ValueError("points cannot be negative")
-    if points >= 1000:
-        return 0.15
-    if points >= 500:
-        return 0.10
-    if points >= 100:
-        return 0.05
-    return 0.0
-'''
+PRICING = (REPO / "examples" / "pricing.py").read_text()
+LOYALTY = PRICING[PRICING.index("def discount_rate(") : PRICING.index("def total_price(")].rstrip() + "\n"
 CHROMIUM = "/usr/bin/chromium"
 
 
