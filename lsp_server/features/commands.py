@@ -34,9 +34,11 @@ GENERATE_TESTS = "ubiq.generateTests"
 
 @attrs.define
 class StatsArgs:
-    """`{reset?}`: reset the counters after reading them (benchmarks measure one phase at a time)."""
+    """`{reset?, objects?}`: reset the counters after reading them (benchmarks measure one phase at a
+    time); count live objects by type."""
 
     reset: bool = False
+    objects: bool = False  # also count live Python objects by type (a full heap walk: for finding a leak)
 
 
 @attrs.define
@@ -112,13 +114,16 @@ async def generate_tests(ls: UbiqServer, *args: Any) -> dict[str, Any]:
 def register(server: UbiqServer) -> None:
     @server.command(STATS)
     def stats(ls: UbiqServer, *args: Any) -> dict[str, Any]:
-        data = ls.completions.stats.snapshot(reset=options(STATS, args, StatsArgs).reset)
+        wanted = options(STATS, args, StatsArgs)
+        data = ls.completions.stats.snapshot(reset=wanted.reset)
         data["preparing"] = ls.completions.preparing
         info = ls.model.info()
         data["model"] = info.to_dict() if info else {"state": ls.model.state, "message": ls.model.message}
         backend = ls.model.backend()
         data["kv_cache"] = backend.cache_report() if backend else {}
         data["process"] = footprint.report()
+        if wanted.objects:
+            data["process"]["objects_by_type"] = footprint.objects_by_type()
         data["document_checks"] = ls.document_checks
         return data
 
