@@ -45,7 +45,25 @@ class _Rejected:
 
 class UbiqProtocol(LanguageServerProtocol):
     """pygls's protocol, except that a request whose parameters fail to deserialize is answered
-    with an error: the client would otherwise wait forever."""
+    with an error (the client would otherwise wait forever), and that a handler's future is
+    forgotten once done: pygls 2.1 files a notification's (and each step of its built-in generator
+    handlers') in `_request_futures` under a fresh id that nothing takes out, so every keystroke's
+    didChange kept a Future with its lock and condition alive (found by a soak: ~1 kB per edit)."""
+
+    def _execute_handler(
+        self,
+        msg_id: Any,
+        handler: Any,
+        callback: Any,
+        args: tuple[Any, ...] | None = None,
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        def done(future: Any) -> None:
+            if self._request_futures.get(msg_id) is future:
+                self._request_futures.pop(msg_id, None)
+            callback(future)
+
+        super()._execute_handler(msg_id, handler, done, args, kwargs)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:

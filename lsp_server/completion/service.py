@@ -17,7 +17,6 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +38,7 @@ from lsp_server.engine.backend import (
     deadline_in,
 )
 from lsp_server.errors import Cancelled, ModelError
+from lsp_server.lru import LRU
 
 log = logging.getLogger(__name__)
 LRU_SIZE = 256
@@ -167,7 +167,7 @@ class CompletionService:
     budget: Budget = field(default_factory=Budget)
     stats: CompletionStats = field(default_factory=CompletionStats)
     _docs: dict[str, DocumentState] = field(default_factory=dict)
-    _lru: OrderedDict[tuple, str] = field(default_factory=OrderedDict)
+    _lru: LRU[tuple, str] = field(default_factory=lambda: LRU(LRU_SIZE))
     _background: CancelToken | None = None  # the one prompt being prepared, for whichever document
     _background_for: tuple[str, Layout | None] = ("", None)  # its document and layout
     _background_done: bool = False
@@ -231,12 +231,12 @@ class CompletionService:
         """The answer to this prompt if it is known (the LRU), or what is shown while it is still
         being written (the editor asked again, or polls): starting over would throw that work away;
         ubiq/completionReady follows when it is written."""
-        if key in self._lru:
-            self._lru.move_to_end(key)
+        known = self._lru.get(key)
+        if known is not None:
             self.stats.cache_hits += 1
             if quick:  # the full prompt is still what the user waits for
                 self._prefill(backend, state, self._request(backend, state, doc), doc)
-            return Answer(self._remember(state, doc, self._lru[key]), "cache")
+            return Answer(self._remember(state, doc, known), "cache")
         if state.rest is not None and state.rest_key == key and not state.rest.cancelled:
             shown = state.shown
             same_place = shown is not None and (shown.before, shown.after) == (
@@ -361,8 +361,6 @@ class CompletionService:
         # and all the budget goes to generating; once it was, asking again gives the same answer.
         if raw.stop_reason != "deadline" or raw.stats.evaluated_tokens <= RETRY_EVALUATED:
             self._lru[key] = shown
-            while len(self._lru) > LRU_SIZE:
-                self._lru.popitem(last=False)
         if not shown:
             self.stats.empty += 1
         source = "quick" if quick is not None else "model"

@@ -122,6 +122,8 @@ def register(server: UbiqServer) -> None:
         backend = ls.model.backend()
         data["kv_cache"] = backend.cache_report() if backend else {}
         data["process"] = footprint.report()
+        # Handlers pygls still holds: this request's own, and none that finished (see UbiqProtocol).
+        data["process"]["handlers_in_flight"] = len(ls.protocol._request_futures)
         if wanted.objects:
             data["process"]["objects_by_type"] = footprint.objects_by_type()
         data["document_checks"] = ls.document_checks

@@ -75,3 +75,25 @@ def test_a_truncated_body_costs_only_what_it_swallowed(server: WireServer):
     server.send(message({"jsonrpc": "2.0", "method": "initialized", "params": {}}))  # partly swallowed
     assert server.answer(None)["error"]["code"] == -32700
     assert server.alive()
+
+
+def test_handled_notifications_are_not_kept(server: WireServer):
+    """pygls files each notification's future under a fresh id and never takes it out: a soak grew
+    by one Future per keystroke. Two hundred edits later, only the stats request itself is held."""
+    uri = (server.root / "kept.py").as_uri()
+    document = {"uri": uri, "languageId": "python", "version": 1, "text": "x = 1\n"}
+    server.send(
+        message({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": document}})
+    )
+    for version in range(2, 202):
+        at = {"line": 0, "character": 5}
+        change = {"range": {"start": at, "end": {"line": 0, "character": 6}}, "text": str(version % 10)}
+        params = {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+        server.send(message({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": params}))
+    server.send(
+        message(
+            {"jsonrpc": "2.0", "method": "textDocument/didClose", "params": {"textDocument": {"uri": uri}}}
+        )
+    )
+    stats = server.request("workspace/executeCommand", {"command": "ubiq.stats", "arguments": []})
+    assert stats["result"]["process"]["handlers_in_flight"] <= 2, stats["result"]["process"]
