@@ -152,6 +152,7 @@ class Soak:
             "malloc_in_use": process.get("malloc_in_use_bytes", 0) / (1 << 20),
             "malloc_free": process.get("malloc_free_bytes", 0) / (1 << 20),
             "python_blocks_k": process.get("python_blocks", 0) / 1000,
+            "handlers_held": process.get("handlers_in_flight", 0),  # 1: the stats request itself
             "kv_saved": cache.get("memory_used_mb", 0.0),
             "token_memo_chars_m": cache.get("token_memo", {}).get("chars", 0) / 1e6,
         }
