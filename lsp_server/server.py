@@ -65,6 +65,11 @@ class UbiqProtocol(LanguageServerProtocol):
 
         super()._execute_handler(msg_id, handler, done, args, kwargs)
 
+    @property
+    def handlers_held(self) -> int:
+        """Handlers' futures pygls holds now: those still running (a request asking is one)."""
+        return len(self._request_futures)
+
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:
             return super().structure_message(data)

@@ -122,8 +122,7 @@ def register(server: UbiqServer) -> None:
         backend = ls.model.backend()
         data["kv_cache"] = backend.cache_report() if backend else {}
         data["process"] = footprint.report()
-        # Handlers pygls still holds: this request's own, and none that finished (see UbiqProtocol).
-        data["process"]["handlers_in_flight"] = len(ls.protocol._request_futures)
+        data["process"]["handlers_in_flight"] = ls.protocol.handlers_held
         if wanted.objects:
             data["process"]["objects_by_type"] = footprint.objects_by_type()
         data["document_checks"] = ls.document_checks
