@@ -103,20 +103,29 @@ def _read(node: Node, bound: set[int]) -> bool:
     return not (parent.type == "keyword_argument" and parent.child_by_field_name("name") == node)
 
 
-def unbound_names(completion: str, document: str) -> set[str]:
-    """Names `completion` reads that neither it, the rest of `document` nor builtins bind."""
+def unbound_names(completion: str, document: str, line_before: str = "") -> set[str]:
+    """Names `completion` reads that neither it, the rest of `document` nor builtins bind.
+
+    The completion is read after `line_before`, the line's text before the cursor: typed in the
+    middle of a name (`chu|` completed with `nks, width)`), the name is `chunks`, not `nks`, and
+    typed after a dot it is an attribute. Only names that reach into the completion count; what
+    the user typed is theirs."""
     if not completion.strip():
         return set()
     in_file, _, star = _bindings(parse(document).root_node)
     if star:
         return set()
-    root = parse(completion.strip()).root_node
+    head = line_before.lstrip()
+    text = (head + completion).strip() if head else completion.strip()
+    typed = len(head.encode("utf-8"))
+    root = parse(text).root_node
     own, binding_nodes, _ = _bindings(root)
     known = in_file | own | _KNOWN
     return {
         name
         for node in walk(root)
         if node.type == "identifier"
+        and node.end_byte > typed
         and _read(node, binding_nodes)
         and (name := node.text.decode("utf-8", "replace")) not in known
     }

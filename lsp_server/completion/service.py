@@ -316,7 +316,9 @@ class CompletionService:
                     return later(shown if doubt == "unbound" else "", answering)
                 second = await answering
                 second_shown = self._shape(second.text, second.stop_reason, doc)
-                if not shown or (second_shown and not unbound_names(second_shown, doc.text)):
+                if not shown or (
+                    second_shown and not unbound_names(second_shown, doc.text, self._line_before(doc))
+                ):
                     raw, shown, second = second, second_shown, raw
                 self.stats.record_unanswered(second.stats)  # the answer not kept
         except asyncio.CancelledError:
@@ -375,7 +377,7 @@ class CompletionService:
         if not shown:
             blank = not (self._line_before(doc) + self._line_after(doc)).strip()
             return "empty" if blank else ""
-        return "unbound" if unbound_names(shown, doc.text) else ""
+        return "unbound" if unbound_names(shown, doc.text, self._line_before(doc)) else ""
 
     def _answer_later(
         self,

@@ -43,3 +43,21 @@ def test_attributes_keywords_and_the_completions_own_bindings_are_not_reads():
 
 def test_a_star_import_turns_the_check_off():
     assert unbound_names("return anything", "from somewhere import *\n") == set()
+
+
+def test_a_completion_inside_a_name_is_read_with_the_typed_part():
+    # Typing `chunks` then `limit`: the completion finishes the name the user started, so the name
+    # read is the whole one (bound), not the fragment (which nothing binds).
+    doc = DOC + "chunks = []\nprint(chu"
+    assert unbound_names("nks, limit)", doc, "print(chu") == set()
+    assert unbound_names("nks, limit)", doc) == {"nks"}  # what reading the completion alone says
+    assert unbound_names("nks, lmt)", doc, "    print(chu") == {"lmt"}
+
+
+def test_after_a_dot_the_completion_is_an_attribute():
+    assert unbound_names("ndle_long_word(values)", DOC, "        self._ha") == set()
+
+
+def test_names_the_user_typed_are_not_the_completions():
+    # `undefined` is on the line already: the completion only closes the call.
+    assert unbound_names(")", DOC, "print(undefined") == set()
