@@ -159,6 +159,13 @@ class Jumper:
         result["evaluated"] = await self.counted() - before
         return result
 
+    async def prepared(self, limit_s: float = 300.0) -> None:
+        """Wait until no full prompt is being prepared in the background (polled: the server says
+        so in `ubiq.stats`); a slow machine may need longer than a move's wait."""
+        deadline = time.perf_counter() + limit_s
+        while (await self.session.stats())["preparing"] and time.perf_counter() < deadline:
+            await asyncio.sleep(POLL_S)
+
     def restore(self, uri: str, line: int, original: str, typed: str = "") -> None:
         indent = len(original) - len(original.lstrip())
         self.edit(uri, line, indent, indent + len(typed), original[indent:])
@@ -203,6 +210,8 @@ async def run(args: argparse.Namespace, files: list[Path], plan: list[tuple[int,
                 uris[which], last[which], original, settle=WAIT_S if reuse else 0, typed=typed
             )
             jumper.restore(uris[which], last[which], original, typed)
+            if reuse and n < len(order):
+                await jumper.prepared()  # "worked a while": until its full prompt is ready
             shown[which] = result["settled"]
             returns.append(result)
         returns = returns[-1:]
