@@ -140,10 +140,13 @@ class Jumper:
         first_line = suggestion.split("\n", 1)[0].strip()
         settled = first_line
         if suggestion and settle > 0:  # a user who pauses: the full prompt's answer replaces it
+            # The first ubiq/completionReady may announce the rest of the quick answer; the full
+            # prompt's answer is there once nothing is being prepared any more.
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.ready.get(), timeout=settle)
-                _, again = await self.session.inline(uri, line, indent)
-                settled = again.split("\n", 1)[0].strip() or first_line
+            await self.prepared(settle)
+            _, again = await self.session.inline(uri, line, indent)
+            settled = again.split("\n", 1)[0].strip() or first_line
         result = {
             "uri": uri,
             "line": line + 1,
@@ -177,7 +180,8 @@ async def run(args: argparse.Namespace, files: list[Path], plan: list[tuple[int,
     uris = [f"file:///bench/{i}_{f.name}" for i, f in enumerate(files)]
     log = f"{args.server_log}.{'on' if reuse else 'off'}" if args.server_log else None
     async with Session(args.model, args.threads, options=options, server_log=log) as session:
-        jumper = Jumper(session, args.settle)
+        # The baseline's first answer is already the full prompt's: nothing better follows it.
+        jumper = Jumper(session, args.settle if reuse else 0.0)
         for uri, text in zip(uris, texts, strict=True):
             session.open(uri, text)
         await asyncio.sleep(args.dwell)  # a user glances at the file they opened
