@@ -197,7 +197,8 @@ async def run(args: argparse.Namespace, files: list[Path], plan: list[tuple[int,
             print(
                 f"  {'reuse' if reuse else 'base '} {files[which].name}:{line + 1} {seconds:.2f}s "
                 f"eval {result['evaluated']} {same} {result['suggestion'][:50]!r}"
-                + ("" if result["exact_first_line"] else f" (was {result['truth'][:50]!r})"),
+                + ("" if result["exact_first_line"] else f" (was {result['truth'][:50]!r})")
+                + (f" settled {'=' if result['exact_settled'] else '≠'}" if jumper.settle else ""),
                 file=sys.stderr,
             )
             await asyncio.sleep(args.dwell)
