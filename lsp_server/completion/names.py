@@ -116,7 +116,7 @@ def unbound_names(completion: str, document: str, line_before: str = "") -> set[
     if star:
         return set()
     head = line_before.lstrip()
-    text = (head + completion).strip() if head else completion.strip()
+    text = (head + completion).strip()  # head has no leading space, so offsets past it hold
     typed = len(head.encode("utf-8"))
     root = parse(text).root_node
     own, binding_nodes, _ = _bindings(root)
