@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator
 
-from tree_sitter import Node
+from tree_sitter import Node, Tree
 
 from lsp_server.context.treesitter import parse, walk
 
@@ -103,16 +103,36 @@ def _read(node: Node, bound: set[int]) -> bool:
     return not (parent.type == "keyword_argument" and parent.child_by_field_name("name") == node)
 
 
-def unbound_names(completion: str, document: str, line_before: str = "") -> set[str]:
+# The file's own bindings, remembered for the last tree they were read from: the walk in Python
+# costs more than the parse, and a second candidate at the same place asks again.
+_remembered: tuple[Tree, tuple[set[str], set[int], bool]] | None = None
+
+
+def _file_bindings(document: str, tree: Tree | None) -> tuple[set[str], set[int], bool]:
+    global _remembered
+    if tree is None:
+        return _bindings(parse(document).root_node)
+    last = _remembered
+    if last is not None and last[0] is tree:
+        return last[1]
+    found = _bindings(tree.root_node)
+    _remembered = (tree, found)
+    return found
+
+
+def unbound_names(
+    completion: str, document: str, line_before: str = "", tree: Tree | None = None
+) -> set[str]:
     """Names `completion` reads that neither it, the rest of `document` nor builtins bind.
 
     The completion is read after `line_before`, the line's text before the cursor: typed in the
     middle of a name (`chu|` completed with `nks, width)`), the name is `chunks`, not `nks`, and
     typed after a dot it is an attribute. Only names that reach into the completion count; what
-    the user typed is theirs."""
+    the user typed is theirs. `tree` is `document`'s parse tree where one is kept (the editor's
+    documents), so the file is not parsed again for every answer checked."""
     if not completion.strip():
         return set()
-    in_file, _, star = _bindings(parse(document).root_node)
+    in_file, _, star = _file_bindings(document, tree)
     if star:
         return set()
     head = line_before.lstrip()

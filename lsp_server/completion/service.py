@@ -316,9 +316,7 @@ class CompletionService:
                     return later(shown if doubt == "unbound" else "", answering)
                 second = await answering
                 second_shown = self._shape(second.text, second.stop_reason, doc)
-                if not shown or (
-                    second_shown and not unbound_names(second_shown, doc.text, self._line_before(doc))
-                ):
+                if not shown or (second_shown and not self._unbound(second_shown, doc)):
                     raw, shown, second = second, second_shown, raw
                 self.stats.record_unanswered(second.stats)  # the answer not kept
         except asyncio.CancelledError:
@@ -377,7 +375,7 @@ class CompletionService:
         if not shown:
             blank = not (self._line_before(doc) + self._line_after(doc)).strip()
             return "empty" if blank else ""
-        return "unbound" if unbound_names(shown, doc.text, self._line_before(doc)) else ""
+        return "unbound" if self._unbound(shown, doc) else ""
 
     def _answer_later(
         self,
@@ -527,6 +525,12 @@ class CompletionService:
             stop=("\n",) if single_line(self._line_before(doc), self._line_after(doc)) else ("\n\n\n",),
             deadline=deadline_in(self.settings.time_budget_ms * (1 - DELIVERY_SHARE)),
         )
+
+    def _unbound(self, shown: str, doc: CompletionInput) -> set[str]:
+        syntax = doc.syntax
+        # The document's kept tree, unless the user typed on since this request was made.
+        tree = syntax.tree if syntax is not None and syntax.text == doc.text else None
+        return unbound_names(shown, doc.text, self._line_before(doc), tree)
 
     @staticmethod
     def _line_before(doc: CompletionInput) -> str:

@@ -61,3 +61,15 @@ def test_after_a_dot_the_completion_is_an_attribute():
 def test_names_the_user_typed_are_not_the_completions():
     # `undefined` is on the line already: the completion only closes the call.
     assert unbound_names(")", DOC, "print(undefined") == set()
+
+
+def test_the_documents_kept_tree_answers_as_a_fresh_parse():
+    from lsp_server.context.syntax import SyntaxTree
+
+    syntax = SyntaxTree(DOC)
+    lines = ("seen = dd(list, Counter(values), osp.join(rest, options))", "total = sum(s) + undefined_name")
+    for line in lines:
+        parsed = unbound_names(line, DOC)
+        assert unbound_names(line, DOC, tree=syntax.tree) == parsed
+        assert unbound_names(line, DOC, tree=syntax.tree) == parsed  # the remembered bindings
+    assert unbound_names("total = sum(s) + undefined_name", DOC, tree=syntax.tree) == {"s", "undefined_name"}
