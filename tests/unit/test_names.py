@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lsp_server.completion.names import unbound_names
+from lsp_server.context.syntax import SyntaxTree
 
 DOC = '''import os.path as osp
 from collections import Counter, defaultdict as dd
@@ -64,8 +65,6 @@ def test_names_the_user_typed_are_not_the_completions():
 
 
 def test_the_documents_kept_tree_answers_as_a_fresh_parse():
-    from lsp_server.context.syntax import SyntaxTree
-
     syntax = SyntaxTree(DOC)
     lines = ("seen = dd(list, Counter(values), osp.join(rest, options))", "total = sum(s) + undefined_name")
     for line in lines:
