@@ -10,11 +10,14 @@ After the moves, the user works a while at the last place of each file (until it
 ready), then switches back to the first file and types a character there: the tokens that switch
 evaluated are counted.
 
+With `--read-first` the moves start once the server has read both files ahead (a user who had
+them open a while); without it, a second after opening them.
+
 The same moves run twice in the same run: with the new reuse (shifted spans, saved document
-states, quick first answers, preparation ahead) and without it (`model.cacheReuse` and
+states, documents read ahead, quick first answers, preparation ahead) and without it (`model.cacheReuse` and
 `completion.quickFirst` off) as the baseline.
 
-    python benchmarks/jumps.py [--model PACK] [--files A.py B.py] [--moves 12] [--seed 7]
+    python benchmarks/jumps.py [--model PACK] [--files A.py B.py] [--moves 12] [--seed 7] [--read-first]
 """
 
 from __future__ import annotations
@@ -169,6 +172,15 @@ class Jumper:
         while (await self.session.stats())["preparing"] and time.perf_counter() < deadline:
             await asyncio.sleep(POLL_S)
 
+    async def idle(self, limit_s: float = 900.0) -> None:
+        """Wait until the server neither prepares a prompt nor reads documents ahead."""
+        deadline = time.perf_counter() + limit_s
+        while time.perf_counter() < deadline:
+            data = await self.session.stats()
+            if not data["preparing"] and not data.get("reading"):
+                return
+            await asyncio.sleep(POLL_S)
+
     def restore(self, uri: str, line: int, original: str, typed: str = "") -> None:
         indent = len(original) - len(original.lstrip())
         self.edit(uri, line, indent, indent + len(typed), original[indent:])
@@ -185,6 +197,16 @@ async def run(args: argparse.Namespace, files: list[Path], plan: list[tuple[int,
         for uri, text in zip(uris, texts, strict=True):
             session.open(uri, text)
         await asyncio.sleep(args.dwell)  # a user glances at the file they opened
+        if args.read_first and reuse:
+            # A user who had the files open a while: the server read them ahead meanwhile.
+            started = time.perf_counter()
+            await jumper.idle()
+            read = (await session.stats())["kv_cache"]
+            print(
+                f"  read ahead in {time.perf_counter() - started:.0f} s: {read.get('read_tokens')} tokens, "
+                f"{read.get('read_used_mb')} MB",
+                file=sys.stderr,
+            )
         moves, last = [], {}
         for which, line in plan:
             original = texts[which].splitlines()[line]
@@ -251,6 +273,11 @@ def main() -> None:
     parser.add_argument("--dwell", type=float, default=1.0, help="seconds between moves")
     parser.add_argument(
         "--settle", type=float, default=0.0, help="after a suggestion, wait this long for a better one"
+    )
+    parser.add_argument(
+        "--read-first",
+        action="store_true",
+        help="before the moves, wait until the server has read the files ahead (files open a while)",
     )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--server-log", help="debug log of the servers: PATH.on and PATH.off")

@@ -37,6 +37,13 @@ class LRU(Generic[K, V]):
         while len(self._items) > self.size:
             self._items.popitem(last=False)
 
+    def pop(self, key: K, default: V | None = None) -> V | None:
+        return self._items.pop(key, default)
+
+    def keys(self) -> list[K]:
+        """The keys, least recently used first (a copy: safe to iterate while others change it)."""
+        return list(self._items)
+
     def __contains__(self, key: object) -> bool:
         return key in self._items
 

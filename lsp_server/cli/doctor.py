@@ -127,6 +127,12 @@ def _cache_rows(cache: dict) -> list[tuple[str, str]]:
             "  saved states",
             f"{cache['memory_used_mb']} of {cache['memory_bound_mb']} MB (model.cacheMemoryMb)",
         ),
+        (
+            "  files read ahead",
+            f"{cache['read_used_mb']} of {cache['read_bound_mb']} MB (model.readAheadMb)"
+            if cache["read_bound_mb"]
+            else "off (model.readAheadMb is 0, or the cache cannot shift)",
+        ),
     ]
 
 

@@ -6,7 +6,9 @@ After a jump or a file switch the full prompt may cost more than the time budget
 (~2,000 tokens at ~200 tokens/s on a laptop CPU): then a short local prompt answers first, in its
 own KV-cache slot, while the full one is prepared in the background at batch priority (stepping
 aside for every interactive request); the next request uses it, and if the first answer was empty
-`CompletionInput.on_ready` says when asking again will find it ready.
+`CompletionInput.on_ready` says when asking again will find it ready. Once nothing is being
+prepared, the recently used documents are read ahead (`Backend.read_ahead`), so that a later jump
+anywhere in them finds most of its prompt already evaluated.
 
 Protocol-free: the LSP handlers and the benchmarks call `CompletionService.complete`.
 """
@@ -57,6 +59,10 @@ RETRY_EVALUATED = 8
 # A place the user moved to is prepared after this pause, unless a request came meanwhile (it
 # would then wait for the preparation's current step).
 PREPARE_AFTER_S = 0.25
+# Documents read ahead: the most recently used ones, if longer than a prompt's window (a shorter one
+# is all in the prompt already).
+READ_DOCUMENTS = 4
+READ_MIN_CHARS = 6000
 
 
 def _answer_key(request: CompletionRequest) -> tuple:
@@ -173,6 +179,8 @@ class CompletionService:
     _background_done: bool = False
     _notify: CompletionInput | None = None  # told when the preparation is ready
     _last_key: str = ""  # the document of the last model call: another one's KV state is not live
+    _reading: CancelToken | None = None  # documents being read ahead
+    _recent: LRU[str, CompletionInput] = field(default_factory=lambda: LRU(READ_DOCUMENTS))
 
     @property
     def preparing(self) -> bool:
@@ -180,7 +188,13 @@ class CompletionService:
         token = self._background
         return token is not None and not token.cancelled and not self._background_done
 
+    @property
+    def reading(self) -> bool:
+        """Whether documents are being read ahead (benchmarks that measure a warm start wait for it)."""
+        return self._reading is not None and not self._reading.cancelled
+
     def forget(self, key: str) -> None:
+        self._recent.pop(key, None)
         state = self._docs.pop(key, None)
         for token in (state.cancel, state.rest) if state else ():
             if token:
@@ -192,6 +206,7 @@ class CompletionService:
         """What to show at the cursor (text "" for nothing); raises Cancelled if superseded."""
         started = time.monotonic()
         self.stats.requests += 1
+        self._recent[doc.key] = doc
         state = self._docs.setdefault(doc.key, DocumentState())
         if state.cancel:
             state.cancel.cancel()  # newest request wins
@@ -257,8 +272,14 @@ class CompletionService:
             # The model is needed here now, and a preparation elsewhere would evict this prompt;
             # one of this very layout goes on, stepping aside for each request (it prepares them).
             self._stop_background()
+        prepare_after: CompletionRequest | None = None
         if quick is None and state.bare:
-            call.request = self._request(backend, state, doc)  # the full prompt answers: with its chunks
+            # The full prompt answers: with the other files' chunks, unless they alone would make it
+            # late (new chunks are evaluated, the window may come from pieces read ahead); then
+            # the prompt without them answers, and the one with them is prepared after it.
+            bare, call.request = call.request, self._request(backend, state, doc)
+            if self._costly(backend, call.request) and not self._costly(backend, bare):
+                prepare_after, call.request = call.request, bare
         request = call.request
         key = _answer_key(quick or request)
         watcher = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
@@ -275,7 +296,9 @@ class CompletionService:
             # While the quick answer is computed, lay the full prompt out (with the other files'
             # chunks); its preparation starts once the quick answer is out of the way, even if a
             # newer keystroke cancelled it: that one will need the same prompt.
-            full, layout = self._request(backend, state, doc), state.layout
+            prepare_after = self._request(backend, state, doc)
+        if prepare_after is not None:
+            full, layout = prepare_after, state.layout
 
             def prepare_full(_: object) -> None:
                 if state.layout is layout:  # not laid out anew since
@@ -284,7 +307,7 @@ class CompletionService:
             answering.add_done_callback(prepare_full)
 
         def later(shown: str, task: asyncio.Future) -> Answer:
-            return self._answer_later(state, doc, key, shown, task, cancel, call.started)
+            return self._answer_later(call, key, shown, task, cancel)
 
         try:
             if first_line is not None and not watcher.single:
@@ -356,6 +379,7 @@ class CompletionService:
             self._prefill(call.backend, state, call.request, doc if not shown else None)
         else:
             state.prepared = True
+            self._read_ahead(call.backend)
         self.stats.record((time.monotonic() - call.started) * 1000, raw.stats)
         # An answer cut by the deadline may be whole next time, when the prompt is in the KV cache
         # and all the budget goes to generating; once it was, asking again gives the same answer.
@@ -378,19 +402,13 @@ class CompletionService:
         return "unbound" if self._unbound(shown, doc) else ""
 
     def _answer_later(
-        self,
-        state: DocumentState,
-        doc: CompletionInput,
-        key: tuple,
-        shown: str,
-        answering: asyncio.Future,
-        cancel: CancelToken,
-        started: float,
+        self, call: _Call, key: tuple, shown: str, answering: asyncio.Future, cancel: CancelToken
     ) -> Answer:
         """Show what is ready now (a block's first line, or nothing at a quick answer's deadline);
         the answer goes on being written (until the next request needs the model), then replaces
         what is shown and the editor is told to ask again."""
-        latency_ms = (time.monotonic() - started) * 1000
+        state, doc = call.state, call.doc
+        latency_ms = (time.monotonic() - call.started) * 1000
         self.stats.answered_early += 1
         # The answer's own token moves to `rest`: a typed-ahead request must not cancel it, one that
         # needs the model will. `cancel` gets a token of its own (a request was made here).
@@ -406,6 +424,8 @@ class CompletionService:
             self.stats.rest_done += 1
             if raw is None or raw.stop_reason == "cancelled":
                 return
+            if call.quick is None:
+                self._read_ahead(call.backend)
             full = self._shape(raw.text, raw.stop_reason, doc)
             log.debug(
                 "the rest of %r: stop %s, %r shown as %r", first, raw.stop_reason, raw.text[:200], full[:200]
@@ -433,7 +453,9 @@ class CompletionService:
         """Lay out the prompt for a place the user just moved to (an edit elsewhere, a file just
         opened) and start evaluating it in the background, before any request asks for it."""
         state = self._docs.setdefault(doc.key, DocumentState())
+        self._recent[doc.key] = doc
         if state.layout is not None and state.layout.fits(doc.text, doc.offset):
+            self._read_ahead(backend)
             return
         asked = state.cancel
 
@@ -455,10 +477,10 @@ class CompletionService:
         switched, self._last_key = doc.key != self._last_key, doc.key
         if not self.settings.quick_first or (state.prepared and not switched):
             return None
-        cost = backend.evaluation_cost(request)
-        budget_s = self.settings.time_budget_ms / 1000
-        if cost is None or cost[1] <= budget_s * AFFORDABLE_SHARE:
+        cost = self._costly(backend, request)
+        if cost is None:
             return None
+        budget_s = self.settings.time_budget_ms / 1000
         tokens, seconds = cost
         rate = tokens / seconds if seconds > 0 else 0.0
         size = max(QUICK_MIN_TOKENS, min(QUICK_MAX_TOKENS, int(rate * budget_s * QUICK_SHARE)))
@@ -472,6 +494,14 @@ class CompletionService:
         return dataclasses.replace(
             request, prefix=prefix, suffix=suffix, extra=(), cache_slot="quick", cache_key=""
         )
+
+    def _costly(self, backend: Backend, request: CompletionRequest) -> tuple[int, float] | None:
+        """(tokens, seconds) the prompt would evaluate now, if that takes more than its share of the
+        time budget; else None."""
+        cost = backend.evaluation_cost(request)
+        if cost is None or cost[1] <= self.settings.time_budget_ms / 1000 * AFFORDABLE_SHARE:
+            return None
+        return cost
 
     # -- steps -----------------------------------------------------------------------------------
 
@@ -521,6 +551,7 @@ class CompletionService:
             extra=layout.extra,
             path=doc.path,
             cache_key=doc.key,
+            document=doc.text,
             max_tokens=self.settings.max_tokens,
             stop=("\n",) if single_line(self._line_before(doc), self._line_after(doc)) else ("\n\n\n",),
             deadline=deadline_in(self.settings.time_budget_ms * (1 - DELIVERY_SHARE)),
@@ -562,6 +593,7 @@ class CompletionService:
         prefill = dataclasses.replace(
             request, max_tokens=0, priority=Priority.BATCH, deadline=None, yield_to_interactive=True
         )
+        loop = asyncio.get_running_loop()
 
         def run() -> None:
             try:
@@ -579,12 +611,41 @@ class CompletionService:
             notify = self._notify
             if notify is not None and notify.on_ready is not None:
                 notify.on_ready(notify.text[: notify.offset])
+            loop.call_soon_threadsafe(self._read_ahead, backend)
+
+        loop.run_in_executor(None, run)
+
+    def _read_ahead(self, backend: Backend) -> None:
+        """Read the recently used documents ahead, the latest first, unless the model is busy
+        preparing a prompt (its end starts this again) or reading already."""
+        if self.preparing or self.reading:
+            return
+        token = self._reading = CancelToken()
+
+        def run() -> None:
+            for key in reversed(self._recent.keys()):
+                while not token.cancelled:
+                    doc = self._recent.get(key)  # as it is now: the user may have typed since
+                    if doc is None or len(doc.text) < READ_MIN_CHARS:
+                        break
+                    try:
+                        why = backend.read_ahead(key, doc.text, doc.offset, token)
+                    except (Cancelled, ModelError) as exc:
+                        log.debug("reading ahead stopped: %r", exc)
+                        break
+                    if why != "preempted":
+                        break
+            if self._reading is token:
+                self._reading = None
 
         asyncio.get_running_loop().run_in_executor(None, run)
 
     def _stop_background(self) -> None:
         if self._background is not None:
             self._background.cancel()
+        if self._reading is not None:
+            self._reading.cancel()
+            self._reading = None
         self._background, self._background_for = None, ("", None)
 
     def _shape(self, generated: str, stop_reason: str, doc: CompletionInput) -> str:

@@ -93,6 +93,9 @@ class CompletionRequest:
     cache_key: str = ""
     # Background preparation: stop between batches as soon as an interactive request is waiting.
     yield_to_interactive: bool = False
+    # The whole text of document `cache_key`, whose pieces the engine may have read ahead
+    # (`Backend.read_ahead`): a prompt takes from them what its window and suffix share.
+    document: str = ""
     # Answers already rejected here (by the checks after generation): the next one must not start
     # as they did, and "" (nothing at all) rules out ending at once. The in-process engine honours
     # it at the first token; a remote server samples as it is configured to.
@@ -210,6 +213,13 @@ class Backend(ABC):
 
     def forget(self, key: str) -> None:  # noqa: B027 - optional: only a local cache has states
         """The document `key` was closed: its cached state is no longer worth its memory."""
+
+    def read_ahead(self, key: str, text: str, around: int, cancel: CancelToken) -> str:
+        """While the model has nothing else to do, evaluate pieces of document `key` (nearest to
+        offset `around` first) that a later prompt, after a jump there, takes instead of evaluating
+        them; stops as soon as anything else needs the model. Returns "done" once the document is
+        read (or nothing of it can be), else why it stopped ("preempted", "cancelled", "full")."""
+        return "done"
 
     @abstractmethod
     def close(self) -> None: ...

@@ -16,6 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import Any
 
 from lsp_server.config import ModelSettings, prompt_log_path
@@ -31,6 +32,7 @@ from lsp_server.engine.backend import (
     Priority,
 )
 from lsp_server.engine.fim import FimTokens, build_prompt, read_fim_tokens
+from lsp_server.engine.reading import pieces_of
 from lsp_server.engine.resolve import ResolvedModel
 from lsp_server.engine.sequences import N_SEQ, Sequences
 from lsp_server.engine.tokens import TokenMemo
@@ -183,6 +185,7 @@ class LocalBackend(Backend):
             settings.batch_size,
             reuse=settings.cache_reuse,
             memory_bytes=settings.cache_memory_mb << 20,
+            read_bytes=settings.read_ahead_mb << 20,
         )
 
     def _set_threads(self, generation: int, batch: int) -> None:
@@ -289,7 +292,7 @@ class LocalBackend(Backend):
         if seqs is None:
             return None
         tokens = self.tokenize_prompt(request)
-        cost = seqs.estimate(request.cache_slot, tokens, request.cache_key)
+        cost = seqs.estimate(request.cache_slot, tokens, request.cache_key, request.document)
         return cost, cost / self._prompt_rate if self._prompt_rate > 0 else 0.0
 
     def cache_report(self) -> dict[str, Any]:
@@ -301,6 +304,29 @@ class LocalBackend(Backend):
 
     def forget(self, key: str) -> None:
         self._worker.submit(lambda token, queued: self._seqs.forget(key), Priority.INTERACTIVE)
+
+    def read_ahead(self, key: str, text: str, around: int, cancel: CancelToken) -> str:
+        seqs = self._seqs
+        if not seqs.reading.memory_bytes:
+            return "done"
+        # A window follows the FIM prefix token (or begins the prompt): a piece is read after it.
+        lead = [self._fim.prefix] if self._fim else list(self._bos)
+
+        def stopped() -> str | None:
+            if cancel.cancelled:
+                return "cancelled"
+            return "preempted" if self._worker.interactive_waiting() else None
+
+        def job(token: CancelToken, queued: float) -> str:
+            spans = seqs.reading.unread(key, text, around)
+            for piece, tokens in pieces_of(text, spans, self._tokenize):
+                ends = list(accumulate(len(self._llm.detokenize([t])) for t in tokens))
+                why = seqs.read(key, piece, tokens, ends, lead, stopped, BACKGROUND_STEP)
+                if why:
+                    return why
+            return "done"
+
+        return self._worker.run(job, Priority.BATCH, cancel)
 
     def complete(
         self, request: CompletionRequest, cancel: CancelToken | None = None, on_text: OnText | None = None
@@ -387,7 +413,9 @@ class LocalBackend(Backend):
         start = time.monotonic()
         try:
             step = BACKGROUND_STEP if request.yield_to_interactive else 0
-            fill = self._seqs.fill(request.cache_slot, tokens, stopped, request.cache_key, step)
+            fill = self._seqs.fill(
+                request.cache_slot, tokens, stopped, request.cache_key, step, request.document
+            )
         finally:
             stats.prompt_ms = (time.monotonic() - start) * 1000
         stats.evaluated_tokens = fill.evaluated

@@ -7,7 +7,9 @@ One llama.cpp context holds a unified KV cache shared by a few sequences:
   (`engine.reuse` plans it: the common prefix stays, other cached runs are shifted into place,
   only the gaps are evaluated);
 - saved states of recently used documents, kept in host memory up to a byte budget, so that
-  switching back to a file costs only what changed there.
+  switching back to a file costs only what changed there;
+- pieces of documents read ahead while the model was idle (`engine.reading`), also in host memory,
+  brought back into a spare sequence and shifted into place like any cached run.
 
 llama.cpp requires a sequence's positions to grow one by one while decoding, and a shift moves a
 cell for every sequence sharing it; so the new prompt is built in a fresh sequence, left to right:
@@ -27,12 +29,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lsp_server.engine.reading import NOTHING, Found, Piece, Reading
 from lsp_server.engine.reuse import MIN_RUN, Plan, plan_reuse
 from lsp_server.errors import ModelError
 
 log = logging.getLogger(__name__)
 
 SLOTS = ("main", "quick")
+READ = 2  # the source number of pieces read ahead in a plan (after the slot's tokens and leftover)
 N_SEQ = 8  # two slots, their leftovers, a build target and a temporary, with room to spare
 
 Stopped = Callable[[], "str | None"]
@@ -92,6 +96,7 @@ class Sequences:
         *,
         reuse: bool = True,
         memory_bytes: int = 256 << 20,
+        read_bytes: int = 0,
     ) -> None:
         self._lib = lib
         self._ctx = ctx
@@ -104,6 +109,7 @@ class Sequences:
         self.slots = {name: Slot(seq) for seq, name in enumerate(SLOTS)}
         self.saved: OrderedDict[str, Saved] = OrderedDict()
         self.restored = 0  # documents brought back from host memory
+        self.reading = Reading(read_bytes if self.shift else 0)
         self._batch = lib.llama_batch_init(n_batch, 0, 1)
 
     def close(self) -> None:
@@ -142,13 +148,14 @@ class Sequences:
 
     # -- planning -------------------------------------------------------------------------------
 
-    def plan(self, slot: Slot, prompt: Sequence[int]) -> Plan:
-        return plan_reuse([slot.tokens, slot.leftover], prompt, MIN_RUN if self.shift else 0)
+    def plan(self, slot: Slot, prompt: Sequence[int], found: Found = NOTHING) -> Plan:
+        return plan_reuse([slot.tokens, slot.leftover, found.tokens], prompt, MIN_RUN if self.shift else 0)
 
-    def estimate(self, name: str, prompt: Sequence[int], key: str = "") -> int:
-        """Tokens a fill of `prompt` would evaluate, counting what a saved state would bring back."""
+    def estimate(self, name: str, prompt: Sequence[int], key: str = "", text: str = "") -> int:
+        """Tokens a fill of `prompt` would evaluate, counting what a saved state would bring back
+        and the pieces of document `text` read ahead."""
         slot = self.slots[name]
-        plan = self.plan(slot, prompt)
+        plan = self.plan(slot, prompt, self.reading.found(key, text))
         best = self._best_saved(slot, prompt)
         return min(plan.evaluate, best[1].evaluate) if best else plan.evaluate
 
@@ -165,16 +172,21 @@ class Sequences:
 
     # -- filling a slot -------------------------------------------------------------------------
 
-    def fill(self, name: str, prompt: Sequence[int], stopped: Stopped, key: str = "", step: int = 0) -> Fill:
+    def fill(
+        self, name: str, prompt: Sequence[int], stopped: Stopped, key: str = "", step: int = 0, text: str = ""
+    ) -> Fill:
         """Make slot `name` hold `prompt`, evaluating what no cache holds; the last batch leaves
         the logits of the prompt's last token. Stops between batches of `step` tokens (default:
-        the context's batch size) when `stopped()` says why."""
+        the context's batch size) when `stopped()` says why. `text` is document `key`'s text, whose
+        pieces read ahead the prompt may take."""
         self._step = min(step or self._n_batch, self._n_batch)
         slot = self.slots[name]
-        plan = self.plan(slot, prompt)
+        found = self.reading.found(key, text)
+        plan = self.plan(slot, prompt, found)
         if self.reuse and key != slot.key:
-            plan = self._switch(slot, prompt, plan)
+            plan = self._switch(slot, prompt, plan, found)
         slot.key = key
+        self.reading.use(key)
         if not plan.moves:
             self._drop_leftover(slot)
             self._rm(slot.seq, plan.prefix)
@@ -182,12 +194,12 @@ class Sequences:
             return self._evaluate(
                 slot.seq, prompt, plan.prefix, len(prompt), slot.tokens, stopped, Fill(plan)
             )
-        return self._rebuild(slot, prompt, plan, stopped)
+        return self._rebuild(slot, prompt, plan, stopped, found)
 
-    def _rebuild(self, slot: Slot, prompt: Sequence[int], plan: Plan, stopped: Stopped) -> Fill:
+    def _rebuild(self, slot: Slot, prompt: Sequence[int], plan: Plan, stopped: Stopped, found: Found) -> Fill:
         new = self._free.pop()
         temp = self._free.pop()
-        sources = [(slot.seq, list(slot.tokens)), (slot.leftover_seq, list(slot.leftover))]
+        sources = [(slot.seq, list(slot.tokens)), (slot.leftover_seq, list(slot.leftover)), (-1, [])]
         if plan.prefix:
             self._lib.llama_memory_seq_cp(self._mem, slot.seq, new, 0, plan.prefix)
             self._rm(slot.seq, 0, plan.prefix)
@@ -200,8 +212,17 @@ class Sequences:
             if result.stopped:
                 break
             seq, cached = sources[move.source]
-            self._relocate(seq, temp, new, move.src, move.dst, move.n)
-            cached[move.src : move.src + move.n] = [None] * move.n
+            if move.source < READ:
+                self._relocate(seq, temp, new, move.src, move.dst, move.n)
+                cached[move.src : move.src + move.n] = [None] * move.n
+            elif not self._bring_back(*found.locate(move.src), temp, new, move.dst, move.n):
+                result = self._evaluate(
+                    new, prompt, move.dst, move.dst + move.n, built, stopped, result, logits=False
+                )
+                if result.stopped:
+                    break
+                pos = move.dst + move.n
+                continue
             built += prompt[move.dst : move.dst + move.n]
             pos = move.dst + move.n
         else:
@@ -226,6 +247,21 @@ class Sequences:
         add(self._mem, temp, src, src + n, dst - src)
         cp(self._mem, temp, target, dst, dst + n)
         self._rm(temp)
+
+    def _bring_back(self, piece: Piece, src: int, temp: int, target: int, dst: int, n: int) -> bool:
+        """Move cells [src, src+n) of a piece read ahead to positions [dst, dst+n) of `target`;
+        False if its state could not be restored (the cache has no room for it)."""
+        self._rm(temp)
+        if not self._lib.llama_state_seq_set_data(self._ctx, piece.data, piece.size, temp):
+            log.info("could not bring back a piece read ahead; evaluating it")
+            self._rm(temp)
+            return False
+        self._rm(temp, 0, src)
+        self._rm(temp, src + n, -1)
+        self._lib.llama_memory_seq_add(self._mem, temp, src, src + n, dst - src)
+        self._lib.llama_memory_seq_cp(self._mem, temp, target, dst, dst + n)
+        self._rm(temp)
+        return True
 
     def _evaluate(
         self,
@@ -260,7 +296,7 @@ class Sequences:
 
     # -- documents' saved states ----------------------------------------------------------------
 
-    def _switch(self, slot: Slot, prompt: Sequence[int], plan: Plan) -> Plan:
+    def _switch(self, slot: Slot, prompt: Sequence[int], plan: Plan, read: Found) -> Plan:
         """Another document's prompt: save the live state under its own document, and bring back
         a saved state instead if it holds more of this prompt than the live one."""
         self.save(slot)
@@ -271,15 +307,14 @@ class Sequences:
         self._drop_leftover(slot)
         saved = self.saved.pop(best_key)
         self._rm(slot.seq)
-        read = self._lib.llama_state_seq_set_data(self._ctx, saved.data, saved.size, slot.seq)
-        if not read:
+        if not self._lib.llama_state_seq_set_data(self._ctx, saved.data, saved.size, slot.seq):
             log.info("could not restore the saved state of %s; evaluating anew", best_key)
             self._rm(slot.seq)
             slot.tokens = []
-            return self.plan(slot, prompt)
+            return self.plan(slot, prompt, read)
         self.restored += 1
         slot.tokens = list(saved.tokens)
-        return best
+        return self.plan(slot, prompt, read) if read.tokens else best
 
     def save(self, slot: Slot) -> None:
         """Keep the slot's state in host memory under its document, within the byte budget."""
@@ -299,12 +334,54 @@ class Sequences:
 
     def forget(self, key: str) -> None:
         self.saved.pop(key, None)
+        self.reading.forget(key)
+
+    # -- reading ahead --------------------------------------------------------------------------
+
+    def read(
+        self,
+        key: str,
+        text: str,
+        tokens: list[int],
+        ends: list[int],
+        lead: list[int],
+        stopped: Stopped,
+        step: int,
+    ) -> str:
+        """Evaluate a piece of document `key` (its tokens, and where each ends in the text's
+        bytes) after `lead` (what a prompt has before a window: its FIM prefix token) in a spare
+        sequence and keep its state in host memory; "" when done, else why not ("full": no room
+        left for this document)."""
+        if not tokens:
+            return ""
+        self._step = min(step or self._n_batch, self._n_batch)
+        seq = self._free.pop()
+        try:
+            whole = [*lead, *tokens]
+            result = self._evaluate(seq, whole, 0, len(whole), [], stopped, Fill(Plan(0)), logits=False)
+            self.reading.evaluated += result.evaluated
+            if result.stopped:
+                return result.stopped
+            if lead:
+                self._rm(seq, 0, len(lead))
+            size = self._lib.llama_state_seq_get_size(self._ctx, seq)
+            if size <= 0 or not self.reading.room(key, size):
+                return "full"
+            data = host_buffer(size)
+            written = self._lib.llama_state_seq_get_data(self._ctx, data, size, seq)
+            if not written:
+                return "full"
+            self.reading.add(key, Piece(text, list(tokens), data, written, len(lead), ends))
+            return ""
+        finally:
+            self._rm(seq)
+            self._free.append(seq)
 
     def used_bytes(self) -> int:
         return sum(s.size for s in self.saved.values())
 
     def report(self) -> dict[str, Any]:
-        return {
+        return self.reading.report() | {
             "reuse": self.reuse,
             "shift": self.shift,
             "memory_bound_mb": round(self.memory_bytes / (1 << 20), 1),

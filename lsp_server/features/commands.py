@@ -117,6 +117,7 @@ def register(server: UbiqServer) -> None:
         wanted = options(STATS, args, StatsArgs)
         data = ls.completions.stats.snapshot(reset=wanted.reset)
         data["preparing"] = ls.completions.preparing
+        data["reading"] = ls.completions.reading
         info = ls.model.info()
         data["model"] = info.to_dict() if info else {"state": ls.model.state, "message": ls.model.message}
         backend = ls.model.backend()

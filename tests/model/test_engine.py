@@ -143,6 +143,34 @@ def test_saved_states_stay_within_the_memory_bound(tiny_model):
     assert report["documents_saved"] == 1
 
 
+def test_a_document_read_ahead_is_taken_by_a_prompt_far_into_it(tiny_model):
+    """Pieces of a document evaluated while idle stand in for the window of a later prompt; after
+    an edit, the piece holding it is used up to the edit and the rest is evaluated."""
+    doc = _lines(120, "body")
+    window = doc[doc.index("def body_70(") :]
+    edited = doc.replace("return value * 95 +", "return value * 1000 +")
+    with make_backend(tiny_model) as backend:
+        assert backend.read_ahead("a.py", doc, 0, CancelToken()) == "done"
+        report = backend.cache_report()
+        after_edit = backend.complete(
+            CompletionRequest(
+                prompt=edited[edited.index("def body_70(") :], max_tokens=4, cache_key="a.py", document=edited
+            )
+        )
+        far = backend.complete(CompletionRequest(prompt=window, max_tokens=4, cache_key="a.py", document=doc))
+        assert backend.read_ahead("a.py", edited, 0, CancelToken()) == "done"
+        read_again = backend.cache_report()["read_evaluated"] - report["read_evaluated"]
+        body_tokens = len(backend.tokenize_prompt(CompletionRequest(prompt=doc)))
+    assert report["read_tokens"] >= body_tokens * 0.9
+    assert 0 < report["read_used_mb"] <= report["read_bound_mb"]
+    # Nothing else was cached: what the edited prompt did not evaluate came from the pieces.
+    assert after_edit.stats.moved_tokens >= after_edit.stats.prompt_tokens * 0.5, after_edit.stats
+    assert 0 < after_edit.stats.evaluated_tokens < after_edit.stats.prompt_tokens * 0.5, after_edit.stats
+    assert far.stats.evaluated_tokens <= far.stats.prompt_tokens * 0.2, far.stats
+    assert far.text.strip()
+    assert 0 < read_again <= 400  # only the edited piece is read again
+
+
 class InteractiveArrives(CancelToken):
     """Never cancels; on its third check (the engine's second step) an interactive job arrives."""
 

@@ -1,0 +1,208 @@
+"""Documents read ahead: pieces of a document evaluated on their own while the model is idle.
+
+A far jump lays out a prompt whose window the KV cache has never held: about 2,000 tokens to
+evaluate, ten seconds on a laptop CPU. But the window is text of the document, and the document
+is known long before the jump. So while nothing else needs the model, the document is read in
+pieces of a few dozen lines, each evaluated at positions of its own and its KV state copied to host
+memory; a later prompt takes whatever of its window and suffix these pieces hold, shifted into
+place like any other cached span (`engine.sequences`), and evaluates only the rest.
+
+A piece's keys and values saw only the piece itself (and a short lead), not the prompt's text
+before it; that is the same approximation `--cache-reuse` makes, measured by `benchmarks/jumps.py`.
+A piece is used only while its exact text is still in the document: one whose lines were edited
+saw text that is gone, and is read again.
+
+Pure bookkeeping and text arithmetic here; the llama.cpp calls are in `engine.sequences`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+PIECE_TOKENS = 256  # a piece's size: short enough to re-read after an edit, long enough for context
+MIN_PIECE_CHARS = 64  # a gap shorter than this (a line or two) is left to the prompt to evaluate
+ANCHOR_CHARS = 80  # where an edited piece's start is now: found by its first characters
+MIN_VALID = 24  # an edited piece's start kept only if at least this many tokens (engine.reuse.MIN_RUN)
+
+
+@dataclass
+class Piece:
+    """A piece of a document's text and its KV state, saved at positions first..first+len-1."""
+
+    text: str
+    tokens: list[int]
+    data: Any  # a host buffer that llama_state_seq_get_data filled
+    size: int
+    first: int  # the position of tokens[0] in the saved state (after the lead)
+    ends: list[int]  # where each token ends in the text's UTF-8 bytes
+
+    def valid(self, text: str) -> int:
+        """How many of the piece's tokens saw only text that `text` still has: all of them if the
+        piece is in it, else those before its first edited character (an edit at the cursor
+        leaves the lines above it usable, and a key or value saw nothing after its token)."""
+        if self.text in text:
+            return len(self.tokens)
+        at = text.find(self.text[:ANCHOR_CHARS])
+        if at < 0:
+            return 0
+        same = _common_prefix(self.text, text[at : at + len(self.text)])
+        return bisect_right(self.ends, len(self.text[:same].encode("utf-8")))
+
+
+@dataclass
+class Found:
+    """Pieces still in a document, as one cached source for `engine.reuse.plan_reuse`: their tokens
+    one after the other, a None between two, so that no run crosses from one into the next."""
+
+    tokens: list[int | None]
+    starts: list[int]  # where each piece begins in `tokens`
+    pieces: list[Piece]
+
+    def locate(self, index: int) -> tuple[Piece, int]:
+        """The piece at `tokens[index]`, and that token's position in the piece's saved state."""
+        k = bisect_right(self.starts, index) - 1
+        piece = self.pieces[k]
+        return piece, piece.first + index - self.starts[k]
+
+
+NOTHING = Found([], [], [])
+
+
+class Reading:
+    """The pieces read of each document, the most recently used document last, within a byte
+    budget of host memory."""
+
+    def __init__(self, memory_bytes: int) -> None:
+        self.memory_bytes = memory_bytes
+        self.documents: OrderedDict[str, dict[str, Piece]] = OrderedDict()
+        self.evaluated = 0  # tokens evaluated reading, in all
+        self._found: tuple[str, str, Found] | None = None  # the last `found`, by key and text
+
+    def found(self, key: str, text: str) -> Found:
+        """The pieces of document `key` whose text is still in `text`."""
+        pieces = self.documents.get(key)
+        if not pieces or not text:
+            return NOTHING
+        memo = self._found
+        if memo is not None and memo[0] == key and memo[1] is text:
+            return memo[2]
+        found = Found([], [], [])
+        for piece in pieces.values():
+            valid = piece.valid(text)
+            if valid >= MIN_VALID:
+                if found.tokens:
+                    found.tokens.append(None)
+                found.starts.append(len(found.tokens))
+                found.tokens += piece.tokens[:valid]
+                found.pieces.append(piece)
+        self._found = (key, text, found)
+        return found
+
+    def unread(self, key: str, text: str, around: int) -> list[tuple[int, int]]:
+        """Spans of `text` (line-aligned, nearest to offset `around` first) that no piece still in
+        it holds; pieces no longer in it are dropped. The span at `around` itself comes last: the
+        prompt there holds it, and while the user types there it changes."""
+        pieces = self.documents.get(key, {})
+        covered = []
+        for piece_text in list(pieces):
+            at = text.find(piece_text)
+            if at < 0:
+                self._drop(key, piece_text)
+                continue
+            covered.append((at, at + len(piece_text)))
+        gaps, pos = [], 0
+        for start, end in sorted(covered):
+            if start > pos:
+                gaps.append((pos, start))
+            pos = max(pos, end)
+        if pos < len(text):
+            gaps.append((pos, len(text)))
+        spans = [span for gap in gaps for span in _line_aligned(text, *gap)]
+
+        def distance(span: tuple[int, int]) -> int:
+            start, end = span
+            return len(text) if start <= around < end else min(abs(start - around), abs(end - around))
+
+        return sorted(spans, key=distance)
+
+    def add(self, key: str, piece: Piece) -> None:
+        self.documents.setdefault(key, {})[piece.text] = piece
+        self.documents.move_to_end(key)
+        self._found = None
+
+    def use(self, key: str) -> None:
+        if key in self.documents:
+            self.documents.move_to_end(key)
+
+    def room(self, key: str, size: int) -> bool:
+        """Make room for `size` more bytes for document `key`, dropping the least recently used
+        other documents; whether it fits. One document gets at most half the budget, so that two
+        files the user goes back and forth between never push each other out."""
+        mine = sum(p.size for p in self.documents.get(key, {}).values())
+        if mine + size > self.memory_bytes // 2:
+            return False
+        while self.used_bytes() + size > self.memory_bytes:
+            other = next((k for k in self.documents if k != key), None)
+            if other is None:
+                return False
+            del self.documents[other]
+            self._found = None
+        return True
+
+    def forget(self, key: str) -> None:
+        if self.documents.pop(key, None) is not None:
+            self._found = None
+
+    def _drop(self, key: str, piece_text: str) -> None:
+        del self.documents[key][piece_text]
+        self._found = None
+
+    def used_bytes(self) -> int:
+        return sum(p.size for pieces in self.documents.values() for p in pieces.values())
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "read_bound_mb": round(self.memory_bytes / (1 << 20), 1),
+            "read_used_mb": round(self.used_bytes() / (1 << 20), 1),
+            "read_documents": len(self.documents),
+            "read_tokens": sum(len(p.tokens) for pieces in self.documents.values() for p in pieces.values()),
+            "read_evaluated": self.evaluated,
+        }
+
+
+def _line_aligned(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Cut text[start:end] into spans of whole lines (a span may begin or end mid-line only where
+    the gap does) of about PIECE_TOKENS tokens, by length: a piece's size needs no precision."""
+    chars = PIECE_TOKENS * 3  # code runs at about 3-4 characters a token
+    pos = start
+    while end - pos >= MIN_PIECE_CHARS:
+        cut = end if end - pos <= chars * 3 // 2 else text.rfind("\n", pos, pos + chars) + 1
+        if cut <= pos:
+            cut = min(end, pos + chars)
+        yield pos, cut
+        pos = cut
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix, by halving (slices compare in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def pieces_of(
+    text: str, spans: list[tuple[int, int]], tokenize: Callable[[str], list[int]]
+) -> Iterator[tuple[str, list[int]]]:
+    """Each span's text and tokens, the nearest first."""
+    for start, end in spans:
+        piece = text[start:end]
+        yield piece, tokenize(piece)
