@@ -63,6 +63,7 @@ PREPARE_AFTER_S = 0.25
 # is all in the prompt already).
 READ_DOCUMENTS = 4
 READ_MIN_CHARS = 6000
+READ_AFTER_S = 1.0
 
 
 def _answer_key(request: CompletionRequest) -> tuple:
@@ -179,7 +180,9 @@ class CompletionService:
     _background_done: bool = False
     _notify: CompletionInput | None = None  # told when the preparation is ready
     _last_key: str = ""  # the document of the last model call: another one's KV state is not live
-    _reading: CancelToken | None = None  # documents being read ahead
+    _reading: CancelToken | None = None  # documents being read ahead (or about to be)
+    _read_running: bool = False
+    _active: int = 0  # requests and moves so far: reading ahead waits for a pause in them
     _recent: LRU[str, CompletionInput] = field(default_factory=lambda: LRU(READ_DOCUMENTS))
 
     @property
@@ -206,6 +209,7 @@ class CompletionService:
         """What to show at the cursor (text "" for nothing); raises Cancelled if superseded."""
         started = time.monotonic()
         self.stats.requests += 1
+        self._active += 1
         self._recent[doc.key] = doc
         state = self._docs.setdefault(doc.key, DocumentState())
         if state.cancel:
@@ -454,6 +458,7 @@ class CompletionService:
         opened) and start evaluating it in the background, before any request asks for it."""
         state = self._docs.setdefault(doc.key, DocumentState())
         self._recent[doc.key] = doc
+        self._active += 1
         if state.layout is not None and state.layout.fits(doc.text, doc.offset):
             self._read_ahead(backend)
             return
@@ -616,11 +621,31 @@ class CompletionService:
         loop.run_in_executor(None, run)
 
     def _read_ahead(self, backend: Backend) -> None:
-        """Read the recently used documents ahead, the latest first, unless the model is busy
-        preparing a prompt (its end starts this again) or reading already."""
-        if self.preparing or self.reading:
-            return
+        """Read the recently used documents ahead, the latest first, once the user has paused for
+        READ_AFTER_S (a request meanwhile would wait for a step of it; its end asks again), unless
+        a prompt is being prepared (its end asks again) or the documents are being read already."""
+        if self.preparing or (self._reading is not None and self._read_running):
+            return  # (a pass under way goes on: it steps aside for each request by itself)
+        if self._reading is not None:
+            self._reading.cancel()  # not started yet: the pause starts over
         token = self._reading = CancelToken()
+        active = self._active
+        loop = asyncio.get_running_loop()
+
+        def start() -> None:
+            if self._reading is not token:
+                return
+            if self._active != active or self.preparing:
+                self._reading = None
+            elif self._read_running:  # the pass stopped last is still winding down
+                loop.call_later(READ_AFTER_S, start)
+            else:
+                self._read(backend, token)
+
+        loop.call_later(READ_AFTER_S, start)
+
+    def _read(self, backend: Backend, token: CancelToken) -> None:
+        self._read_running = True
 
         def run() -> None:
             for key in reversed(self._recent.keys()):
@@ -635,6 +660,7 @@ class CompletionService:
                         break
                     if why != "preempted":
                         break
+            self._read_running = False
             if self._reading is token:
                 self._reading = None
 

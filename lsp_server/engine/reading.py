@@ -17,6 +17,7 @@ Pure bookkeeping and text arithmetic here; the llama.cpp calls are in `engine.se
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -74,9 +75,11 @@ NOTHING = Found([], [], [])
 
 class Reading:
     """The pieces read of each document, the most recently used document last, within a byte
-    budget of host memory."""
+    budget of host memory. Locked: the model thread adds pieces while the event loop weighs a
+    prompt's cost against them (`Sequences.estimate`) and reports their use."""
 
     def __init__(self, memory_bytes: int) -> None:
+        self._lock = threading.RLock()
         self.memory_bytes = memory_bytes
         self.documents: OrderedDict[str, dict[str, Piece]] = OrderedDict()
         self.evaluated = 0  # tokens evaluated reading, in all
@@ -84,94 +87,104 @@ class Reading:
 
     def found(self, key: str, text: str) -> Found:
         """The pieces of document `key` whose text is still in `text`."""
-        pieces = self.documents.get(key)
-        if not pieces or not text:
-            return NOTHING
-        memo = self._found
-        if memo is not None and memo[0] == key and memo[1] is text:
-            return memo[2]
-        found = Found([], [], [])
-        for piece in pieces.values():
-            valid = piece.valid(text)
-            if valid >= MIN_VALID:
-                if found.tokens:
-                    found.tokens.append(None)
-                found.starts.append(len(found.tokens))
-                found.tokens += piece.tokens[:valid]
-                found.pieces.append(piece)
-        self._found = (key, text, found)
-        return found
+        with self._lock:
+            pieces = self.documents.get(key)
+            if not pieces or not text:
+                return NOTHING
+            memo = self._found
+            if memo is not None and memo[0] == key and memo[1] is text:
+                return memo[2]
+            found = Found([], [], [])
+            for piece in pieces.values():
+                valid = piece.valid(text)
+                if valid >= MIN_VALID:
+                    if found.tokens:
+                        found.tokens.append(None)
+                    found.starts.append(len(found.tokens))
+                    found.tokens += piece.tokens[:valid]
+                    found.pieces.append(piece)
+            self._found = (key, text, found)
+            return found
 
     def unread(self, key: str, text: str, around: int) -> list[tuple[int, int]]:
         """Spans of `text` (line-aligned, nearest to offset `around` first) that no piece still in
         it holds; pieces no longer in it are dropped. The span at `around` itself comes last: the
         prompt there holds it, and while the user types there it changes."""
-        pieces = self.documents.get(key, {})
-        covered = []
-        for piece_text in list(pieces):
-            at = text.find(piece_text)
-            if at < 0:
-                self._drop(key, piece_text)
-                continue
-            covered.append((at, at + len(piece_text)))
-        gaps, pos = [], 0
-        for start, end in sorted(covered):
-            if start > pos:
-                gaps.append((pos, start))
-            pos = max(pos, end)
-        if pos < len(text):
-            gaps.append((pos, len(text)))
-        spans = [span for gap in gaps for span in _line_aligned(text, *gap)]
+        with self._lock:
+            pieces = self.documents.get(key, {})
+            covered = []
+            for piece_text in list(pieces):
+                at = text.find(piece_text)
+                if at < 0:
+                    self._drop(key, piece_text)
+                    continue
+                covered.append((at, at + len(piece_text)))
+            gaps, pos = [], 0
+            for start, end in sorted(covered):
+                if start > pos:
+                    gaps.append((pos, start))
+                pos = max(pos, end)
+            if pos < len(text):
+                gaps.append((pos, len(text)))
+            spans = [span for gap in gaps for span in _line_aligned(text, *gap)]
 
-        def distance(span: tuple[int, int]) -> int:
-            start, end = span
-            return len(text) if start <= around < end else min(abs(start - around), abs(end - around))
+            def distance(span: tuple[int, int]) -> int:
+                start, end = span
+                return len(text) if start <= around < end else min(abs(start - around), abs(end - around))
 
-        return sorted(spans, key=distance)
+            return sorted(spans, key=distance)
 
     def add(self, key: str, piece: Piece) -> None:
-        self.documents.setdefault(key, {})[piece.text] = piece
-        self.documents.move_to_end(key)
-        self._found = None
+        with self._lock:
+            self.documents.setdefault(key, {})[piece.text] = piece
+            self.documents.move_to_end(key)
+            self._found = None
 
     def use(self, key: str) -> None:
-        if key in self.documents:
-            self.documents.move_to_end(key)
+        with self._lock:
+            if key in self.documents:
+                self.documents.move_to_end(key)
 
     def room(self, key: str, size: int) -> bool:
         """Make room for `size` more bytes for document `key`, dropping the least recently used
         other documents; whether it fits. One document gets at most half the budget, so that two
         files the user goes back and forth between never push each other out."""
-        mine = sum(p.size for p in self.documents.get(key, {}).values())
-        if mine + size > self.memory_bytes // 2:
-            return False
-        while self.used_bytes() + size > self.memory_bytes:
-            other = next((k for k in self.documents if k != key), None)
-            if other is None:
+        with self._lock:
+            mine = sum(p.size for p in self.documents.get(key, {}).values())
+            if mine + size > self.memory_bytes // 2:
                 return False
-            del self.documents[other]
-            self._found = None
-        return True
+            while self.used_bytes() + size > self.memory_bytes:
+                other = next((k for k in self.documents if k != key), None)
+                if other is None:
+                    return False
+                del self.documents[other]
+                self._found = None
+            return True
 
     def forget(self, key: str) -> None:
-        if self.documents.pop(key, None) is not None:
-            self._found = None
+        with self._lock:
+            if self.documents.pop(key, None) is not None:
+                self._found = None
 
     def _drop(self, key: str, piece_text: str) -> None:
         del self.documents[key][piece_text]
         self._found = None
 
     def used_bytes(self) -> int:
-        return sum(p.size for pieces in self.documents.values() for p in pieces.values())
+        with self._lock:
+            return sum(p.size for pieces in self.documents.values() for p in pieces.values())
 
     def report(self) -> dict[str, Any]:
-        return {
-            "read_bound_mb": round(self.memory_bytes / (1 << 20), 1),
-            "read_used_mb": round(self.used_bytes() / (1 << 20), 1),
-            "read_documents": len(self.documents),
-            "read_tokens": sum(len(p.tokens) for pieces in self.documents.values() for p in pieces.values()),
-            "read_evaluated": self.evaluated,
-        }
+        with self._lock:
+            return {
+                "read_bound_mb": round(self.memory_bytes / (1 << 20), 1),
+                "read_used_mb": round(self.used_bytes() / (1 << 20), 1),
+                "read_documents": len(self.documents),
+                "read_tokens": sum(
+                    len(p.tokens) for pieces in self.documents.values() for p in pieces.values()
+                ),
+                "read_evaluated": self.evaluated,
+            }
 
 
 def _line_aligned(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
