@@ -319,9 +319,9 @@ class LocalBackend(Backend):
 
         def job(token: CancelToken, queued: float) -> str:
             spans = seqs.reading.unread(key, text, around)
-            for piece, tokens in pieces_of(text, spans, self._tokenize):
+            for at, piece, tokens in pieces_of(text, spans, self._tokenize):
                 ends = list(accumulate(len(self._llm.detokenize([t])) for t in tokens))
-                why = seqs.read(key, piece, tokens, ends, lead, stopped, BACKGROUND_STEP)
+                why = seqs.read(key, at, piece, tokens, ends, lead, stopped, BACKGROUND_STEP)
                 if why:
                     return why
             return "done"

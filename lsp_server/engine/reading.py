@@ -40,12 +40,21 @@ class Piece:
     size: int
     first: int  # the position of tokens[0] in the saved state (after the lead)
     ends: list[int]  # where each token ends in the text's UTF-8 bytes
+    at: int = 0  # where the text was in the document when read
+
+    def whole_at(self, text: str, delta: int) -> int:
+        """Where the piece's text is whole in `text` (-1: nowhere); tried first where it was read,
+        moved by `delta` (an edit above shifts everything after it by as much): a request weighs
+        every piece of a file that may be megabytes long, on the event loop."""
+        if text.startswith(self.text, self.at + delta):
+            return self.at + delta
+        return text.find(self.text)
 
     def valid(self, text: str) -> int:
         """How many of the piece's tokens saw only text that `text` still has: all of them if the
         piece is in it, else those before its first edited character (an edit at the cursor
         leaves the lines above it usable, and a key or value saw nothing after its token)."""
-        if self.text in text:
+        if self.whole_at(text, 0) >= 0:
             return len(self.tokens)
         at = text.find(self.text[:ANCHOR_CHARS])
         if at < 0:
@@ -94,9 +103,13 @@ class Reading:
             memo = self._found
             if memo is not None and memo[0] == key and memo[1] is text:
                 return memo[2]
-            found = Found([], [], [])
-            for piece in pieces.values():
-                valid = piece.valid(text)
+            found, delta = Found([], [], []), 0
+            for piece in sorted(pieces.values(), key=lambda p: p.at):
+                at = piece.whole_at(text, delta)
+                if at >= 0:
+                    delta, valid = at - piece.at, len(piece.tokens)
+                else:
+                    valid = piece.valid(text)
                 if valid >= MIN_VALID:
                     if found.tokens:
                         found.tokens.append(None)
@@ -112,13 +125,14 @@ class Reading:
         prompt there holds it, and while the user types there it changes."""
         with self._lock:
             pieces = self.documents.get(key, {})
-            covered = []
-            for piece_text in list(pieces):
-                at = text.find(piece_text)
+            covered, delta = [], 0
+            for piece in sorted(pieces.values(), key=lambda p: p.at):
+                at = piece.whole_at(text, delta)
                 if at < 0:
-                    self._drop(key, piece_text)
+                    self._drop(key, piece.text)
                     continue
-                covered.append((at, at + len(piece_text)))
+                delta = at - piece.at
+                covered.append((at, at + len(piece.text)))
             gaps, pos = [], 0
             for start, end in sorted(covered):
                 if start > pos:
@@ -214,8 +228,8 @@ def _common_prefix(a: str, b: str) -> int:
 
 def pieces_of(
     text: str, spans: list[tuple[int, int]], tokenize: Callable[[str], list[int]]
-) -> Iterator[tuple[str, list[int]]]:
-    """Each span's text and tokens, the nearest first."""
+) -> Iterator[tuple[int, str, list[int]]]:
+    """Each span's start, text and tokens, in the order given."""
     for start, end in spans:
         piece = text[start:end]
-        yield piece, tokenize(piece)
+        yield start, piece, tokenize(piece)

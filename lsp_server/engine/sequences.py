@@ -341,6 +341,7 @@ class Sequences:
     def read(
         self,
         key: str,
+        at: int,
         text: str,
         tokens: list[int],
         ends: list[int],
@@ -348,8 +349,8 @@ class Sequences:
         stopped: Stopped,
         step: int,
     ) -> str:
-        """Evaluate a piece of document `key` (its tokens, and where each ends in the text's
-        bytes) after `lead` (what a prompt has before a window: its FIM prefix token) in a spare
+        """Evaluate a piece of document `key` (where it is, its tokens, and where each ends in the
+        text's bytes) after `lead` (what a prompt has before a window: its FIM prefix token) in a spare
         sequence and keep its state in host memory; "" when done, else why not ("full": no room
         left for this document)."""
         if not tokens:
@@ -371,7 +372,7 @@ class Sequences:
             written = self._lib.llama_state_seq_get_data(self._ctx, data, size, seq)
             if not written:
                 return "full"
-            self.reading.add(key, Piece(text, list(tokens), data, written, len(lead), ends))
+            self.reading.add(key, Piece(text, list(tokens), data, written, len(lead), ends, at))
             return ""
         finally:
             self._rm(seq)

@@ -7,11 +7,11 @@ from itertools import accumulate
 from lsp_server.engine.reading import PIECE_TOKENS, Piece, Reading
 
 
-def _piece(text: str, size: int = 100) -> Piece:
+def _piece(text: str, size: int = 100, at: int = 0) -> Piece:
     """A piece whose "tokens" are its lines (the bookkeeping does not care what a token is)."""
     lines = text.splitlines(keepends=True)
     ends = list(accumulate(len(line.encode()) for line in lines))
-    return Piece(text, list(range(len(lines))), None, size, 1, ends)
+    return Piece(text, list(range(len(lines))), None, size, 1, ends, at)
 
 
 def _doc(lines: int) -> str:
@@ -35,13 +35,24 @@ def test_pieces_read_are_not_read_again_and_edited_ones_are():
     text = _doc(400)
     reading = Reading(1 << 20)
     for start, end in reading.unread("a.py", text, 0):
-        reading.add("a.py", _piece(text[start:end]))
+        reading.add("a.py", _piece(text[start:end], at=start))
     assert reading.unread("a.py", text, 0) == []
     edited = text.replace("value_200 = compute(value_199, 200)", "value_200 = other()")
     spans = reading.unread("a.py", edited, 0)
     assert len(spans) == 1
     start, end = spans[0]
     assert start <= edited.index("value_200 = other()") < end
+
+
+def test_lines_added_above_move_the_pieces_without_losing_them():
+    text = "".join(f"x{i} = {i}\n" for i in range(1000))  # short lines: many "tokens" a piece
+    reading = Reading(1 << 20)
+    for start, end in reading.unread("a.py", text, 0):
+        reading.add("a.py", _piece(text[start:end], at=start))
+    moved = "import os\n\n" + text
+    assert reading.unread("a.py", moved, 0) == []
+    assert reading.found("a.py", moved).tokens == reading.found("a.py", text).tokens
+    assert len(reading.found("a.py", moved).pieces) == len(reading.documents["a.py"])
 
 
 def test_an_edited_piece_keeps_the_tokens_before_the_edit():
@@ -59,7 +70,7 @@ def test_found_joins_the_usable_pieces_with_a_gap_between_them():
     reading = Reading(1 << 20)
     half = text.index("    value_60 ")
     reading.add("a.py", _piece(text[:half]))
-    reading.add("a.py", _piece(text[half:]))
+    reading.add("a.py", _piece(text[half:], at=half))
     found = reading.found("a.py", text)
     assert found.tokens.count(None) == 1 and len(found.tokens) == 121
     piece, position = found.locate(found.starts[1] + 3)
