@@ -24,31 +24,9 @@ from lsp_server.context.treesitter import (
     node_text,
     point_at,
 )
+from lsp_server.text_diff import common_prefix, common_suffix
 
 __all__ = ["PY_LANGUAGE", "Definition", "SyntaxTree", "count_errors", "error_count_of"]
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """Length of the common prefix, by halving: string slices compare in C."""
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        mid = (low + high + 1) // 2
-        if a[:mid] == b[:mid]:
-            low = mid
-        else:
-            high = mid - 1
-    return low
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    low, high = 0, min(len(a), len(b), limit)
-    while low < high:
-        mid = (low + high + 1) // 2
-        if a[len(a) - mid :] == b[len(b) - mid :]:
-            low = mid
-        else:
-            high = mid - 1
-    return low
 
 
 @dataclass
@@ -74,8 +52,8 @@ class SyntaxTree:
         old = self.text
         if text == old:
             return
-        start = _common_prefix(old, text)
-        tail = _common_suffix(old, text, min(len(old), len(text)) - start)
+        start = common_prefix(old, text)
+        tail = common_suffix(old, text, min(len(old), len(text)) - start)
         old_end, new_end = len(old) - tail, len(text) - tail
         start_byte = byte_offset(old, start)
         self.tree.edit(

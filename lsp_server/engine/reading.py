@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from lsp_server.text_diff import common_prefix
+
 PIECE_TOKENS = 256  # a piece's size: short enough to re-read after an edit, long enough for context
 MIN_PIECE_CHARS = 64  # a gap shorter than this (a line or two) is left to the prompt to evaluate
 ANCHOR_CHARS = 80  # where an edited piece's start is now: found by its first characters
@@ -59,7 +61,7 @@ class Piece:
         at = text.find(self.text[:ANCHOR_CHARS])
         if at < 0:
             return 0
-        same = _common_prefix(self.text, text[at : at + len(self.text)])
+        same = common_prefix(self.text, text[at : at + len(self.text)])
         return bisect_right(self.ends, len(self.text[:same].encode("utf-8")))
 
 
@@ -212,18 +214,6 @@ def _line_aligned(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
             cut = min(end, pos + chars)
         yield pos, cut
         pos = cut
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix, by halving (slices compare in C)."""
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        mid = (low + high + 1) // 2
-        if a[:mid] == b[:mid]:
-            low = mid
-        else:
-            high = mid - 1
-    return low
 
 
 def pieces_of(
