@@ -1,0 +1,94 @@
+"""What reading ahead leaves to evaluate after a far jump, by tokenizer alone (no evaluation).
+
+The same seeded places as `benchmarks/jumps.py` (a statement in a function body, its line cleared)
+in two real files; each file is cut into pieces as the server reads it ahead, for several piece
+sizes, and the prompt at each place is planned against them as `engine.sequences` would. Prints,
+per piece size, the tokens left to evaluate (median, mean) against the whole prompt's tokens (the
+baseline: what a jump costs without reading ahead). Counts, not times: they do not wobble. Other
+files' chunks are left out (the jump's first prompt has none when they would make it late).
+
+    python benchmarks/read_coverage.py [--files A.py B.py] [--moves 12] [--seed 23] [--sizes 128 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+from itertools import accumulate
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import llama_cpp
+from jumps import default_files, places
+
+import lsp_server.engine.reading as reading_module
+from lsp_server.context.prompt import make_layout
+from lsp_server.context.syntax import SyntaxTree
+from lsp_server.engine.backend import CompletionRequest
+from lsp_server.engine.fim import build_prompt, read_fim_tokens
+from lsp_server.engine.reading import Piece, Reading
+from lsp_server.engine.resolve import resolve_model
+from lsp_server.engine.reuse import plan_reuse
+
+
+def left_to_evaluate(text: str, line: int, size: int, llm: llama_cpp.Llama, fim: object) -> tuple[int, int]:
+    """(prompt tokens, tokens a plan against the pieces of `text` leaves to evaluate) at `line`."""
+
+    def tokenize(piece: str) -> list[int]:
+        return llm.tokenize(piece.encode(), add_bos=False, special=False) if piece else []
+
+    reading_module.PIECE_TOKENS = size
+    reading = Reading(1 << 40)
+    for start, end in reading.unread("doc", text, 0):
+        tokens = tokenize(text[start:end])
+        ends = list(accumulate(len(llm.detokenize([t])) for t in tokens))
+        reading.add("doc", Piece(text[start:end], tokens, None, 0, 1, ends, start))
+    lines = text.splitlines(keepends=True)
+    start = sum(len(s) for s in lines[:line])
+    indent = len(lines[line]) - len(lines[line].lstrip())
+    doc = text[: start + indent] + "\n" + text[start + len(lines[line]) :]  # the line cleared
+    offset = start + indent
+    layout = make_layout(doc, offset, lambda s: len(tokenize(s)), SyntaxTree(doc))
+    request = CompletionRequest(
+        prefix=layout.prefix, suffix=layout.suffix, middle=doc[layout.anchor : offset], path="file.py"
+    )
+    prompt = build_prompt(request, fim, tokenize, [])
+    plan = plan_reuse([[], [], reading.found("doc", doc).tokens], prompt)
+    return len(prompt), plan.evaluate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model", default="qwen2.5-coder-0.5b")
+    parser.add_argument("--files", type=Path, nargs=2, default=None)
+    parser.add_argument("--moves", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=23)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256])
+    args = parser.parse_args()
+    model = resolve_model(args.model)
+    llm = llama_cpp.Llama(str(model.path), vocab_only=True, verbose=False)
+    fim = read_fim_tokens(llama_cpp, llm.model)
+    files = args.files or default_files()
+    rng = random.Random(args.seed)
+    per_file = [places(f, (args.moves + 1) // 2, rng) for f in files]
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    print(f"files: {', '.join(f.name for f in files)}; {args.moves} places, seed {args.seed}")
+    for size in args.sizes:
+        counts = [
+            left_to_evaluate(texts[i % 2], per_file[i % 2][i // 2], size, llm, fim) for i in range(args.moves)
+        ]
+        whole = [p for p, _ in counts]
+        left = [e for _, e in counts]
+        print(
+            f"pieces of ~{size} tokens: left to evaluate median {statistics.median(left):.0f}, "
+            f"mean {statistics.mean(left):.0f} of a median {statistics.median(whole):.0f}-token prompt "
+            f"(ratio to the whole prompt {statistics.median(left) / statistics.median(whole):.3f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
