@@ -241,11 +241,15 @@ class Sequences:
 
     def _relocate(self, source: int, temp: int, target: int, src: int, dst: int, n: int) -> None:
         """Move cached cells [src, src+n) of `source` to positions [dst, dst+n) of `target`."""
-        cp, add = self._lib.llama_memory_seq_cp, self._lib.llama_memory_seq_add
-        cp(self._mem, source, temp, src, src + n)
+        self._lib.llama_memory_seq_cp(self._mem, source, temp, src, src + n)
         self._rm(source, src, src + n)  # the cells now belong to `temp` alone, so shifting is safe
-        add(self._mem, temp, src, src + n, dst - src)
-        cp(self._mem, temp, target, dst, dst + n)
+        self._hand_over(temp, target, src, dst, n)
+
+    def _hand_over(self, temp: int, target: int, src: int, dst: int, n: int) -> None:
+        """Shift the cells [src, src+n) that `temp` alone holds to [dst, dst+n) and give them to
+        `target`; `temp` is left empty."""
+        self._lib.llama_memory_seq_add(self._mem, temp, src, src + n, dst - src)
+        self._lib.llama_memory_seq_cp(self._mem, temp, target, dst, dst + n)
         self._rm(temp)
 
     def _bring_back(self, piece: Piece, src: int, temp: int, target: int, dst: int, n: int) -> bool:
@@ -258,9 +262,7 @@ class Sequences:
             return False
         self._rm(temp, 0, src)
         self._rm(temp, src + n, -1)
-        self._lib.llama_memory_seq_add(self._mem, temp, src, src + n, dst - src)
-        self._lib.llama_memory_seq_cp(self._mem, temp, target, dst, dst + n)
-        self._rm(temp)
+        self._hand_over(temp, target, src, dst, n)
         return True
 
     def _evaluate(
