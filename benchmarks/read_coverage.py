@@ -3,11 +3,13 @@
 The same seeded places as `benchmarks/jumps.py` (a statement in a function body, its line cleared)
 in two real files; each file is cut into pieces as the server reads it ahead, for several piece
 sizes, and the prompt at each place is planned against them as `engine.sequences` would. Prints,
-per piece size, the tokens left to evaluate (median, mean) against the whole prompt's tokens (the
-baseline: what a jump costs without reading ahead). Counts, not times: they do not wobble. Other
+per piece size (each evaluated after `--context` tokens of the text before it, which an edit
+there also makes unusable), the tokens left to evaluate (median, mean) against the whole prompt's
+tokens (the baseline: what a jump costs without reading ahead). Counts, not times. Other
 files' chunks are left out (the jump's first prompt has none when they would make it late).
 
     python benchmarks/read_coverage.py [--files A.py B.py] [--moves 12] [--seed 23] [--sizes 128 256]
+        [--context 256]
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from lsp_server.context.prompt import make_layout
 from lsp_server.context.syntax import SyntaxTree
 from lsp_server.engine.backend import CompletionRequest
 from lsp_server.engine.fim import build_prompt, read_fim_tokens
-from lsp_server.engine.reading import Piece, Reading
+from lsp_server.engine.reading import Piece, Reading, context_of
 from lsp_server.engine.resolve import resolve_model
 from lsp_server.engine.reuse import plan_reuse
 
@@ -44,7 +46,7 @@ def left_to_evaluate(text: str, line: int, size: int, llm: llama_cpp.Llama, fim:
     for start, end in reading.unread("doc", text, 0):
         tokens = tokenize(text[start:end])
         ends = list(accumulate(len(llm.detokenize([t])) for t in tokens))
-        reading.add("doc", Piece(text[start:end], tokens, None, 0, 1, ends, start))
+        reading.add("doc", Piece(text[start:end], tokens, None, 0, 1, ends, start, context_of(text, start)))
     lines = text.splitlines(keepends=True)
     start = sum(len(s) for s in lines[:line])
     indent = len(lines[line]) - len(lines[line].lstrip())
@@ -68,10 +70,12 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=12)
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256])
+    parser.add_argument("--context", type=int, default=reading_module.CONTEXT_TOKENS)
     args = parser.parse_args()
     model = resolve_model(args.model)
     llm = llama_cpp.Llama(str(model.path), vocab_only=True, verbose=False)
     fim = read_fim_tokens(llama_cpp, llm.model)
+    reading_module.CONTEXT_TOKENS = args.context
     files = args.files or default_files()
     rng = random.Random(args.seed)
     per_file = [places(f, (args.moves + 1) // 2, rng) for f in files]

@@ -178,6 +178,7 @@ class CompletionService:
     _background: CancelToken | None = None  # the one prompt being prepared, for whichever document
     _background_for: tuple[str, Layout | None] = ("", None)  # its document and layout
     _background_done: bool = False
+    _background_exact: bool = False  # it takes no piece read ahead (`CompletionRequest.exact`)
     _notify: CompletionInput | None = None  # told when the preparation is ready
     _last_key: str = ""  # the document of the last model call: another one's KV state is not live
     _reading: CancelToken | None = None  # documents being read ahead (or about to be)
@@ -381,18 +382,29 @@ class CompletionService:
             self.stats.quick += 1
         elif raw.stop_reason == "deadline" and raw.stats.generated_tokens == 0:
             self._prefill(call.backend, state, call.request, doc if not shown else None)
+        elif raw.stats.rough:
+            self._refine(call, doc)
         else:
             state.prepared = True
             self._read_ahead(call.backend)
         self.stats.record((time.monotonic() - call.started) * 1000, raw.stats)
         # An answer cut by the deadline may be whole next time, when the prompt is in the KV cache
         # and all the budget goes to generating; once it was, asking again gives the same answer.
-        if raw.stop_reason != "deadline" or raw.stats.evaluated_tokens <= RETRY_EVALUATED:
+        if not raw.stats.rough and (
+            raw.stop_reason != "deadline" or raw.stats.evaluated_tokens <= RETRY_EVALUATED
+        ):
             self._lru[key] = shown
         if not shown:
             self.stats.empty += 1
         source = "quick" if quick is not None else "model"
         return Answer(self._remember(state, doc, shown), source, raw.stop_reason, raw.stats)
+
+    def _refine(self, call: _Call, doc: CompletionInput) -> None:
+        """The answer came from a prompt partly taken from pieces read ahead, whose keys and values
+        saw only their own context (`engine.reading`): fast after a jump, but it may differ from
+        the whole prompt's. So that prompt is evaluated anew in the background, where the pieces
+        filled it, and the client told to ask again once it is ready; until then it is not kept."""
+        self._prefill(call.backend, call.state, dataclasses.replace(call.request, exact=True), doc)
 
     def _doubt(self, raw: Completion, shown: str, doc: CompletionInput) -> str:
         """Why an answer that ended by itself (not by the deadline or a cancel) deserves a second
@@ -428,13 +440,15 @@ class CompletionService:
             self.stats.rest_done += 1
             if raw is None or raw.stop_reason == "cancelled":
                 return
-            if call.quick is None:
+            if raw.stats.rough:
+                self._refine(call, doc)
+            elif call.quick is None:
                 self._read_ahead(call.backend)
             full = self._shape(raw.text, raw.stop_reason, doc)
             log.debug(
                 "the rest of %r: stop %s, %r shown as %r", first, raw.stop_reason, raw.text[:200], full[:200]
             )
-            if raw.stop_reason != "deadline":
+            if raw.stop_reason != "deadline" and not raw.stats.rough:
                 self._lru[key] = full
             if not first and not full:
                 self.stats.empty += 1
@@ -590,11 +604,16 @@ class CompletionService:
         it is ready (the latest one's, if the same preparation is asked for again)."""
         if notify is not None or self._background_for[0] != request.cache_key:
             self._notify = notify  # (a preparation nobody asked for keeps the request waiting on it)
-        if self._background_for == (request.cache_key, state.layout) and not self._background_done:
-            return  # already being prepared
+        if (
+            self._background_for == (request.cache_key, state.layout)
+            and not self._background_done
+            and (self._background_exact or not request.exact)
+        ):
+            return  # already being prepared (a rough preparation gives way to an exact one)
         self._stop_background()  # one preparation at a time: the newest place is where the user is
         token = self._background = CancelToken()
         self._background_for, self._background_done = (request.cache_key, state.layout), False
+        self._background_exact = request.exact
         prefill = dataclasses.replace(
             request, max_tokens=0, priority=Priority.BATCH, deadline=None, yield_to_interactive=True
         )

@@ -96,6 +96,9 @@ class CompletionRequest:
     # The whole text of document `cache_key`, whose pieces the engine may have read ahead
     # (`Backend.read_ahead`): a prompt takes from them what its window and suffix share.
     document: str = ""
+    # Take no piece read ahead, and evaluate anew what pieces filled before: the background
+    # preparation that follows an answer from a rough prompt (`GenerationStats.rough`).
+    exact: bool = False
     # Answers already rejected here (by the checks after generation): the next one must not start
     # as they did, and "" (nothing at all) rules out ending at once. The in-process engine honours
     # it at the first token; a remote server samples as it is configured to.
@@ -123,6 +126,9 @@ class GenerationStats:
     queue_ms: float = 0.0
     prompt_ms: float = 0.0
     generation_ms: float = 0.0
+    # Some of the prompt's keys and values came from pieces read ahead, which saw only their own
+    # context: the answer may differ from the whole prompt's (`engine.reading`).
+    rough: bool = False
 
     @property
     def total_ms(self) -> float:

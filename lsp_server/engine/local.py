@@ -319,9 +319,11 @@ class LocalBackend(Backend):
 
         def job(token: CancelToken, queued: float) -> str:
             spans = seqs.reading.unread(key, text, around)
-            for at, piece, tokens in pieces_of(text, spans, self._tokenize):
+            for at, piece, tokens, context, seen in pieces_of(text, spans, self._tokenize):
                 ends = list(accumulate(len(self._llm.detokenize([t])) for t in tokens))
-                why = seqs.read(key, at, piece, tokens, ends, lead, stopped, BACKGROUND_STEP)
+                why = seqs.read(
+                    key, at, piece, tokens, ends, [*lead, *seen], stopped, BACKGROUND_STEP, context
+                )
                 if why:
                     return why
             return "done"
@@ -414,13 +416,14 @@ class LocalBackend(Backend):
         try:
             step = BACKGROUND_STEP if request.yield_to_interactive else 0
             fill = self._seqs.fill(
-                request.cache_slot, tokens, stopped, request.cache_key, step, request.document
+                request.cache_slot, tokens, stopped, request.cache_key, step, request.document, request.exact
             )
         finally:
             stats.prompt_ms = (time.monotonic() - start) * 1000
         stats.evaluated_tokens = fill.evaluated
         stats.cached_tokens = fill.plan.reused
         stats.moved_tokens = fill.plan.moved
+        stats.rough = self._seqs.slots[request.cache_slot].rough is not None
         if fill.evaluated >= 32 and fill.decode_s > 0 and not step:  # full batches, as requests get
             rate = fill.evaluated / fill.decode_s
             self._prompt_rate = rate if not self._prompt_rate else 0.7 * self._prompt_rate + 0.3 * rate

@@ -30,6 +30,7 @@ PIECE_TOKENS = 256  # a piece's size: short enough to re-read after an edit, lon
 MIN_PIECE_CHARS = 64  # a gap shorter than this (a line or two) is left to the prompt to evaluate
 ANCHOR_CHARS = 80  # where an edited piece's start is now: found by its first characters
 MIN_VALID = 24  # an edited piece's start kept only if at least this many tokens (engine.reuse.MIN_RUN)
+CONTEXT_TOKENS = 256  # the text before a piece evaluated with it (and not kept): what its tokens saw
 
 
 @dataclass
@@ -43,25 +44,36 @@ class Piece:
     first: int  # the position of tokens[0] in the saved state (after the lead)
     ends: list[int]  # where each token ends in the text's UTF-8 bytes
     at: int = 0  # where the text was in the document when read
+    context: str = ""  # the text just before it, evaluated with it and not kept: what its tokens saw
 
     def whole_at(self, text: str, delta: int) -> int:
-        """Where the piece's text is whole in `text` (-1: nowhere); tried first where it was read,
-        moved by `delta` (an edit above shifts everything after it by as much): a request weighs
-        every piece of a file that may be megabytes long, on the event loop."""
-        if text.startswith(self.text, self.at + delta):
-            return self.at + delta
-        return text.find(self.text)
+        """Where the piece's text is whole in `text`, its context before it (-1: nowhere); tried
+        first where it was read, moved by `delta` (an edit above shifts everything after it by as
+        much): a request weighs every piece of a file that may be megabytes long, on the event loop."""
+        seen, start = len(self.context), self.at + delta
+        if (
+            start >= seen
+            and text.startswith(self.text, start)
+            and text.startswith(self.context, start - seen)
+        ):
+            return start
+        at = text.find(self.context + self.text)
+        return at + seen if at >= 0 else -1
 
     def valid(self, text: str) -> int:
         """How many of the piece's tokens saw only text that `text` still has: all of them if the
-        piece is in it, else those before its first edited character (an edit at the cursor
-        leaves the lines above it usable, and a key or value saw nothing after its token)."""
+        piece and its context are in it, none if its context was edited, else those before its
+        first edited character (an edit at the cursor leaves the lines above it usable, and a key
+        or value saw nothing after its token)."""
         if self.whole_at(text, 0) >= 0:
             return len(self.tokens)
-        at = text.find(self.text[:ANCHOR_CHARS])
+        seen = self.context + self.text
+        at = text.find(seen[:ANCHOR_CHARS])
         if at < 0:
             return 0
-        same = common_prefix(self.text, text[at : at + len(self.text)])
+        same = common_prefix(seen, text[at : at + len(seen)]) - len(self.context)
+        if same <= 0:
+            return 0
         return bisect_right(self.ends, len(self.text[:same].encode("utf-8")))
 
 
@@ -216,10 +228,22 @@ def _line_aligned(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         pos = cut
 
 
+def context_of(text: str, start: int) -> str:
+    """The whole lines before `start`, about CONTEXT_TOKENS tokens of them, that a piece starting
+    there is evaluated after: its keys and values then saw what a prompt's window has before it,
+    not a document that begins with the piece."""
+    if start <= 0 or CONTEXT_TOKENS <= 0:
+        return ""
+    begin = max(0, start - CONTEXT_TOKENS * 3)
+    if begin > 0:
+        begin = text.find("\n", begin, start) + 1 or start
+    return text[begin:start]
+
+
 def pieces_of(
     text: str, spans: list[tuple[int, int]], tokenize: Callable[[str], list[int]]
-) -> Iterator[tuple[int, str, list[int]]]:
-    """Each span's start, text and tokens, in the order given."""
+) -> Iterator[tuple[int, str, list[int], str, list[int]]]:
+    """Each span's start, text and tokens, and its context's text and tokens, in the order given."""
     for start, end in spans:
-        piece = text[start:end]
-        yield start, piece, tokenize(piece)
+        piece, context = text[start:end], context_of(text, start)
+        yield start, piece, tokenize(piece), context, tokenize(context)

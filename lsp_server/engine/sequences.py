@@ -52,6 +52,10 @@ class Slot:
     key: str = ""  # the document these tokens belong to ("" for none)
     leftover_seq: int = -1
     leftover: list[int | None] = field(default_factory=list)  # cached runs a stopped fill did not move
+    # The first position whose keys and values came from a piece read ahead (None: none did).
+    # Such a piece saw only its own context, so answers from it are rough until evaluated anew.
+    rough: int | None = None
+    leftover_rough: int | None = None
 
 
 def host_buffer(size: int) -> Any:
@@ -72,6 +76,18 @@ class Saved:
     tokens: list[int]
     data: Any  # a `host_buffer` that llama_state_seq_get_data filled
     size: int
+    rough: int | None = None  # as `Slot.rough`
+
+
+def _rough_after(rough: int | None, src: int, dst: int, n: int) -> int | None:
+    """Where cells [src, src+n) moved to [dst, dst+n) put the first rough one (None: none moved)."""
+    if rough is None or src + n <= rough:
+        return None
+    return dst + max(0, rough - src)
+
+
+def _first(*positions: int | None) -> int | None:
+    return min((p for p in positions if p is not None), default=None)
 
 
 @dataclass
@@ -173,24 +189,41 @@ class Sequences:
     # -- filling a slot -------------------------------------------------------------------------
 
     def fill(
-        self, name: str, prompt: Sequence[int], stopped: Stopped, key: str = "", step: int = 0, text: str = ""
+        self,
+        name: str,
+        prompt: Sequence[int],
+        stopped: Stopped,
+        key: str = "",
+        step: int = 0,
+        text: str = "",
+        exact: bool = False,
     ) -> Fill:
         """Make slot `name` hold `prompt`, evaluating what no cache holds; the last batch leaves
         the logits of the prompt's last token. Stops between batches of `step` tokens (default:
         the context's batch size) when `stopped()` says why. `text` is document `key`'s text, whose
-        pieces read ahead the prompt may take."""
+        pieces read ahead the prompt may take; `exact` takes none, and evaluates anew from the
+        first position a piece filled before (`Slot.rough`)."""
         self._step = min(step or self._n_batch, self._n_batch)
         slot = self.slots[name]
-        found = self.reading.found(key, text)
+        found = NOTHING if exact else self.reading.found(key, text)
         plan = self.plan(slot, prompt, found)
         if self.reuse and key != slot.key:
             plan = self._switch(slot, prompt, plan, found)
         slot.key = key
         self.reading.use(key)
+        if exact and (slot.rough is not None or slot.leftover_rough is not None):
+            self._drop_leftover(slot)
+            if slot.rough is not None:
+                self._rm(slot.seq, slot.rough)
+                del slot.tokens[slot.rough :]
+                slot.rough = None
+            plan = self.plan(slot, prompt)
         if not plan.moves:
             self._drop_leftover(slot)
             self._rm(slot.seq, plan.prefix)
             del slot.tokens[plan.prefix :]
+            if slot.rough is not None and slot.rough >= plan.prefix:
+                slot.rough = None
             return self._evaluate(
                 slot.seq, prompt, plan.prefix, len(prompt), slot.tokens, stopped, Fill(plan)
             )
@@ -207,11 +240,14 @@ class Sequences:
         built = list(prompt[: plan.prefix])
         result = Fill(plan)
         pos = plan.prefix
+        rough = slot.rough if slot.rough is not None and slot.rough < plan.prefix else None
+        roughs = [slot.rough, slot.leftover_rough, 0]  # by source: a piece read ahead is rough whole
         for move in plan.moves:
             result = self._evaluate(new, prompt, pos, move.dst, built, stopped, result, logits=False)
             if result.stopped:
                 break
             seq, cached = sources[move.source]
+            moved_rough = _rough_after(roughs[move.source], move.src, move.dst, move.n)
             if move.source < READ:
                 self._relocate(seq, temp, new, move.src, move.dst, move.n)
                 cached[move.src : move.src + move.n] = [None] * move.n
@@ -223,6 +259,7 @@ class Sequences:
                     break
                 pos = move.dst + move.n
                 continue
+            rough = _first(rough, moved_rough)
             built += prompt[move.dst : move.dst + move.n]
             pos = move.dst + move.n
         else:
@@ -231,11 +268,12 @@ class Sequences:
         self._drop_leftover(slot)
         live_seq, live = sources[0]
         if result.stopped and any(t is not None for t in live):
-            slot.leftover_seq, slot.leftover = live_seq, live
+            slot.leftover_seq, slot.leftover, slot.leftover_rough = live_seq, live, slot.rough
         else:
             self._rm(live_seq)
             self._free.append(live_seq)
         slot.seq, slot.tokens = new, built
+        slot.rough = rough if rough is not None and rough < len(built) else None
         self._free.append(temp)
         return result
 
@@ -294,7 +332,7 @@ class Sequences:
         if slot.leftover_seq >= 0:
             self._rm(slot.leftover_seq)
             self._free.append(slot.leftover_seq)
-        slot.leftover_seq, slot.leftover = -1, []
+        slot.leftover_seq, slot.leftover, slot.leftover_rough = -1, [], None
 
     # -- documents' saved states ----------------------------------------------------------------
 
@@ -312,10 +350,10 @@ class Sequences:
         if not self._lib.llama_state_seq_set_data(self._ctx, saved.data, saved.size, slot.seq):
             log.info("could not restore the saved state of %s; evaluating anew", best_key)
             self._rm(slot.seq)
-            slot.tokens = []
+            slot.tokens, slot.rough = [], None
             return self.plan(slot, prompt, read)
         self.restored += 1
-        slot.tokens = list(saved.tokens)
+        slot.tokens, slot.rough = list(saved.tokens), saved.rough
         return self.plan(slot, prompt, read) if read.tokens else best
 
     def save(self, slot: Slot) -> None:
@@ -330,7 +368,7 @@ class Sequences:
         if not written:
             return
         self.saved.pop(slot.key, None)
-        self.saved[slot.key] = Saved(list(slot.tokens), data, written)
+        self.saved[slot.key] = Saved(list(slot.tokens), data, written, slot.rough)
         while self.used_bytes() > self.memory_bytes:
             self.saved.popitem(last=False)
 
@@ -350,11 +388,13 @@ class Sequences:
         lead: list[int],
         stopped: Stopped,
         step: int,
+        context: str = "",
     ) -> str:
         """Evaluate a piece of document `key` (where it is, its tokens, and where each ends in the
-        text's bytes) after `lead` (what a prompt has before a window: its FIM prefix token) in a spare
-        sequence and keep its state in host memory; "" when done, else why not ("full": no room
-        left for this document)."""
+        text's bytes) after `lead` (what a prompt has before a window: its FIM prefix token, then
+        the tokens of `context`, the text before the piece) in a spare sequence and keep its state
+        in host memory, the lead's left out; "" when done, else why not ("full": no room left for
+        this document)."""
         if not tokens:
             return ""
         self._step = min(step or self._n_batch, self._n_batch)
@@ -374,7 +414,7 @@ class Sequences:
             written = self._lib.llama_state_seq_get_data(self._ctx, data, size, seq)
             if not written:
                 return "full"
-            self.reading.add(key, Piece(text, list(tokens), data, written, len(lead), ends, at))
+            self.reading.add(key, Piece(text, list(tokens), data, written, len(lead), ends, at, context))
             return ""
         finally:
             self._rm(seq)

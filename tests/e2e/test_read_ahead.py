@@ -50,3 +50,12 @@ async def test_a_far_jump_in_a_file_read_ahead_evaluates_a_fraction_of_its_promp
     assert data["model_calls"] == 1
     assert data["evaluated_total"] <= data["prompt_tokens"]["p50"] / 4, data
     assert data["moved_tokens"]["p50"] >= data["prompt_tokens"]["p50"] / 2, data
+    # That answer was rough (the pieces saw only their own context): the prompt is evaluated anew
+    # in the background where they filled it, and asking again there then evaluates next to nothing.
+    data = await idle(client)
+    assert data["background_evaluated_total"] >= data["moved_tokens"]["p50"], data
+    await stats(client, reset=True)
+    await inline(client, uri, lines.index("    return round(total * 50, 2)"), 4)
+    await quiet(client)
+    data = await stats(client)
+    assert data["model_calls"] == 1 and data["evaluated_total"] <= 2, data

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from itertools import accumulate
 
-from lsp_server.engine.reading import PIECE_TOKENS, Piece, Reading
+from lsp_server.engine.reading import PIECE_TOKENS, Piece, Reading, context_of
 
 
-def _piece(text: str, size: int = 100, at: int = 0) -> Piece:
+def _piece(text: str, size: int = 100, at: int = 0, context: str = "") -> Piece:
     """A piece whose "tokens" are its lines (the bookkeeping does not care what a token is)."""
     lines = text.splitlines(keepends=True)
     ends = list(accumulate(len(line.encode()) for line in lines))
-    return Piece(text, list(range(len(lines))), None, size, 1, ends, at)
+    return Piece(text, list(range(len(lines))), None, size, 1, ends, at, context)
 
 
 def _doc(lines: int) -> str:
@@ -63,6 +63,23 @@ def test_an_edited_piece_keeps_the_tokens_before_the_edit():
     edited = text.replace("value_40 = compute(value_39, 40)", "value_40 = ")
     assert piece.valid(edited) == 40  # lines 0..39 saw only text that is still there
     assert piece.valid(_doc(60).replace("value_0 ", "x ")) == 0
+
+
+def test_a_piece_is_usable_only_while_the_text_its_tokens_saw_before_it_is_there():
+    text = _doc(120)
+    at = text.index("    value_60 ")
+    context = context_of(text, at)
+    assert context and text[:at].endswith(context) and context.startswith("    value_")
+    piece = _piece(text[at:], at=at, context=context)
+    assert piece.valid(text) == 60 and piece.whole_at(text, 0) == at
+    assert piece.whole_at("# new\n" + text, 6) == at + 6  # moved, not changed
+    # The cleared line is in the piece's context: its tokens saw it, so none is shown to the model.
+    gone = text.replace("value_59 = compute(value_58, 59)", "")
+    assert piece.whole_at(gone, 0) == -1 and piece.valid(gone) == 0
+    # Edited inside the piece: the tokens before the edit saw only text still there.
+    edited = text.replace("value_70 = compute(value_69, 70)", "value_70 = ")
+    assert piece.valid(edited) == 10
+    assert context_of(text, 0) == ""
 
 
 def test_found_joins_the_usable_pieces_with_a_gap_between_them():
