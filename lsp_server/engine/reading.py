@@ -7,10 +7,13 @@ pieces of a few dozen lines, each evaluated at positions of its own and its KV s
 memory; a later prompt takes whatever of its window and suffix these pieces hold, shifted into
 place like any other cached span (`engine.sequences`), and evaluates only the rest.
 
-A piece's keys and values saw only the piece itself (and a short lead), not the prompt's text
-before it; that is the same approximation `--cache-reuse` makes, measured by `benchmarks/jumps.py`.
-A piece is used only while its exact text is still in the document: one whose lines were edited
-saw text that is gone, and is read again.
+A piece's keys and values saw only the piece and the few hundred tokens before it (its context,
+evaluated with it and not kept), not the prompt's text before it. Without that context a piece
+began a document of its own, and the first lines of answers from pieces agreed with the whole
+prompt's at only 4 of 24 places (11 with it: `benchmarks/read_agreement.py`); so an answer from
+pieces is rough, and the prompt is evaluated anew behind it (`Sequences.fill(exact=True)`).
+A piece is used only while its text and context are still in the document: one whose lines (or
+context) were edited saw text that is gone, and is read again.
 
 Pure bookkeeping and text arithmetic here; the llama.cpp calls are in `engine.sequences`.
 """
