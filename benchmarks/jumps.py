@@ -76,6 +76,33 @@ def places(path: Path, count: int, rng: random.Random) -> list[int]:
     return rng.sample(sorted(found), count)
 
 
+def place_arguments(parser: argparse.ArgumentParser, moves: int) -> None:
+    """The model, files and seeded places, as the engine-level benchmarks of reading ahead take them."""
+    parser.add_argument("--model", default="qwen2.5-coder-0.5b")
+    parser.add_argument("--files", type=Path, nargs=2, default=None)
+    parser.add_argument("--moves", type=int, default=moves)
+    parser.add_argument("--seed", type=int, default=23)
+
+
+def seeded_moves(args: argparse.Namespace) -> tuple[list[Path], list[str], list[tuple[int, int]]]:
+    """The files, their texts, and (file index, line) of each move, alternating files; printed."""
+    files = args.files or default_files()
+    rng = random.Random(args.seed)
+    per_file = [places(f, (args.moves + 1) // 2, rng) for f in files]
+    print(f"files: {', '.join(f.name for f in files)}; {args.moves} places, seed {args.seed}", flush=True)
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    return files, texts, [(i % 2, per_file[i % 2][i // 2]) for i in range(args.moves)]
+
+
+def cleared(text: str, line: int) -> tuple[str, int, str]:
+    """The document with `line` emptied but for its indentation, the cursor there, and the line."""
+    lines = text.splitlines(keepends=True)
+    start = sum(len(s) for s in lines[:line])
+    indent = len(lines[line]) - len(lines[line].lstrip())
+    doc = text[: start + indent] + "\n" + text[start + len(lines[line]) :]
+    return doc, start + indent, lines[line].strip()
+
+
 def differing_start(line: str, shown: str) -> str:
     """The shortest start of `line` that `shown` does not start with."""
     for end in range(1, len(line) + 1):

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from jumps import default_files, places
+from jumps import cleared, place_arguments, seeded_moves
 
 import lsp_server.engine.reading as reading_module
 from lsp_server.config import ModelSettings
@@ -39,25 +38,15 @@ from lsp_server.engine.resolve import resolve_model
 MAX_TOKENS = 24
 
 
-def cleared(text: str, line: int) -> tuple[str, int, str]:
-    """The document with `line` emptied but for its indentation, the cursor there, and the line."""
-    lines = text.splitlines(keepends=True)
-    start = sum(len(s) for s in lines[:line])
-    indent = len(lines[line]) - len(lines[line].lstrip())
-    return (
-        text[: start + indent] + "\n" + text[start + len(lines[line]) :],
-        start + indent,
-        lines[line].strip(),
-    )
-
-
-def request_at(backend: LocalBackend, key: str, doc: str, offset: int) -> CompletionRequest:
+def request_at(backend: LocalBackend, path: str, key: str, doc: str, offset: int) -> CompletionRequest:
+    """The request at `offset`, as the server lays it out (no other files' chunks); `key` is the
+    cache's name for the document (the whole prompts each get their own: nothing is reused)."""
     layout = make_layout(doc, offset, backend.count_tokens, SyntaxTree(doc))
     return CompletionRequest(
         prefix=layout.prefix,
         suffix=layout.suffix,
         middle=doc[layout.anchor : offset],
-        path=key,
+        path=path,
         max_tokens=MAX_TOKENS,
         stop=["\n"],
         cache_key=key,
@@ -73,20 +62,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", default="qwen2.5-coder-0.5b")
-    parser.add_argument("--files", type=Path, nargs=2, default=None)
-    parser.add_argument("--moves", type=int, default=24)
-    parser.add_argument("--seed", type=int, default=23)
+    place_arguments(parser, 24)
     parser.add_argument("--configs", nargs="+", default=["256:256", "256:0", "off"])
     parser.add_argument("--whole", type=Path, default=None)
     args = parser.parse_args()
     model = resolve_model(args.model)
-    files = args.files or default_files()
-    rng = random.Random(args.seed)
-    per_file = [places(f, (args.moves + 1) // 2, rng) for f in files]
-    texts = [f.read_text(encoding="utf-8") for f in files]
-    moves = [(i % 2, per_file[i % 2][i // 2]) for i in range(args.moves)]
-    print(f"files: {', '.join(f.name for f in files)}; {args.moves} places, seed {args.seed}", flush=True)
+    files, texts, moves = seeded_moves(args)
 
     # The same prompts evaluated whole: no reuse of any kind.
     if args.whole and args.whole.exists():
@@ -96,7 +77,8 @@ def main() -> None:
         whole = []
         for n, (f, line) in enumerate(moves):
             doc, offset, _ = cleared(texts[f], line)
-            whole.append(first_line(fresh.complete(request_at(fresh, f"w{n}", doc, offset)).text))
+            asked = request_at(fresh, files[f].name, f"w{n}", doc, offset)
+            whole.append(first_line(fresh.complete(asked).text))
         fresh.close()
         if args.whole:
             args.whole.write_text(json.dumps(whole))
@@ -116,7 +98,7 @@ def main() -> None:
         evaluated = []
         for n, (f, line) in enumerate(moves):
             doc, offset, truth = cleared(texts[f], line)
-            result = backend.complete(request_at(backend, files[f].name, doc, offset))
+            result = backend.complete(request_at(backend, files[f].name, files[f].name, doc, offset))
             shown = first_line(result.text)
             evaluated.append(result.stats.evaluated_tokens)
             agree += shown == whole[n]

@@ -15,7 +15,6 @@ files' chunks are left out (the jump's first prompt has none when they would mak
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
 from itertools import accumulate
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import llama_cpp
-from jumps import default_files, places
+from jumps import cleared, place_arguments, seeded_moves
 
 import lsp_server.engine.reading as reading_module
 from lsp_server.context.prompt import make_layout
@@ -47,11 +46,7 @@ def left_to_evaluate(text: str, line: int, size: int, llm: llama_cpp.Llama, fim:
         tokens = tokenize(text[start:end])
         ends = list(accumulate(len(llm.detokenize([t])) for t in tokens))
         reading.add("doc", Piece(text[start:end], tokens, None, 0, 1, ends, start, context_of(text, start)))
-    lines = text.splitlines(keepends=True)
-    start = sum(len(s) for s in lines[:line])
-    indent = len(lines[line]) - len(lines[line].lstrip())
-    doc = text[: start + indent] + "\n" + text[start + len(lines[line]) :]  # the line cleared
-    offset = start + indent
+    doc, offset, _ = cleared(text, line)
     layout = make_layout(doc, offset, lambda s: len(tokenize(s)), SyntaxTree(doc))
     request = CompletionRequest(
         prefix=layout.prefix, suffix=layout.suffix, middle=doc[layout.anchor : offset], path="file.py"
@@ -65,10 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", default="qwen2.5-coder-0.5b")
-    parser.add_argument("--files", type=Path, nargs=2, default=None)
-    parser.add_argument("--moves", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=23)
+    place_arguments(parser, 12)
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256])
     parser.add_argument("--context", type=int, default=reading_module.CONTEXT_TOKENS)
     args = parser.parse_args()
@@ -76,15 +68,9 @@ def main() -> None:
     llm = llama_cpp.Llama(str(model.path), vocab_only=True, verbose=False)
     fim = read_fim_tokens(llama_cpp, llm.model)
     reading_module.CONTEXT_TOKENS = args.context
-    files = args.files or default_files()
-    rng = random.Random(args.seed)
-    per_file = [places(f, (args.moves + 1) // 2, rng) for f in files]
-    texts = [f.read_text(encoding="utf-8") for f in files]
-    print(f"files: {', '.join(f.name for f in files)}; {args.moves} places, seed {args.seed}")
+    _, texts, moves = seeded_moves(args)
     for size in args.sizes:
-        counts = [
-            left_to_evaluate(texts[i % 2], per_file[i % 2][i // 2], size, llm, fim) for i in range(args.moves)
-        ]
+        counts = [left_to_evaluate(texts[f], line, size, llm, fim) for f, line in moves]
         whole = [p for p, _ in counts]
         left = [e for _, e in counts]
         print(
