@@ -341,7 +341,10 @@ class Sequences:
         a saved state instead if it holds more of this prompt than the live one."""
         self.save(slot)
         found = self._best_saved(slot, prompt)
-        if found is None or found[1].reused <= plan.reused + MIN_RUN:
+        # Weighed against the live sequence alone: a saved state's tokens are the document's own
+        # (exact unless `rough`), while pieces read ahead would make the answer rough.
+        live = self.plan(slot, prompt) if read.tokens else plan
+        if found is None or found[1].reused <= live.reused + MIN_RUN:
             return plan
         best_key, best = found
         self._drop_leftover(slot)
