@@ -49,9 +49,10 @@ class ModelSettings:
         default=256, metadata={"env": "UBIQ_CACHE_MEMORY_MB", "min": 0, "max": 1 << 20}
     )
     """Host memory for the saved KV states of recently used documents."""
-    read_ahead_mb: int = field(default=512, metadata={"env": "UBIQ_READ_AHEAD_MB", "min": 0, "max": 1 << 20})
-    """Host memory for pieces of open documents read ahead while the model is idle, so that a jump
-    far from where the prompt was costs a few hundred tokens instead of thousands (0: off)."""
+    read_ahead_mb: int = field(default=1024, metadata={"env": "UBIQ_READ_AHEAD_MB", "min": 0, "max": 1 << 20})
+    """Host memory for windows of open documents read ahead while the model is idle, so that the
+    first answer after a jump anywhere in them evaluates a hundred tokens or so instead of
+    thousands (0: off)."""
 
 
 @dataclass

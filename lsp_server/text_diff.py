@@ -1,7 +1,7 @@
 """Where two versions of a text start and stop differing, found by halving: string slices compare
 in C, so even a megabyte-long file costs a few dozen comparisons, not a loop per character. The
-syntax tree edits itself with it (`context.syntax`), and pieces read ahead find where an edit cut
-them (`engine.reading`)."""
+syntax tree edits itself with it (`context.syntax`), and windows read ahead find where an edit cut
+them (`engine.windows`)."""
 
 from __future__ import annotations
 

@@ -131,7 +131,7 @@ def _cache_rows(cache: dict) -> list[tuple[str, str]]:
             "  files read ahead",
             f"{cache['read_used_mb']} of {cache['read_bound_mb']} MB (model.readAheadMb)"
             if cache["read_bound_mb"]
-            else "off (model.readAheadMb is 0, or the cache cannot shift)",
+            else "off (model.readAheadMb is 0, or model.cacheReuse is off)",
         ),
     ]
 

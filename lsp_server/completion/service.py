@@ -7,8 +7,9 @@ After a jump or a file switch the full prompt may cost more than the time budget
 own KV-cache slot, while the full one is prepared in the background at batch priority (stepping
 aside for every interactive request); the next request uses it, and if the first answer was empty
 `CompletionInput.on_ready` says when asking again will find it ready. Once nothing is being
-prepared, the recently used documents are read ahead (`Backend.read_ahead`), so that a later jump
-anywhere in them finds most of its prompt already evaluated.
+prepared, the recently used documents are read ahead in windows (`Backend.read_ahead`): the short
+prompt after a later jump anywhere in them starts where a window does, and finds its whole prefix
+evaluated, exactly as it would have been.
 
 Protocol-free: the LSP handlers and the benchmarks call `CompletionService.complete`.
 """
@@ -27,7 +28,7 @@ from lsp_server.completion.postprocess import BlockEnd, heal_blanks, held_back, 
 from lsp_server.completion.stats import CompletionStats
 from lsp_server.completion.syntax_check import keep_parsing
 from lsp_server.config import CompletionSettings
-from lsp_server.context.prompt import Budget, Layout, make_layout, quick_layout
+from lsp_server.context.prompt import Budget, Layout, make_layout, quick_layout, suffix_window
 from lsp_server.context.syntax import SyntaxTree
 from lsp_server.engine.backend import (
     Backend,
@@ -50,6 +51,9 @@ AFFORDABLE_SHARE = 0.5
 # A quick prompt gets what the measured prompt speed evaluates in this share of the budget.
 QUICK_SHARE = 0.45
 QUICK_MIN_TOKENS = 64
+# Of a quick prompt's tokens, the share its suffix gets (in %) when a window read ahead holds its
+# prefix: the rest of the time goes to the answer's first line.
+WINDOW_SUFFIX_SHARE = 75
 QUICK_MAX_TOKENS = 512
 # The share of the time budget kept for shaping, checking and sending what the deadline leaves, so
 # that the answer reaches the editor within the budget.
@@ -59,10 +63,10 @@ RETRY_EVALUATED = 8
 # A place the user moved to is prepared after this pause, unless a request came meanwhile (it
 # would then wait for the preparation's current step).
 PREPARE_AFTER_S = 0.25
-# Documents read ahead: the most recently used ones, if longer than a prompt's window (a shorter one
-# is all in the prompt already).
+# Documents read ahead: the most recently used ones, unless a few lines long (their whole prompt
+# is cheap).
 READ_DOCUMENTS = 4
-READ_MIN_CHARS = 6000
+READ_MIN_CHARS = 1000
 READ_AFTER_S = 1.0
 
 
@@ -178,7 +182,6 @@ class CompletionService:
     _background: CancelToken | None = None  # the one prompt being prepared, for whichever document
     _background_for: tuple[str, Layout | None] = ("", None)  # its document and layout
     _background_done: bool = False
-    _background_exact: bool = False  # it takes no piece read ahead (`CompletionRequest.exact`)
     _notify: CompletionInput | None = None  # told when the preparation is ready
     _last_key: str = ""  # the document of the last model call: another one's KV state is not live
     _reading: CancelToken | None = None  # documents being read ahead (or about to be)
@@ -382,29 +385,18 @@ class CompletionService:
             self.stats.quick += 1
         elif raw.stop_reason == "deadline" and raw.stats.generated_tokens == 0:
             self._prefill(call.backend, state, call.request, doc if not shown else None)
-        elif raw.stats.rough:
-            self._refine(call, doc)
         else:
             state.prepared = True
             self._read_ahead(call.backend)
         self.stats.record((time.monotonic() - call.started) * 1000, raw.stats)
         # An answer cut by the deadline may be whole next time, when the prompt is in the KV cache
         # and all the budget goes to generating; once it was, asking again gives the same answer.
-        if not raw.stats.rough and (
-            raw.stop_reason != "deadline" or raw.stats.evaluated_tokens <= RETRY_EVALUATED
-        ):
+        if raw.stop_reason != "deadline" or raw.stats.evaluated_tokens <= RETRY_EVALUATED:
             self._lru[key] = shown
         if not shown:
             self.stats.empty += 1
         source = "quick" if quick is not None else "model"
         return Answer(self._remember(state, doc, shown), source, raw.stop_reason, raw.stats)
-
-    def _refine(self, call: _Call, doc: CompletionInput) -> None:
-        """The answer came from a prompt partly taken from pieces read ahead, whose keys and values
-        saw only their own context (`engine.reading`): fast after a jump, but it may differ from
-        the whole prompt's. So that prompt is evaluated anew in the background, where the pieces
-        filled it, and the client told to ask again once it is ready; until then it is not kept."""
-        self._prefill(call.backend, call.state, dataclasses.replace(call.request, exact=True), doc)
 
     def _doubt(self, raw: Completion, shown: str, doc: CompletionInput) -> str:
         """Why an answer that ended by itself (not by the deadline or a cancel) deserves a second
@@ -440,15 +432,13 @@ class CompletionService:
             self.stats.rest_done += 1
             if raw is None or raw.stop_reason == "cancelled":
                 return
-            if raw.stats.rough:
-                self._refine(call, doc)
-            elif call.quick is None:
+            if call.quick is None:
                 self._read_ahead(call.backend)
             full = self._shape(raw.text, raw.stop_reason, doc)
             log.debug(
                 "the rest of %r: stop %s, %r shown as %r", first, raw.stop_reason, raw.text[:200], full[:200]
             )
-            if raw.stop_reason != "deadline" and not raw.stats.rough:
+            if raw.stop_reason != "deadline":
                 self._lru[key] = full
             if not first and not full:
                 self.stats.empty += 1
@@ -503,15 +493,30 @@ class CompletionService:
         tokens, seconds = cost
         rate = tokens / seconds if seconds > 0 else 0.0
         size = max(QUICK_MIN_TOKENS, min(QUICK_MAX_TOKENS, int(rate * budget_s * QUICK_SHARE)))
-        # Rewriting a line, the lines after it say as much as those before: measured on real code, a
-        # ~45 % suffix share matched the full prompt's first-line accuracy where 20 % fell far short.
-        budget = dataclasses.replace(
-            self.budget, quick_prefix_tokens=size * 11 // 20, quick_suffix_tokens=size * 9 // 20
+        anchor = doc.offset - len(held_back(doc.text[doc.offset - 1 : doc.offset])) - len(request.middle)
+        start = backend.window_start(doc.key, doc.text, anchor)
+        if start is not None:
+            # A window read ahead holds the prefix from `start` on: only the suffix is evaluated.
+            prefix = doc.text[start:anchor]
+            suffix_tokens = size * WINDOW_SUFFIX_SHARE // 100
+            suffix = suffix_window(doc.text, doc.offset, suffix_tokens, backend.count_tokens)
+        else:
+            # Rewriting a line, the lines after it say as much as those before: measured on real
+            # code, a ~45 % suffix share matched the full prompt's first-line accuracy where 20 %
+            # fell far short.
+            budget = dataclasses.replace(
+                self.budget, quick_prefix_tokens=size * 11 // 20, quick_suffix_tokens=size * 9 // 20
+            )
+            prefix, suffix = quick_layout(doc.text, doc.offset, backend.count_tokens, doc.syntax, budget)
+        log.debug(
+            "quick prompt of %d tokens (window at %s): the full one would evaluate %d (%.1f s)",
+            size,
+            start,
+            tokens,
+            seconds,
         )
-        prefix, suffix = quick_layout(doc.text, doc.offset, backend.count_tokens, doc.syntax, budget)
-        log.debug("quick prompt of %d tokens: the full one would evaluate %d (%.1f s)", size, tokens, seconds)
         return dataclasses.replace(
-            request, prefix=prefix, suffix=suffix, extra=(), cache_slot="quick", cache_key=""
+            request, prefix=prefix, suffix=suffix, extra=(), cache_slot="quick", cache_key=doc.key
         )
 
     def _costly(self, backend: Backend, request: CompletionRequest) -> tuple[int, float] | None:
@@ -604,16 +609,11 @@ class CompletionService:
         it is ready (the latest one's, if the same preparation is asked for again)."""
         if notify is not None or self._background_for[0] != request.cache_key:
             self._notify = notify  # (a preparation nobody asked for keeps the request waiting on it)
-        if (
-            self._background_for == (request.cache_key, state.layout)
-            and not self._background_done
-            and (self._background_exact or not request.exact)
-        ):
-            return  # already being prepared (a rough preparation gives way to an exact one)
+        if self._background_for == (request.cache_key, state.layout) and not self._background_done:
+            return  # already being prepared
         self._stop_background()  # one preparation at a time: the newest place is where the user is
         token = self._background = CancelToken()
         self._background_for, self._background_done = (request.cache_key, state.layout), False
-        self._background_exact = request.exact
         prefill = dataclasses.replace(
             request, max_tokens=0, priority=Priority.BATCH, deadline=None, yield_to_interactive=True
         )
@@ -673,7 +673,7 @@ class CompletionService:
                     if doc is None or len(doc.text) < READ_MIN_CHARS:
                         break
                     try:
-                        why = backend.read_ahead(key, doc.text, doc.offset, token)
+                        why = backend.read_ahead(key, doc.text, doc.offset, token, doc.path)
                     except (Cancelled, ModelError) as exc:
                         log.debug("reading ahead stopped: %r", exc)
                         break

@@ -88,7 +88,7 @@ def _lines_back(text: str, end: int, budget: int, count: CountTokens, grid: int 
     return starts[min(line, len(starts) - 1)]
 
 
-def _suffix_window(text: str, offset: int, budget: int, count: CountTokens) -> str:
+def suffix_window(text: str, offset: int, budget: int, count: CountTokens) -> str:
     piece = text[offset : offset + budget * 6]
     while piece and count(piece) > budget:
         cut = piece.rfind("\n", 0, max(len(piece) * 3 // 4, 1))
@@ -137,7 +137,7 @@ def make_layout(
         window_start=window_start,
         window=text[window_start:anchor],
         header=_header(syntax, window_start, offset),
-        suffix=_suffix_window(text, offset, budget.suffix_tokens, count),
+        suffix=suffix_window(text, offset, budget.suffix_tokens, count),
         extra=_fit_chunks(extra, budget.extra_tokens, count),
     )
 
@@ -161,4 +161,4 @@ def quick_layout(
         start_byte = syntax.byte_offset(start)
         around = syntax.enclosing_definitions(offset)
         header = "".join(d.header + "\n" for d in around if d.start < start_byte)
-    return header + text[start:anchor], _suffix_window(text, offset, budget.quick_suffix_tokens, count)
+    return header + text[start:anchor], suffix_window(text, offset, budget.quick_suffix_tokens, count)

@@ -93,12 +93,9 @@ class CompletionRequest:
     cache_key: str = ""
     # Background preparation: stop between batches as soon as an interactive request is waiting.
     yield_to_interactive: bool = False
-    # The whole text of document `cache_key`, whose pieces the engine may have read ahead
-    # (`Backend.read_ahead`): a prompt takes from them what its window and suffix share.
+    # The whole text of document `cache_key`, which the engine may have read ahead in windows
+    # (`Backend.read_ahead`): a prompt that starts where a window does is started from it.
     document: str = ""
-    # Take no piece read ahead, and evaluate anew what pieces filled before: the background
-    # preparation that follows an answer from a rough prompt (`GenerationStats.rough`).
-    exact: bool = False
     # Answers already rejected here (by the checks after generation): the next one must not start
     # as they did, and "" (nothing at all) rules out ending at once. The in-process engine honours
     # it at the first token; a remote server samples as it is configured to.
@@ -126,9 +123,6 @@ class GenerationStats:
     queue_ms: float = 0.0
     prompt_ms: float = 0.0
     generation_ms: float = 0.0
-    # Some of the prompt's keys and values came from pieces read ahead, which saw only their own
-    # context: the answer may differ from the whole prompt's (`engine.reading`).
-    rough: bool = False
 
     @property
     def total_ms(self) -> float:
@@ -220,12 +214,18 @@ class Backend(ABC):
     def forget(self, key: str) -> None:  # noqa: B027 - optional: only a local cache has states
         """The document `key` was closed: its cached state is no longer worth its memory."""
 
-    def read_ahead(self, key: str, text: str, around: int, cancel: CancelToken) -> str:
-        """While the model has nothing else to do, evaluate pieces of document `key` (nearest to
-        offset `around` first) that a later prompt, after a jump there, takes instead of evaluating
-        them; stops as soon as anything else needs the model. Returns "done" once the document is
-        read (or nothing of it can be), else why it stopped ("preempted", "cancelled", "full")."""
+    def read_ahead(self, key: str, text: str, around: int, cancel: CancelToken, path: str = "") -> str:
+        """While the model has nothing else to do, read document `key` (at `path`) ahead in windows
+        (nearest to offset `around` first) that a later short prompt, after a jump there, starts
+        from instead of evaluating its prefix (`engine.windows`); stops as soon as anything else
+        needs the model. Returns "done" once the document is read (or nothing of it can be), else
+        why it stopped ("preempted", "cancelled", "full")."""
         return "done"
+
+    def window_start(self, key: str, text: str, offset: int) -> int | None:
+        """Where a short prompt's prefix ending at line start `offset` of document `key` should
+        begin so that a window read ahead holds all of it; None when none does."""
+        return None
 
     @abstractmethod
     def close(self) -> None: ...

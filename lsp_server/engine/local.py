@@ -16,7 +16,6 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from itertools import accumulate
 from typing import Any
 
 from lsp_server.config import ModelSettings, prompt_log_path
@@ -32,10 +31,10 @@ from lsp_server.engine.backend import (
     Priority,
 )
 from lsp_server.engine.fim import FimTokens, build_prompt, read_fim_tokens
-from lsp_server.engine.reading import pieces_of
 from lsp_server.engine.resolve import ResolvedModel
 from lsp_server.engine.sequences import N_SEQ, Sequences
 from lsp_server.engine.tokens import TokenMemo
+from lsp_server.engine.windows import WINDOW_TOKENS, window_tokens
 from lsp_server.engine.worker import ModelWorker
 from lsp_server.errors import ModelError
 
@@ -49,9 +48,12 @@ _CALIBRATION_TEXT = (
 )
 
 
-# Cells beyond the prompt's own context: a quick prompt beside it, and room to assemble the next
-# prompt from cached runs while the old one is still held.
-QUICK_CELLS = 1024
+# Cells beyond the prompt's own context: a quick prompt beside it (a window read ahead, its suffix
+# and answer), a window being read, and room to assemble the next prompt from cached runs while
+# the old one is still held.
+QUICK_CELLS = 2 * WINDOW_TOKENS + 1024
+# Passes over a document reading it ahead: a window cut short (too many tokens) leaves a gap.
+READ_PASSES = 3
 # Background preparation evaluates in smaller steps, so an interactive request waits less for it.
 BACKGROUND_STEP = 32
 # A model has several tokens that end an answer (end of text, FIM end and pad, …): how many to pass
@@ -305,12 +307,18 @@ class LocalBackend(Backend):
     def forget(self, key: str) -> None:
         self._worker.submit(lambda token, queued: self._seqs.forget(key), Priority.INTERACTIVE)
 
-    def read_ahead(self, key: str, text: str, around: int, cancel: CancelToken) -> str:
+    def window_start(self, key: str, text: str, offset: int) -> int | None:
+        return self._seqs.windows.start_for(key, text, offset)
+
+    def _window_lead(self, path: str) -> list[int]:
+        """What a short prompt (no other files) has before its prefix's text."""
+        head = build_prompt(CompletionRequest(prefix="", path=path), self._fim, self._tokenize, self._bos)
+        return head[: head.index(self._fim.prefix) + 1] if self._fim else head
+
+    def read_ahead(self, key: str, text: str, around: int, cancel: CancelToken, path: str = "") -> str:
         seqs = self._seqs
-        if not seqs.reading.memory_bytes:
+        if not seqs.windows.memory_bytes:
             return "done"
-        # A window follows the FIM prefix token (or begins the prompt): a piece is read after it.
-        lead = [self._fim.prefix] if self._fim else list(self._bos)
 
         def stopped() -> str | None:
             if cancel.cancelled:
@@ -318,17 +326,25 @@ class LocalBackend(Backend):
             return "preempted" if self._worker.interactive_waiting() else None
 
         def job(token: CancelToken, queued: float) -> str:
-            spans = seqs.reading.unread(key, text, around)
-            for at, piece, tokens, context, seen in pieces_of(text, spans, self._tokenize):
-                ends = list(accumulate(len(self._llm.detokenize([t])) for t in tokens))
-                why = seqs.read(
-                    key, at, piece, tokens, ends, [*lead, *seen], stopped, BACKGROUND_STEP, context
-                )
-                if why:
-                    return why
+            lead = self._window_lead(path)
+            for _ in range(READ_PASSES):  # a window cut short leaves a gap for the next pass
+                todo = seqs.windows.todo(key, text, around)
+                if not todo:
+                    break
+                for start, end, old in todo:
+                    span = text[start:end]
+                    tokens, ends = window_tokens(span, self._tokenize(span), self._token_bytes)
+                    why = seqs.read_window(
+                        key, start, span, lead, tokens, ends, stopped, BACKGROUND_STEP, old
+                    )
+                    if why:
+                        return why
             return "done"
 
         return self._worker.run(job, Priority.BATCH, cancel)
+
+    def _token_bytes(self, token: int) -> int:
+        return len(self._llm.detokenize([token]))
 
     def complete(
         self, request: CompletionRequest, cancel: CancelToken | None = None, on_text: OnText | None = None
@@ -416,14 +432,13 @@ class LocalBackend(Backend):
         try:
             step = BACKGROUND_STEP if request.yield_to_interactive else 0
             fill = self._seqs.fill(
-                request.cache_slot, tokens, stopped, request.cache_key, step, request.document, request.exact
+                request.cache_slot, tokens, stopped, request.cache_key, step, request.document
             )
         finally:
             stats.prompt_ms = (time.monotonic() - start) * 1000
         stats.evaluated_tokens = fill.evaluated
         stats.cached_tokens = fill.plan.reused
         stats.moved_tokens = fill.plan.moved
-        stats.rough = self._seqs.slots[request.cache_slot].rough is not None
         if fill.evaluated >= 32 and fill.decode_s > 0 and not step:  # full batches, as requests get
             rate = fill.evaluated / fill.decode_s
             self._prompt_rate = rate if not self._prompt_rate else 0.7 * self._prompt_rate + 0.3 * rate

@@ -8,8 +8,8 @@ One llama.cpp context holds a unified KV cache shared by a few sequences:
   only the gaps are evaluated);
 - saved states of recently used documents, kept in host memory up to a byte budget, so that
   switching back to a file costs only what changed there;
-- pieces of documents read ahead while the model was idle (`engine.reading`), also in host memory,
-  brought back into a spare sequence and shifted into place like any cached run.
+- windows of documents read ahead while the model was idle (`engine.windows`), also in host
+  memory: a prompt that starts as a window does is started from it.
 
 llama.cpp requires a sequence's positions to grow one by one while decoding, and a shift moves a
 cell for every sequence sharing it; so the new prompt is built in a fresh sequence, left to right:
@@ -29,14 +29,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lsp_server.engine.reading import NOTHING, Found, Piece, Reading
 from lsp_server.engine.reuse import MIN_RUN, Plan, plan_reuse
+from lsp_server.engine.windows import MIN_TOKENS, Window, Windows, common_tokens
 from lsp_server.errors import ModelError
 
 log = logging.getLogger(__name__)
 
 SLOTS = ("main", "quick")
-READ = 2  # the source number of pieces read ahead in a plan (after the slot's tokens and leftover)
 N_SEQ = 8  # two slots, their leftovers, a build target and a temporary, with room to spare
 
 Stopped = Callable[[], "str | None"]
@@ -52,10 +51,6 @@ class Slot:
     key: str = ""  # the document these tokens belong to ("" for none)
     leftover_seq: int = -1
     leftover: list[int | None] = field(default_factory=list)  # cached runs a stopped fill did not move
-    # The first position whose keys and values came from a piece read ahead (None: none did).
-    # Such a piece saw only its own context, so answers from it are rough until evaluated anew.
-    rough: int | None = None
-    leftover_rough: int | None = None
 
 
 def host_buffer(size: int) -> Any:
@@ -76,18 +71,6 @@ class Saved:
     tokens: list[int]
     data: Any  # a `host_buffer` that llama_state_seq_get_data filled
     size: int
-    rough: int | None = None  # as `Slot.rough`
-
-
-def _rough_after(rough: int | None, src: int, dst: int, n: int) -> int | None:
-    """Where cells [src, src+n) moved to [dst, dst+n) put the first rough one (None: none moved)."""
-    if rough is None or src + n <= rough:
-        return None
-    return dst + max(0, rough - src)
-
-
-def _first(*positions: int | None) -> int | None:
-    return min((p for p in positions if p is not None), default=None)
 
 
 @dataclass
@@ -125,7 +108,7 @@ class Sequences:
         self.slots = {name: Slot(seq) for seq, name in enumerate(SLOTS)}
         self.saved: OrderedDict[str, Saved] = OrderedDict()
         self.restored = 0  # documents brought back from host memory
-        self.reading = Reading(read_bytes if self.shift else 0)
+        self.windows = Windows(read_bytes if reuse else 0)
         self._batch = lib.llama_batch_init(n_batch, 0, 1)
 
     def close(self) -> None:
@@ -164,16 +147,21 @@ class Sequences:
 
     # -- planning -------------------------------------------------------------------------------
 
-    def plan(self, slot: Slot, prompt: Sequence[int], found: Found = NOTHING) -> Plan:
-        return plan_reuse([slot.tokens, slot.leftover, found.tokens], prompt, MIN_RUN if self.shift else 0)
+    def plan(self, slot: Slot, prompt: Sequence[int]) -> Plan:
+        return plan_reuse([slot.tokens, slot.leftover], prompt, MIN_RUN if self.shift else 0)
 
     def estimate(self, name: str, prompt: Sequence[int], key: str = "", text: str = "") -> int:
-        """Tokens a fill of `prompt` would evaluate, counting what a saved state would bring back
-        and the pieces of document `text` read ahead."""
+        """Tokens a fill of `prompt` would evaluate, counting what a saved state or a window of
+        document `key` (whose text is `text`) read ahead would bring back."""
         slot = self.slots[name]
-        plan = self.plan(slot, prompt, self.reading.found(key, text))
-        best = self._best_saved(slot, prompt)
-        return min(plan.evaluate, best[1].evaluate) if best else plan.evaluate
+        costs = [self.plan(slot, prompt).evaluate]
+        saved = self._best_saved(slot, prompt)
+        if saved is not None:
+            costs.append(saved[1].evaluate)
+        window = self.windows.best(key, text, list(prompt)) if self.reuse and text else None
+        if window is not None:
+            costs.append(len(prompt) - window[1])
+        return min(costs)
 
     def _best_saved(self, slot: Slot, prompt: Sequence[int]) -> tuple[str, Plan] | None:
         """The saved state (of another document than the slot's) that holds most of `prompt`."""
@@ -196,43 +184,59 @@ class Sequences:
         key: str = "",
         step: int = 0,
         text: str = "",
-        exact: bool = False,
     ) -> Fill:
         """Make slot `name` hold `prompt`, evaluating what no cache holds; the last batch leaves
         the logits of the prompt's last token. Stops between batches of `step` tokens (default:
-        the context's batch size) when `stopped()` says why. `text` is document `key`'s text, whose
-        pieces read ahead the prompt may take; `exact` takes none, and evaluates anew from the
-        first position a piece filled before (`Slot.rough`)."""
+        the context's batch size) when `stopped()` says why. `text` is document `key`'s text, from
+        whose windows read ahead the prompt may start."""
         self._step = min(step or self._n_batch, self._n_batch)
         slot = self.slots[name]
-        found = NOTHING if exact else self.reading.found(key, text)
-        plan = self.plan(slot, prompt, found)
-        if self.reuse and key != slot.key:
-            plan = self._switch(slot, prompt, plan, found)
+        plan = self.plan(slot, prompt)
+        if self.reuse and key != slot.key and name == SLOTS[0]:
+            plan = self._switch(slot, prompt, plan)
+        if self.reuse and text:
+            plan = self._from_window(slot, prompt, plan, key, text)
         slot.key = key
-        self.reading.use(key)
-        if exact and (slot.rough is not None or slot.leftover_rough is not None):
-            self._drop_leftover(slot)
-            if slot.rough is not None:
-                self._rm(slot.seq, slot.rough)
-                del slot.tokens[slot.rough :]
-                slot.rough = None
-            plan = self.plan(slot, prompt)
+        self.windows.use(key)
         if not plan.moves:
             self._drop_leftover(slot)
             self._rm(slot.seq, plan.prefix)
             del slot.tokens[plan.prefix :]
-            if slot.rough is not None and slot.rough >= plan.prefix:
-                slot.rough = None
             return self._evaluate(
                 slot.seq, prompt, plan.prefix, len(prompt), slot.tokens, stopped, Fill(plan)
             )
-        return self._rebuild(slot, prompt, plan, stopped, found)
+        return self._rebuild(slot, prompt, plan, stopped)
 
-    def _rebuild(self, slot: Slot, prompt: Sequence[int], plan: Plan, stopped: Stopped, found: Found) -> Fill:
+    def _from_window(self, slot: Slot, prompt: Sequence[int], plan: Plan, key: str, text: str) -> Plan:
+        """Start the slot from a window of document `key` read ahead, if one holds more of the
+        prompt's start than the slot would keep (`engine.windows`)."""
+        best = self.windows.best(key, text, list(prompt))
+        if best is None or best[1] <= plan.reused + MIN_RUN:
+            return plan
+        window, same = best
+        self._drop_leftover(slot)
+        if not self._restore(slot, window.data, window.size):
+            log.info("could not bring back a window read ahead; evaluating anew")
+            return self.plan(slot, prompt)
+        self._rm(slot.seq, same)
+        slot.tokens = [*window.lead, *window.tokens][:same]
+        self.windows.brought_back += 1
+        return self.plan(slot, prompt)
+
+    def _restore(self, slot: Slot, data: Any, size: int) -> bool:
+        """Replace the slot's sequence by a state kept in host memory; False (the slot left empty)
+        if the cache has no room for it."""
+        self._rm(slot.seq)
+        if self._lib.llama_state_seq_set_data(self._ctx, data, size, slot.seq):
+            return True
+        self._rm(slot.seq)
+        slot.tokens = []
+        return False
+
+    def _rebuild(self, slot: Slot, prompt: Sequence[int], plan: Plan, stopped: Stopped) -> Fill:
         new = self._free.pop()
         temp = self._free.pop()
-        sources = [(slot.seq, list(slot.tokens)), (slot.leftover_seq, list(slot.leftover)), (-1, [])]
+        sources = [(slot.seq, list(slot.tokens)), (slot.leftover_seq, list(slot.leftover))]
         if plan.prefix:
             self._lib.llama_memory_seq_cp(self._mem, slot.seq, new, 0, plan.prefix)
             self._rm(slot.seq, 0, plan.prefix)
@@ -240,26 +244,13 @@ class Sequences:
         built = list(prompt[: plan.prefix])
         result = Fill(plan)
         pos = plan.prefix
-        rough = slot.rough if slot.rough is not None and slot.rough < plan.prefix else None
-        roughs = [slot.rough, slot.leftover_rough, 0]  # by source: a piece read ahead is rough whole
         for move in plan.moves:
             result = self._evaluate(new, prompt, pos, move.dst, built, stopped, result, logits=False)
             if result.stopped:
                 break
             seq, cached = sources[move.source]
-            moved_rough = _rough_after(roughs[move.source], move.src, move.dst, move.n)
-            if move.source < READ:
-                self._relocate(seq, temp, new, move.src, move.dst, move.n)
-                cached[move.src : move.src + move.n] = [None] * move.n
-            elif not self._bring_back(*found.locate(move.src), temp, new, move.dst, move.n):
-                result = self._evaluate(
-                    new, prompt, move.dst, move.dst + move.n, built, stopped, result, logits=False
-                )
-                if result.stopped:
-                    break
-                pos = move.dst + move.n
-                continue
-            rough = _first(rough, moved_rough)
+            self._relocate(seq, temp, new, move.src, move.dst, move.n)
+            cached[move.src : move.src + move.n] = [None] * move.n
             built += prompt[move.dst : move.dst + move.n]
             pos = move.dst + move.n
         else:
@@ -268,40 +259,23 @@ class Sequences:
         self._drop_leftover(slot)
         live_seq, live = sources[0]
         if result.stopped and any(t is not None for t in live):
-            slot.leftover_seq, slot.leftover, slot.leftover_rough = live_seq, live, slot.rough
+            slot.leftover_seq, slot.leftover = live_seq, live
         else:
             self._rm(live_seq)
             self._free.append(live_seq)
         slot.seq, slot.tokens = new, built
-        slot.rough = rough if rough is not None and rough < len(built) else None
         self._free.append(temp)
         return result
 
     def _relocate(self, source: int, temp: int, target: int, src: int, dst: int, n: int) -> None:
-        """Move cached cells [src, src+n) of `source` to positions [dst, dst+n) of `target`."""
+        """Move cached cells [src, src+n) of `source` to positions [dst, dst+n) of `target`: moved
+        alone into `temp` first, shifted there (a shift moves a cell for every sequence sharing it),
+        then handed over."""
         self._lib.llama_memory_seq_cp(self._mem, source, temp, src, src + n)
-        self._rm(source, src, src + n)  # the cells now belong to `temp` alone, so shifting is safe
-        self._hand_over(temp, target, src, dst, n)
-
-    def _hand_over(self, temp: int, target: int, src: int, dst: int, n: int) -> None:
-        """Shift the cells [src, src+n) that `temp` alone holds to [dst, dst+n) and give them to
-        `target`; `temp` is left empty."""
+        self._rm(source, src, src + n)
         self._lib.llama_memory_seq_add(self._mem, temp, src, src + n, dst - src)
         self._lib.llama_memory_seq_cp(self._mem, temp, target, dst, dst + n)
         self._rm(temp)
-
-    def _bring_back(self, piece: Piece, src: int, temp: int, target: int, dst: int, n: int) -> bool:
-        """Move cells [src, src+n) of a piece read ahead to positions [dst, dst+n) of `target`;
-        False if its state could not be restored (the cache has no room for it)."""
-        self._rm(temp)
-        if not self._lib.llama_state_seq_set_data(self._ctx, piece.data, piece.size, temp):
-            log.info("could not bring back a piece read ahead; evaluating it")
-            self._rm(temp)
-            return False
-        self._rm(temp, 0, src)
-        self._rm(temp, src + n, -1)
-        self._hand_over(temp, target, src, dst, n)
-        return True
 
     def _evaluate(
         self,
@@ -332,32 +306,26 @@ class Sequences:
         if slot.leftover_seq >= 0:
             self._rm(slot.leftover_seq)
             self._free.append(slot.leftover_seq)
-        slot.leftover_seq, slot.leftover, slot.leftover_rough = -1, [], None
+        slot.leftover_seq, slot.leftover = -1, []
 
     # -- documents' saved states ----------------------------------------------------------------
 
-    def _switch(self, slot: Slot, prompt: Sequence[int], plan: Plan, read: Found) -> Plan:
+    def _switch(self, slot: Slot, prompt: Sequence[int], plan: Plan) -> Plan:
         """Another document's prompt: save the live state under its own document, and bring back
         a saved state instead if it holds more of this prompt than the live one."""
         self.save(slot)
         found = self._best_saved(slot, prompt)
-        # Weighed against the live sequence alone: a saved state's tokens are the document's own
-        # (exact unless `rough`), while pieces read ahead would make the answer rough.
-        live = self.plan(slot, prompt) if read.tokens else plan
-        if found is None or found[1].reused <= live.reused + MIN_RUN:
+        if found is None or found[1].reused <= plan.reused + MIN_RUN:
             return plan
         best_key, best = found
         self._drop_leftover(slot)
         saved = self.saved.pop(best_key)
-        self._rm(slot.seq)
-        if not self._lib.llama_state_seq_set_data(self._ctx, saved.data, saved.size, slot.seq):
+        if not self._restore(slot, saved.data, saved.size):
             log.info("could not restore the saved state of %s; evaluating anew", best_key)
-            self._rm(slot.seq)
-            slot.tokens, slot.rough = [], None
-            return self.plan(slot, prompt, read)
+            return self.plan(slot, prompt)
         self.restored += 1
-        slot.tokens, slot.rough = list(saved.tokens), saved.rough
-        return self.plan(slot, prompt, read) if read.tokens else best
+        slot.tokens = list(saved.tokens)
+        return best
 
     def save(self, slot: Slot) -> None:
         """Keep the slot's state in host memory under its document, within the byte budget."""
@@ -371,54 +339,60 @@ class Sequences:
         if not written:
             return
         self.saved.pop(slot.key, None)
-        self.saved[slot.key] = Saved(list(slot.tokens), data, written, slot.rough)
+        self.saved[slot.key] = Saved(list(slot.tokens), data, written)
         while self.used_bytes() > self.memory_bytes:
             self.saved.popitem(last=False)
 
     def forget(self, key: str) -> None:
         self.saved.pop(key, None)
-        self.reading.forget(key)
+        self.windows.forget(key)
 
     # -- reading ahead --------------------------------------------------------------------------
 
-    def read(
+    def read_window(
         self,
         key: str,
-        at: int,
+        start: int,
         text: str,
+        lead: list[int],
         tokens: list[int],
         ends: list[int],
-        lead: list[int],
         stopped: Stopped,
         step: int,
-        context: str = "",
+        old: Window | None = None,
     ) -> str:
-        """Evaluate a piece of document `key` (where it is, its tokens, and where each ends in the
-        text's bytes) after `lead` (what a prompt has before a window: its FIM prefix token, then
-        the tokens of `context`, the text before the piece) in a spare sequence and keep its state
-        in host memory, the lead's left out; "" when done, else why not ("full": no room left for
-        this document)."""
-        if not tokens:
-            return ""
+        """Evaluate `lead` then the tokens of `text` (document `key`'s from offset `start`; where
+        each token ends in its UTF-8 bytes) in a spare sequence, going on from window `old` (read
+        there in part, or edited since) where it still matches, and keep the state in host memory
+        as the window there, even if stopped midway; "" when done, else why not ("full": no room
+        left for this document)."""
         self._step = min(step or self._n_batch, self._n_batch)
         seq = self._free.pop()
         try:
             whole = [*lead, *tokens]
-            result = self._evaluate(seq, whole, 0, len(whole), [], stopped, Fill(Plan(0)), logits=False)
-            self.reading.evaluated += result.evaluated
-            if result.stopped:
-                return result.stopped
-            if lead:
-                self._rm(seq, 0, len(lead))
+            done = 0
+            if old is not None and old.lead == lead:
+                same = len(lead) + common_tokens(old.tokens, tokens)
+                if self._lib.llama_state_seq_set_data(self._ctx, old.data, old.size, seq):
+                    self._rm(seq, same)
+                    done = same
+                else:
+                    self._rm(seq)
+            result = self._evaluate(seq, whole, done, len(whole), [], stopped, Fill(Plan(0)), logits=False)
+            self.windows.evaluated += result.evaluated
+            n = done + result.evaluated - len(lead)  # the text's tokens now in the sequence
+            if n < MIN_TOKENS or (result.stopped and not result.evaluated):
+                return result.stopped or ""
             size = self._lib.llama_state_seq_get_size(self._ctx, seq)
-            if size <= 0 or not self.reading.room(key, size):
+            if size <= 0 or not self.windows.room(key, size, old):
                 return "full"
             data = host_buffer(size)
             written = self._lib.llama_state_seq_get_data(self._ctx, data, size, seq)
             if not written:
                 return "full"
-            self.reading.add(key, Piece(text, list(tokens), data, written, len(lead), ends, at, context))
-            return ""
+            spelt = text.encode("utf-8")[: ends[n - 1]].decode("utf-8", "ignore")
+            self.windows.put(key, old, Window(start, spelt, list(lead), tokens[:n], ends[:n], data, written))
+            return result.stopped or ""
         finally:
             self._rm(seq)
             self._free.append(seq)
@@ -427,7 +401,7 @@ class Sequences:
         return sum(s.size for s in self.saved.values())
 
     def report(self) -> dict[str, Any]:
-        return self.reading.report() | {
+        return self.windows.report() | {
             "reuse": self.reuse,
             "shift": self.shift,
             "memory_bound_mb": round(self.memory_bytes / (1 << 20), 1),
