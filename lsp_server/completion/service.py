@@ -301,18 +301,24 @@ class CompletionService:
             asyncio.to_thread(backend.complete, asked, cancel, first_line or watcher)
         )
         if quick is not None:
-            # While the quick answer is computed, lay the full prompt out (with the other files'
-            # chunks); its preparation starts once the quick answer is out of the way, even if a
-            # newer keystroke cancelled it: that one will need the same prompt.
-            prepare_after = self._request(backend, state, doc)
-        if prepare_after is not None:
-            full, layout = prepare_after, state.layout
+            # Once the quick answer is out of the way, the full prompt is laid out (with the other
+            # files' chunks: jedi's lookups would compete with the quick answer for the CPU) and
+            # prepared, even if a newer keystroke cancelled the answer: that one needs the same.
+            bare_layout = state.layout
 
             def prepare_full(_: object) -> None:
+                if state.layout is bare_layout:  # not laid out anew since
+                    self._prefill(backend, state, self._request(backend, state, doc), doc)
+
+            answering.add_done_callback(prepare_full)
+        elif prepare_after is not None:
+            full, layout = prepare_after, state.layout
+
+            def prepare_after_answer(_: object) -> None:
                 if state.layout is layout:  # not laid out anew since
                     self._prefill(backend, state, full, doc)
 
-            answering.add_done_callback(prepare_full)
+            answering.add_done_callback(prepare_after_answer)
 
         def later(shown: str, task: asyncio.Future) -> Answer:
             return self._answer_later(call, key, shown, task, cancel)
