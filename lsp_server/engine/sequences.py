@@ -367,9 +367,12 @@ class Sequences:
         as the window there, even if stopped midway; "" when done, else why not ("full": no room
         left for this document)."""
         self._step = min(step or self._n_batch, self._n_batch)
+        whole = [*lead, *tokens]
+        per_cell = self.windows.bytes_per_cell
+        if per_cell and not self.windows.room(key, per_cell * len(whole), old):
+            return "full"  # known before evaluating it: a file past its share is not read in vain
         seq = self._free.pop()
         try:
-            whole = [*lead, *tokens]
             done = 0
             if old is not None and old.lead == lead:
                 same = len(lead) + common_tokens(old.tokens, tokens)
@@ -384,6 +387,7 @@ class Sequences:
             if n < MIN_TOKENS or (result.stopped and not result.evaluated):
                 return result.stopped or ""
             size = self._lib.llama_state_seq_get_size(self._ctx, seq)
+            self.windows.bytes_per_cell = size // (len(lead) + n)
             if size <= 0 or not self.windows.room(key, size, old):
                 return "full"
             data = host_buffer(size)

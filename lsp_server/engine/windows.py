@@ -110,6 +110,7 @@ class Windows:
         self.documents: OrderedDict[str, dict[int, Window]] = OrderedDict()  # by `at`
         self.evaluated = 0  # tokens evaluated reading, in all
         self.brought_back = 0  # windows a prompt started from
+        self.bytes_per_cell = 0  # a state's size per token, as the last window read measured it
         self._served: tuple[str, str, list[Served]] | None = None  # the last `served`, by key and text
 
     def served(self, key: str, text: str) -> list[Served]:

@@ -191,6 +191,20 @@ def test_a_document_read_ahead_in_windows_holds_a_short_prompts_prefix_exactly(t
     assert report["read_windows"] >= 2
 
 
+def test_a_document_past_its_share_of_the_read_ahead_memory_is_not_read_in_vain(tiny_model):
+    """Once a window has shown what a token's state costs, a file with no room left is not
+    evaluated again only to be dropped."""
+    doc = _lines(150, "body")
+    with make_backend(tiny_model, read_ahead_mb=1) as backend:
+        first = backend.read_ahead("a.py", doc, 0, CancelToken(), "a.py")
+        evaluated = backend.cache_report()["read_evaluated"]
+        second = backend.read_ahead("a.py", doc, 0, CancelToken(), "a.py")
+        report = backend.cache_report()
+    assert first == second == "full"
+    assert report["read_evaluated"] == evaluated > 0
+    assert report["read_used_mb"] <= report["read_bound_mb"]
+
+
 class InteractiveArrives(CancelToken):
     """Never cancels; on its third check (the engine's second step) an interactive job arrives."""
 
