@@ -283,8 +283,8 @@ class CompletionService:
         prepare_after: CompletionRequest | None = None
         if quick is None and state.bare:
             # The full prompt answers: with the other files' chunks, unless they alone would make it
-            # late (new chunks are evaluated, the window may come from pieces read ahead); then
-            # the prompt without them answers, and the one with them is prepared after it.
+            # late (new chunks are evaluated); then the prompt without them answers, and the one
+            # with them is prepared after it.
             bare, call.request = call.request, self._request(backend, state, doc)
             if self._costly(backend, call.request) and not self._costly(backend, bare):
                 prepare_after, call.request = call.request, bare
