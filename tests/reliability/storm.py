@@ -221,12 +221,14 @@ class Storm:
         return sent
 
     def settle(self, timeout: float = 300) -> dict[str, Any]:
-        """ubiq.stats once nothing runs, waits or is being prepared."""
+        """ubiq.stats once nothing runs, waits, is being prepared or is being read ahead (the
+        documents are read once the requests pause: work that ends, not a loop spinning)."""
         end = time.monotonic() + timeout
         while True:
             stats = self.stats()
             load = stats.get("kv_cache", {}).get("queue", {})
-            if not stats["preparing"] and not load.get("queued") and not load.get("running"):
+            busy = stats["preparing"] or stats.get("reading")
+            if not busy and not load.get("queued") and not load.get("running"):
                 return stats
             if time.monotonic() > end:
                 raise AssertionError(f"the server did not settle: {load}, preparing {stats['preparing']}")
