@@ -29,8 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lsp_server.engine.reuse import MIN_RUN, Plan, plan_reuse
-from lsp_server.engine.windows import MIN_TOKENS, Window, Windows, common_tokens
+from lsp_server.engine.reuse import MIN_RUN, Plan, common_prefix, plan_reuse
+from lsp_server.engine.windows import MIN_TOKENS, Window, Windows
 from lsp_server.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -375,7 +375,7 @@ class Sequences:
         try:
             done = 0
             if old is not None and old.lead == lead:
-                same = len(lead) + common_tokens(old.tokens, tokens)
+                same = len(lead) + common_prefix(old.tokens, tokens)
                 if self._lib.llama_state_seq_set_data(self._ctx, old.data, old.size, seq):
                     self._rm(seq, same)
                     done = same

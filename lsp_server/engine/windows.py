@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+from lsp_server.engine.reuse import common_prefix as common_tokens
 from lsp_server.text_diff import common_prefix
 
 WINDOW_CHARS = 6000  # about 1,500-2,000 tokens of code: a window's text
@@ -245,16 +246,6 @@ class Windows:
                 "read_evaluated": self.evaluated,
                 "read_brought_back": self.brought_back,
             }
-
-
-def common_tokens(a: list[int], b: list[int]) -> int:
-    """The length of the common start of two token lists, compared a block at a time."""
-    n = min(len(a), len(b))
-    i = 0
-    for block in (256, 16, 1):
-        while i + block <= n and a[i : i + block] == b[i : i + block]:
-            i += block
-    return i
 
 
 def _window_end(text: str, start: int) -> int:
