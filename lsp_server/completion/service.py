@@ -17,6 +17,8 @@ Protocol-free: the LSP handlers and the benchmarks call `CompletionService.compl
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import dataclasses
 import logging
 import time
@@ -68,6 +70,9 @@ PREPARE_AFTER_S = 0.25
 READ_DOCUMENTS = 4
 READ_MIN_CHARS = 1000
 READ_AFTER_S = 1.0
+# How long the full prompt prepared after a quick answer waits for jedi's lookups (in their thread,
+# the event loop free) before laying out with what is cached.
+LOOKUPS_WAIT_S = 2.0
 
 
 def _answer_key(request: CompletionRequest) -> tuple:
@@ -150,6 +155,9 @@ class CompletionInput:
     path: str = ""  # shown to the model as the file's name
     syntax: SyntaxTree | None = None
     extra: Callable[[], Sequence[Chunk]] | None = None  # called only when laying out anew
+    # Starts what `extra` would wait for (jedi's lookups) and returns its future, if any: the full
+    # prompt prepared after a quick answer awaits it rather than hold up the answer.
+    lookups: Callable[[], concurrent.futures.Future | None] | None = None
     # Called (from any thread) with the text before the cursor when asking again there will find
     # more than was shown: the full prompt is prepared after an empty or quick answer, or the rest
     # of a block arrived after its first line was shown.
@@ -188,6 +196,7 @@ class CompletionService:
     _read_running: bool = False
     _active: int = 0  # requests and moves so far: reading ahead waits for a pause in them
     _recent: LRU[str, CompletionInput] = field(default_factory=lambda: LRU(READ_DOCUMENTS))
+    _tasks: set[asyncio.Future] = field(default_factory=set)
 
     @property
     def preparing(self) -> bool:
@@ -307,8 +316,9 @@ class CompletionService:
             bare_layout = state.layout
 
             def prepare_full(_: object) -> None:
-                if state.layout is bare_layout:  # not laid out anew since
-                    self._prefill(backend, state, self._request(backend, state, doc), doc)
+                task = asyncio.ensure_future(self._prepare_full(backend, state, doc, bare_layout))
+                self._tasks.add(task)  # (the loop keeps only a weak reference)
+                task.add_done_callback(self._tasks.discard)
 
             answering.add_done_callback(prepare_full)
         elif prepare_after is not None:
@@ -332,8 +342,10 @@ class CompletionService:
                         self.stats.first_line_early += 1
                         return later(shown, answering)
             if quick is not None and not await self._in_time(answering, request):
+                # The lines the quick answer has finished are shown (a `for` header, say): the
+                # rest follows when it is written.
                 self.stats.quick += 1
-                return later("", answering)
+                return later(self._finished_lines(watcher.text, doc), answering)
             raw = await answering
             shown = self._shape(raw.text, raw.stop_reason, doc)
             doubt = self._doubt(raw, shown, doc)
@@ -364,6 +376,24 @@ class CompletionService:
             self.stats.cancelled += 1
             raise
         return self._answered(call, key, raw, shown)
+
+    async def _prepare_full(
+        self, backend: Backend, state: DocumentState, doc: CompletionInput, layout: Layout | None
+    ) -> None:
+        """Prepare the full prompt after a quick answer, once that answer is on its way out: the
+        other files' lookups run in their own thread meanwhile, instead of holding the event loop
+        (and so the answer) for their time cap."""
+        pending = doc.lookups() if doc.lookups is not None else None
+        if pending is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(pending)), LOOKUPS_WAIT_S)
+        if state.layout is layout:  # not laid out anew since
+            self._prefill(backend, state, self._request(backend, state, doc), doc)
+
+    def _finished_lines(self, generated: str, doc: CompletionInput) -> str:
+        """The whole lines of an answer still being written, shaped and checked as any answer."""
+        cut = generated.rfind("\n")
+        return self._shape(generated[:cut], "stop", doc) if cut > 0 and generated[:cut].strip() else ""
 
     @staticmethod
     async def _in_time(answering: asyncio.Future, request: CompletionRequest) -> bool:

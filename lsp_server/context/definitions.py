@@ -108,11 +108,17 @@ class DefinitionFinder:
             with self._lock:
                 self._cache[key] = description
 
+    def start(self, syntax: SyntaxTree, offset: int, path: str) -> concurrent.futures.Future | None:
+        """Start looking up the names near `offset` that are not cached yet; the lookups' future,
+        or None when there is nothing to look up. A caller that must not block (the event loop
+        while an answer is on its way out) awaits it, and then `chunks()` finds them cached."""
+        missing = [n for n in _names_near(syntax, offset) if (path, n[0]) not in self._cache]
+        return self._pool.submit(self._lookup, syntax.text, path, missing) if missing else None
+
     def chunks(self, syntax: SyntaxTree, offset: int, path: str) -> list[Chunk]:
         names = _names_near(syntax, offset)
-        missing = [n for n in names if (path, n[0]) not in self._cache]
-        if missing:
-            future = self._pool.submit(self._lookup, syntax.text, path, missing)
+        future = self.start(syntax, offset, path)
+        if future is not None:
             try:
                 future.result(timeout=self.time_cap_s)
             except concurrent.futures.TimeoutError:

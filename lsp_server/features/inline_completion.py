@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 
 from lsprotocol import types
 
@@ -45,7 +46,14 @@ def _input(ls: UbiqServer, uri: str, text: str, offset: int) -> CompletionInput:
             chunks += ls.definitions.chunks(syntax, offset, ls.workspace.get_text_document(uri).path)
         return chunks
 
-    return CompletionInput(key=uri, text=text, offset=offset, path=path, syntax=syntax, extra=extra)
+    def lookups() -> Future | None:
+        if syntax is None or ls.definitions is None:
+            return None
+        return ls.definitions.start(syntax, offset, ls.workspace.get_text_document(uri).path)
+
+    return CompletionInput(
+        key=uri, text=text, offset=offset, path=path, syntax=syntax, extra=extra, lookups=lookups
+    )
 
 
 def prepare(ls: UbiqServer, uri: str, offset: int) -> None:

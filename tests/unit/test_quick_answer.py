@@ -1,0 +1,90 @@
+"""Plumbing of the quick answer after a jump: what it has finished by the deadline is shown, and the
+full prompt is prepared only once the answer is out, its lookups awaited off the event loop. A
+scripted backend stands in for the model; tests/e2e/test_jumps.py runs the same path on a real one."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from lsp_server.completion.service import CompletionInput, CompletionService
+from lsp_server.config import CompletionSettings
+from lsp_server.context.syntax import SyntaxTree
+from lsp_server.engine.backend import Backend, ChatMessage, Completion, CompletionRequest, ModelInfo
+
+DOC = "def total(items):\n    s = 0\n    \n        s += item.price\n    return s\n"
+CURSOR = DOC.index("    \n") + 4
+
+
+class Slow(Backend):
+    """Writes a `for` header at once, then the rest only when released; every prompt is costly."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.prefills: list[CompletionRequest] = []
+
+    def info(self) -> ModelInfo:
+        return ModelInfo("slow", "", "test", "none", 4096, None, True, 1, 1)
+
+    def evaluation_cost(self, request: CompletionRequest) -> tuple[int, float] | None:
+        return 2000, 20.0
+
+    def complete(self, request: CompletionRequest, cancel=None, on_text=None) -> Completion:
+        if request.max_tokens == 0:
+            self.prefills.append(request)
+            return Completion("", "length")
+        text = ""
+        for piece in ("for item in items:\n", "        s += item.price\n"):
+            if on_text is not None and on_text(piece):
+                return Completion(text + piece, "stop")
+            text += piece
+            self.release.wait(30)
+        return Completion(text, "stop")
+
+    def chat(self, messages: Sequence[ChatMessage], **_: Any) -> Completion:
+        raise NotImplementedError
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 3 + 1
+
+    def close(self) -> None:
+        pass
+
+
+async def _jump() -> tuple[str, Slow, list[str], concurrent.futures.Future]:
+    backend, events, lookups = Slow(), [], concurrent.futures.Future()
+    service = CompletionService(CompletionSettings(time_budget_ms=200))
+
+    def start_lookups() -> concurrent.futures.Future:
+        events.append("lookups started")
+        return lookups
+
+    doc = CompletionInput(
+        key="k",
+        text=DOC,
+        offset=CURSOR,
+        path="m.py",
+        syntax=SyntaxTree(DOC),
+        lookups=start_lookups,
+        on_ready=lambda before: events.append("ready"),
+    )
+    answer = await service.complete(backend, doc)
+    events.append("answered")
+    backend.release.set()
+    while "lookups started" not in events:
+        await asyncio.sleep(0.01)
+    assert backend.prefills == []  # the full prompt waits for its lookups
+    lookups.set_result(None)
+    while not backend.prefills:
+        await asyncio.sleep(0.01)
+    return answer.text, backend, events, lookups
+
+
+def test_a_quick_answer_cut_by_its_deadline_shows_the_lines_it_finished():
+    shown, backend, events, _ = asyncio.run(asyncio.wait_for(_jump(), 60))
+    assert shown == "for item in items:"
+    assert events.index("answered") < events.index("lookups started")
+    assert backend.prefills and backend.prefills[0].max_tokens == 0
