@@ -20,6 +20,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -142,6 +143,7 @@ class DocumentState:
     rest_key: tuple | None = None  # ... its prompt (see _answer_key)
     prepared: bool = False  # the layout's prompt was evaluated in full once (only the middle changes)
     bare: bool = False  # laid out without looking up the other files' chunks (see _request)
+    quick: tuple[tuple[str, int], CompletionRequest] | None = None  # at (text, offset): its quick prompt
 
 
 @dataclass
@@ -460,17 +462,39 @@ class CompletionService:
         first = self._remember(state, doc, shown)
         before, after = doc.text[: doc.offset], doc.text[doc.offset :]
 
-        def arrived(task: asyncio.Future) -> None:
+        def arrived(task: asyncio.Future, retried: bool = False) -> None:
+            raw = None if task.cancelled() or task.exception() else task.result()
+            full = "" if raw is None else self._shape(raw.text, raw.stop_reason, doc)
+            if (
+                raw is not None
+                and not retried
+                and not first
+                and not cancel.cancelled
+                and self._doubt(raw, full, doc) == "empty"
+            ):
+                # Shaped to nothing at a blank line, as an answer in time would have been asked
+                # again: the next most likely start is asked for, and announced when it is done.
+                self.stats.another_start += 1
+                self.stats.record_unanswered(raw.stats)
+                again = dataclasses.replace(
+                    call.quick or call.request,
+                    avoid_first=(raw.text,),
+                    deadline=deadline_in(self.settings.time_budget_ms),
+                )
+                single = BlockEnd(
+                    self._line_before(doc), self._line_after(doc), first_line=call.quick is not None
+                )
+                retry = asyncio.ensure_future(asyncio.to_thread(call.backend.complete, again, cancel, single))
+                retry.add_done_callback(functools.partial(arrived, retried=True))
+                return
             if state.rest is cancel:
                 state.rest, state.rest_key = None, None
-            raw = None if task.cancelled() or task.exception() else task.result()
             self.stats.record(latency_ms, raw.stats if raw else None)
             self.stats.rest_done += 1
             if raw is None or raw.stop_reason == "cancelled":
                 return
             if call.quick is None:
                 self._read_ahead(call.backend)
-            full = self._shape(raw.text, raw.stop_reason, doc)
             log.debug(
                 "the rest of %r: stop %s, %r shown as %r", first, raw.stop_reason, raw.text[:200], full[:200]
             )
@@ -525,6 +549,11 @@ class CompletionService:
         cost = self._costly(backend, request)
         if cost is None:
             return None
+        place = (doc.text, doc.offset)
+        if state.quick is not None and state.quick[0] == place:
+            # Asked again at the same place (the editor polls): the same quick prompt, whatever the
+            # speed measured now, so that the answer still being written is found, not started over.
+            return dataclasses.replace(state.quick[1], deadline=request.deadline)
         budget_s = self.settings.time_budget_ms / 1000
         tokens, seconds = cost
         rate = tokens / seconds if seconds > 0 else 0.0
@@ -551,9 +580,11 @@ class CompletionService:
             tokens,
             seconds,
         )
-        return dataclasses.replace(
+        quick = dataclasses.replace(
             request, prefix=prefix, suffix=suffix, extra=(), cache_slot="quick", cache_key=doc.key
         )
+        state.quick = (place, quick)
+        return quick
 
     def _costly(self, backend: Backend, request: CompletionRequest) -> tuple[int, float] | None:
         """(tokens, seconds) the prompt would evaluate now, if that takes more than its share of the
