@@ -5,39 +5,26 @@ and the better of the two is shown. A scripted backend stands in for the model h
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
 
 from lsp_server.completion.service import CompletionInput, CompletionService
 from lsp_server.config import CompletionSettings
 from lsp_server.context.syntax import SyntaxTree
-from lsp_server.engine.backend import Backend, ChatMessage, Completion, CompletionRequest, ModelInfo
+from lsp_server.engine.backend import Completion, CompletionRequest
+from tests.unit.completion_backend import CompletingBackend
 
 DOC = "def sevens(n):\n    ns = [i for i in range(n)]\n    \n    return sum(c == '7' for c in s)\n"
 CURSOR = DOC.index("    \n") + 4
 
 
-class Scripted(Backend):
+class Scripted(CompletingBackend):
     """Gives the scripted answers in turn and notes what each request avoided."""
 
     def __init__(self, answers: list[str]) -> None:
         self.answers, self.avoided = list(answers), []
 
-    def info(self) -> ModelInfo:
-        return ModelInfo("scripted", "", "test", "none", 4096, None, True, 1, 1)
-
     def complete(self, request: CompletionRequest, cancel=None, on_text=None) -> Completion:
         self.avoided.append(tuple(request.avoid_first))
         return Completion(self.answers.pop(0), "eos")
-
-    def chat(self, messages: Sequence[ChatMessage], **_: Any) -> Completion:
-        raise NotImplementedError
-
-    def count_tokens(self, text: str) -> int:
-        return len(text) // 3 + 1
-
-    def close(self) -> None:
-        pass
 
 
 def complete(answers: list[str]) -> tuple[str, Scripted, CompletionService]:

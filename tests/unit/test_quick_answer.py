@@ -8,12 +8,12 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Sequence
-from typing import Any
 
 from lsp_server.completion.service import CompletionInput, CompletionService
 from lsp_server.config import CompletionSettings
 from lsp_server.context.syntax import SyntaxTree
-from lsp_server.engine.backend import Backend, ChatMessage, Completion, CompletionRequest, ModelInfo
+from lsp_server.engine.backend import Completion, CompletionRequest
+from tests.unit.completion_backend import CompletingBackend
 
 DOC = "def total(items):\n    s = 0\n    \n        s += item.price\n    return s\n" + "".join(
     f"\n\ndef fee_{i}(amount):\n    return amount * {i} // 100\n" for i in range(60)
@@ -21,7 +21,7 @@ DOC = "def total(items):\n    s = 0\n    \n        s += item.price\n    return s
 CURSOR = DOC.index("    \n") + 4
 
 
-class Slow(Backend):
+class Slow(CompletingBackend):
     """Writes a `for` header at once, then the rest only when released; every prompt is costly."""
 
     def __init__(self, costs: Sequence[tuple[int, float]] = ((2000, 20.0),)) -> None:
@@ -29,9 +29,6 @@ class Slow(Backend):
         self.prefills: list[CompletionRequest] = []
         self.answers: list[CompletionRequest] = []
         self.costs = list(costs)  # the speed measured changes from one request to the next
-
-    def info(self) -> ModelInfo:
-        return ModelInfo("slow", "", "test", "none", 4096, None, True, 1, 1)
 
     def evaluation_cost(self, request: CompletionRequest) -> tuple[int, float] | None:
         return self.costs.pop(0) if len(self.costs) > 1 else self.costs[0]
@@ -50,15 +47,6 @@ class Slow(Backend):
                 if cancel is not None and cancel.cancelled:
                     return Completion(text, "cancelled")
         return Completion(text, "stop")
-
-    def chat(self, messages: Sequence[ChatMessage], **_: Any) -> Completion:
-        raise NotImplementedError
-
-    def count_tokens(self, text: str) -> int:
-        return len(text) // 3 + 1
-
-    def close(self) -> None:
-        pass
 
 
 async def _jump() -> tuple[str, Slow, list[str], concurrent.futures.Future]:
