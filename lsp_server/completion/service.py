@@ -356,12 +356,7 @@ class CompletionService:
                 # statement, or it reads a name nothing binds: ask once more, for the next most
                 # likely start, and keep the better answer. The prompt is in the KV cache; only
                 # generation is paid.
-                self.stats.another_start += 1
-                again = dataclasses.replace(
-                    asked, avoid_first=(raw.text,), deadline=deadline_in(self.settings.time_budget_ms)
-                )
-                single = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=quick is not None)
-                answering = asyncio.ensure_future(asyncio.to_thread(backend.complete, again, cancel, single))
+                answering = self._another_start(call, asked, raw)
                 if not await self._in_time(answering, request):
                     self.stats.record_unanswered(raw.stats)
                     return later(shown if doubt == "unbound" else "", answering)
@@ -378,6 +373,17 @@ class CompletionService:
             self.stats.cancelled += 1
             raise
         return self._answered(call, key, raw, shown)
+
+    def _another_start(self, call: _Call, asked: CompletionRequest, raw: Completion) -> asyncio.Future:
+        """Ask the same prompt again with the rejected start ruled out at the first token (the prompt
+        is in the KV cache: only generation is paid)."""
+        self.stats.another_start += 1
+        again = dataclasses.replace(
+            asked, avoid_first=(raw.text,), deadline=deadline_in(self.settings.time_budget_ms)
+        )
+        doc = call.doc
+        single = BlockEnd(self._line_before(doc), self._line_after(doc), first_line=call.quick is not None)
+        return asyncio.ensure_future(asyncio.to_thread(call.backend.complete, again, call.cancel, single))
 
     async def _prepare_full(
         self, backend: Backend, state: DocumentState, doc: CompletionInput, layout: Layout | None
@@ -474,17 +480,8 @@ class CompletionService:
             ):
                 # Shaped to nothing at a blank line, as an answer in time would have been asked
                 # again: the next most likely start is asked for, and announced when it is done.
-                self.stats.another_start += 1
                 self.stats.record_unanswered(raw.stats)
-                again = dataclasses.replace(
-                    call.quick or call.request,
-                    avoid_first=(raw.text,),
-                    deadline=deadline_in(self.settings.time_budget_ms),
-                )
-                single = BlockEnd(
-                    self._line_before(doc), self._line_after(doc), first_line=call.quick is not None
-                )
-                retry = asyncio.ensure_future(asyncio.to_thread(call.backend.complete, again, cancel, single))
+                retry = self._another_start(call, call.quick or call.request, raw)
                 retry.add_done_callback(functools.partial(arrived, retried=True))
                 return
             if state.rest is cancel:
